@@ -1,0 +1,674 @@
+/*!
+ * express-session-rs
+ *
+ * A drop-in replacement for express-session 1.19.0: the same middleware, options,
+ * exports and behaviour, with cookie signing, session IDs and the default store
+ * implemented in Rust.
+ */
+
+'use strict'
+
+var cookie = require('cookie')
+var debug = require('debug')('express-session')
+var deprecate = require('depd')('express-session')
+var native = require('./native')
+var onHeaders = require('on-headers')
+var parseUrl = require('parseurl')
+
+var Cookie = require('./session/cookie')
+var callbackOrPromise = require('./session/promise')
+var MemoryStore = require('./session/memory')
+var Session = require('./session/session')
+var Signer = require('./session/signature').Signer
+var Store = require('./session/store')
+var signature = require('./session/signature')
+
+exports = module.exports = session
+
+exports.Store = Store
+exports.Cookie = Cookie
+exports.Session = Session
+exports.MemoryStore = MemoryStore
+
+// Extras of this package (not in express-session).
+exports.sign = signature.sign
+exports.unsign = signature.unsign
+exports.generateId = native.generateId
+
+var defer = setImmediate
+
+/**
+ * Setup session middleware with the given `options`.
+ *
+ * @param {Object} [options]
+ * @return {Function} middleware
+ * @public
+ */
+function session (options) {
+  var opts = options || {}
+
+  var cookieOptions = opts.cookie || {}
+  var generateId = opts.genid || generateSessionId
+  var name = opts.name || opts.key || 'connect.sid'
+  var store = opts.store || new MemoryStore()
+  var trustProxy = opts.proxy
+  var resaveSession = opts.resave
+  var rollingSessions = Boolean(opts.rolling)
+  var saveUninitializedSession = opts.saveUninitialized
+  var secret = opts.secret
+
+  // Fixes of express-session bugs, off by default (see README "Known bugs").
+  var fixAutoInCookieFunction = Boolean(opts.fixAutoCookieFunction)
+  var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
+
+  if (typeof generateId !== 'function') {
+    throw new TypeError('genid option must be a function')
+  }
+
+  if (resaveSession === undefined) {
+    deprecate('undefined resave option; provide resave option')
+    resaveSession = true
+  }
+
+  if (saveUninitializedSession === undefined) {
+    deprecate('undefined saveUninitialized option; provide saveUninitialized option')
+    saveUninitializedSession = true
+  }
+
+  if (opts.unset && opts.unset !== 'destroy' && opts.unset !== 'keep') {
+    throw new TypeError('unset option must be "destroy" or "keep"')
+  }
+
+  var unsetDestroy = opts.unset === 'destroy'
+
+  if (Array.isArray(secret) && secret.length === 0) {
+    throw new TypeError('secret option array must contain one or more strings')
+  }
+
+  if (secret && !Array.isArray(secret)) {
+    secret = [secret]
+  }
+
+  if (!secret) {
+    deprecate('req.secret; provide secret option')
+  }
+
+  // The signer for the configured secrets, rebuilt if the array is changed later
+  // (express-session keeps the array by reference).
+  var signer = secret ? new Signer(secret) : null
+  var signerSecrets = secret ? secret.slice() : null
+
+  // generates the new session
+  store.generate = function (req) {
+    req.sessionID = generateId(req)
+    req.session = new Session(req)
+    var resolved = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
+    req.session.cookie = new Cookie(resolved)
+
+    // express-session looks for 'auto' on the option itself, so a cookie function
+    // returning 'auto' is not resolved unless the fix is enabled.
+    var autoSource = fixAutoInCookieFunction ? resolved : cookieOptions
+    var isSecure = issecure(req, trustProxy)
+
+    if (autoSource.secure === 'auto') {
+      req.session.cookie.secure = isSecure
+    }
+
+    if (autoSource.sameSite === 'auto') {
+      req.session.cookie.sameSite = isSecure ? 'none' : 'lax'
+    }
+
+  }
+
+  var storeImplementsTouch = typeof store.touch === 'function'
+
+  // register event listeners for the store to track readiness
+  var storeReady = true
+  store.on('disconnect', function ondisconnect () {
+    storeReady = false
+  })
+  store.on('connect', function onconnect () {
+    storeReady = true
+  })
+
+  return function session (req, res, next) {
+    // self-awareness
+    if (req.session) {
+      next()
+      return
+    }
+
+    // Handle connection as if there is no session if
+    // the store has temporarily disconnected etc
+    if (!storeReady) {
+      debug('store is disconnected')
+      next()
+      return
+    }
+
+    // pathname mismatch
+    var originalPath = parseUrl.original(req).pathname || '/'
+    var resolvedCookieOptions = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
+    if (originalPath.indexOf(resolvedCookieOptions.path || '/') !== 0) {
+      debug('pathname mismatch')
+      next()
+      return
+    }
+
+    // ensure a secret is available or bail
+    if (!secret && !req.secret) {
+      next(new Error('secret option required for sessions'))
+      return
+    }
+
+    // backwards compatibility for signed cookies
+    // req.secret is passed from the cookie parser middleware
+    var reqSigner
+    if (secret) {
+      if (!sameSecrets(signerSecrets, secret)) {
+        signer = new Signer(secret)
+        signerSecrets = secret.slice()
+      }
+      reqSigner = signer
+    } else {
+      reqSigner = signerForRequestSecret(req.secret)
+    }
+
+    var originalHash
+    var originalId
+    var savedHash
+    var savedId
+    var touched = false
+
+    // expose store
+    req.sessionStore = store
+
+    // get the session ID from the cookie
+    var cookieId = req.sessionID = getcookie(req, name, reqSigner)
+
+    // set-cookie
+    onHeaders(res, function () {
+      if (!req.session) {
+        debug('no session')
+        return
+      }
+
+      if (!shouldSetCookie(req)) {
+        return
+      }
+
+      // only send secure cookies via https
+      if (req.session.cookie.secure && !issecure(req, trustProxy)) {
+        debug('not secured')
+        return
+      }
+
+      if (!touched) {
+        // touch session
+        req.session.touch()
+        touched = true
+      }
+
+      // set cookie
+      try {
+        setcookie(res, name, req.sessionID, reqSigner, req.session.cookie.data)
+      } catch (err) {
+        defer(next, err)
+      }
+    })
+
+    // proxy end() to commit the session
+    var _end = res.end
+    var _write = res.write
+    var ended = false
+    res.end = function end (chunk, encoding) {
+      if (ended) {
+        return false
+      }
+
+      ended = true
+
+      var ret
+      var sync = true
+
+      function writeend () {
+        if (sync) {
+          ret = _end.call(res, chunk, encoding)
+          sync = false
+          return
+        }
+
+        _end.call(res)
+      }
+
+      function writetop () {
+        if (!sync) {
+          return ret
+        }
+
+        if (!res._header) {
+          res._implicitHeader()
+        }
+
+        if (chunk == null) {
+          ret = true
+          return ret
+        }
+
+        var contentLength = Number(res.getHeader('Content-Length'))
+
+        if (!isNaN(contentLength) && contentLength > 0) {
+          // measure chunk
+          chunk = !Buffer.isBuffer(chunk)
+            ? Buffer.from(chunk, encoding)
+            : chunk
+          encoding = undefined
+
+          if (chunk.length !== 0) {
+            debug('split response')
+            ret = _write.call(res, chunk.slice(0, chunk.length - 1))
+            chunk = chunk.slice(chunk.length - 1, chunk.length)
+            return ret
+          }
+        }
+
+        ret = _write.call(res, chunk, encoding)
+        sync = false
+
+        return ret
+      }
+
+      if (shouldDestroy(req)) {
+        // destroy session
+        debug('destroying')
+        store.destroy(req.sessionID, function ondestroy (err) {
+          if (err) {
+            defer(next, err)
+          }
+
+          debug('destroyed')
+          writeend()
+        })
+
+        return writetop()
+      }
+
+      // no session to save
+      if (!req.session) {
+        debug('no session')
+        return _end.call(res, chunk, encoding)
+      }
+
+      if (!touched) {
+        // touch session
+        req.session.touch()
+        touched = true
+      }
+
+      if (shouldSave(req)) {
+        req.session.save(function onsave (err) {
+          if (err) {
+            defer(next, err)
+          }
+
+          writeend()
+        })
+
+        return writetop()
+      } else if (storeImplementsTouch && shouldTouch(req)) {
+        // store implements touch method
+        debug('touching')
+        store.touch(req.sessionID, req.session, function ontouch (err) {
+          if (err) {
+            defer(next, err)
+          }
+
+          debug('touched')
+          writeend()
+        })
+
+        return writetop()
+      }
+
+      return _end.call(res, chunk, encoding)
+    }
+
+    // generate the session
+    function generate () {
+      store.generate(req)
+      originalId = savedId = req.sessionID
+      originalHash = hash(req.session)
+      wrapmethods(req.session)
+    }
+
+    // inflate the session
+    function inflate (req, sess) {
+      store.createSession(req, sess)
+      originalId = savedId = req.sessionID
+      originalHash = hash(sess)
+
+      if (!resaveSession) {
+        savedHash = originalHash
+      }
+
+      wrapmethods(req.session)
+    }
+
+    function rewrapmethods (sess, callback) {
+      return function () {
+        if (req.session !== sess) {
+          wrapmethods(req.session)
+        }
+
+        callback.apply(this, arguments)
+      }
+    }
+
+    // wrap session methods
+    function wrapmethods (sess) {
+      var _reload = sess.reload
+      var _save = sess.save
+      var _regenerate = sess.regenerate
+
+      function reload (callback) {
+        debug('reloading %s', this.id)
+        var self = this
+        return callbackOrPromise(callback, this, function (done) {
+          _reload.call(self, rewrapmethods(self, done))
+        })
+      }
+
+      function save () {
+        debug('saving %s', this.id)
+        savedHash = hash(this)
+        savedId = this.id
+        return _save.apply(this, arguments)
+      }
+
+      // fixRegenerateSave: wrap the regenerated session too, so that a save() in
+      // the regenerate callback is not followed by a second save at the end.
+      function regenerate (callback) {
+        var self = this
+        return callbackOrPromise(callback, this, function (done) {
+          _regenerate.call(self, rewrapmethods(self, done))
+        })
+      }
+
+      defineMethod(sess, 'reload', reload)
+      defineMethod(sess, 'save', save)
+
+      if (fixRegenerateSave) {
+        defineMethod(sess, 'regenerate', regenerate)
+      }
+    }
+
+    // check if session has been modified
+    function isModified (sess) {
+      return originalId !== sess.id || originalHash !== hash(sess)
+    }
+
+    // check if session has been saved
+    function isSaved (sess) {
+      // express-session compares with the original id, so a session saved after
+      // regenerate() is saved again at the end (fixRegenerateSave compares with
+      // the id that was saved)
+      var id = fixRegenerateSave ? savedId : originalId
+      return id === sess.id && savedHash === hash(sess)
+    }
+
+    // determine if session should be destroyed
+    function shouldDestroy (req) {
+      return req.sessionID && unsetDestroy && req.session == null
+    }
+
+    // determine if session should be saved to store
+    function shouldSave (req) {
+      // cannot set cookie without a session ID
+      if (typeof req.sessionID !== 'string') {
+        debug('session ignored because of bogus req.sessionID %o', req.sessionID)
+        return false
+      }
+
+      return !saveUninitializedSession && !savedHash && cookieId !== req.sessionID
+        ? isModified(req.session)
+        : !isSaved(req.session)
+    }
+
+    // determine if session should be touched
+    function shouldTouch (req) {
+      // cannot set cookie without a session ID
+      if (typeof req.sessionID !== 'string') {
+        debug('session ignored because of bogus req.sessionID %o', req.sessionID)
+        return false
+      }
+
+      return cookieId === req.sessionID && !shouldSave(req)
+    }
+
+    // determine if cookie should be set on response
+    function shouldSetCookie (req) {
+      // cannot set cookie without a session ID
+      if (typeof req.sessionID !== 'string') {
+        return false
+      }
+
+      return cookieId !== req.sessionID
+        ? saveUninitializedSession || isModified(req.session)
+        : rollingSessions || (req.session.cookie.expires != null && isModified(req.session))
+    }
+
+    // generate a session if the browser doesn't send a sessionID
+    if (!req.sessionID) {
+      debug('no SID sent, generating session')
+      generate()
+      next()
+      return
+    }
+
+    // generate the session object
+    debug('fetching %s', req.sessionID)
+    store.get(req.sessionID, function (err, sess) {
+      // error handling
+      if (err && err.code !== 'ENOENT') {
+        debug('error %j', err)
+        next(err)
+        return
+      }
+
+      try {
+        if (err || !sess) {
+          debug('no session found')
+          generate()
+        } else {
+          debug('session found')
+          inflate(req, sess)
+        }
+      } catch (e) {
+        next(e)
+        return
+      }
+
+      next()
+    })
+  }
+}
+
+/**
+ * Generate a session ID for a new session: 32 base64url characters from 24 random
+ * bytes (uid-safe's `uid(24)` format).
+ *
+ * @return {String}
+ * @private
+ */
+function generateSessionId () {
+  return native.generateId()
+}
+
+/**
+ * Get the session ID cookie from request.
+ *
+ * @return {string}
+ * @private
+ */
+function getcookie (req, name, signer) {
+  var header = req.headers.cookie
+  var raw
+  var val
+
+  // read from cookie header
+  if (header) {
+    var cookies = cookie.parse(header)
+
+    raw = cookies[name]
+
+    if (raw) {
+      if (raw.substr(0, 2) === 's:') {
+        val = signer.unsign(raw.slice(2))
+
+        if (val === false) {
+          debug('cookie signature invalid')
+          val = undefined
+        }
+      } else {
+        debug('cookie unsigned')
+      }
+    }
+  }
+
+  // back-compat read from cookieParser() signedCookies data
+  if (!val && req.signedCookies) {
+    val = req.signedCookies[name]
+
+    if (val) {
+      deprecate('cookie should be available in req.headers.cookie')
+    }
+  }
+
+  // back-compat read from cookieParser() cookies data
+  if (!val && req.cookies) {
+    raw = req.cookies[name]
+
+    if (raw) {
+      if (raw.substr(0, 2) === 's:') {
+        val = signer.unsign(raw.slice(2))
+
+        if (val) {
+          deprecate('cookie should be available in req.headers.cookie')
+        }
+
+        if (val === false) {
+          debug('cookie signature invalid')
+          val = undefined
+        }
+      } else {
+        debug('cookie unsigned')
+      }
+    }
+  }
+
+  return val
+}
+
+/**
+ * The session's data as compared between the start and end of a request: its JSON
+ * without the top-level `cookie`. Compared as strings (no digest needed).
+ *
+ * @param {Object} sess
+ * @return {String}
+ * @private
+ */
+function hash (sess) {
+  var { cookie: _cookie, ...data } = sess
+  return JSON.stringify(data)
+}
+
+/**
+ * Defines a non-enumerable, writable, configurable method.
+ *
+ * @private
+ */
+function defineMethod (obj, name, fn) {
+  Object.defineProperty(obj, name, {
+    configurable: true,
+    enumerable: false,
+    value: fn,
+    writable: true
+  })
+}
+
+/**
+ * Determine if request is secure.
+ *
+ * @param {Object} req
+ * @param {Boolean} [trustProxy]
+ * @return {Boolean}
+ * @private
+ */
+function issecure (req, trustProxy) {
+  // socket is https server
+  if (req.connection && req.connection.encrypted) {
+    return true
+  }
+
+  // do not trust proxy
+  if (trustProxy === false) {
+    return false
+  }
+
+  // no explicit trust; try req.secure from express
+  if (trustProxy !== true) {
+    return req.secure === true
+  }
+
+  // read the proto from x-forwarded-proto header
+  var header = req.headers['x-forwarded-proto'] || ''
+  var index = header.indexOf(',')
+  var proto = index !== -1
+    ? header.substr(0, index).toLowerCase().trim()
+    : header.toLowerCase().trim()
+
+  return proto === 'https'
+}
+
+/**
+ * Set cookie on response.
+ *
+ * @private
+ */
+function setcookie (res, name, val, signer, options) {
+  var signed = 's:' + signer.sign(val)
+  var data = cookie.serialize(name, signed, options)
+
+  debug('set-cookie %s', data)
+
+  var prev = res.getHeader('Set-Cookie') || []
+  var header = Array.isArray(prev) ? prev.concat(data) : [prev, data]
+
+  res.setHeader('Set-Cookie', header)
+}
+
+/**
+ * True when `secrets` still holds exactly the secrets of `snapshot`.
+ *
+ * @private
+ */
+function sameSecrets (snapshot, secrets) {
+  if (snapshot.length !== secrets.length) return false
+  for (var i = 0; i < secrets.length; i++) {
+    if (snapshot[i] !== secrets[i]) return false
+  }
+  return true
+}
+
+// Signers for `req.secret` (cookie-parser's secret), by secret.
+var requestSigners = new Map()
+
+function signerForRequestSecret (reqSecret) {
+  var signer = requestSigners.get(reqSecret)
+  if (!signer) {
+    signer = new Signer([reqSecret])
+    if (requestSigners.size >= 16) requestSigners.clear()
+    requestSigners.set(reqSecret, signer)
+  }
+  return signer
+}

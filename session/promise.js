@@ -1,0 +1,34 @@
+/*!
+ * express-session-rs: optional promises for callback APIs
+ */
+
+'use strict'
+
+module.exports = callbackOrPromise
+
+function noop () {}
+
+/**
+ * Calls `run(done)`. With a `callback`, `done` is the callback and `returnValue` is
+ * returned; without one, returns a Promise settled by `done(err, value)`.
+ *
+ * The promise already has a rejection handler, so a caller that ignores it (as
+ * express-session callers ignore `save()`'s result) never sees an unhandled
+ * rejection crash the process; a caller that awaits it still gets the error.
+ *
+ * @private
+ */
+function callbackOrPromise (callback, returnValue, run) {
+  if (typeof callback === 'function') {
+    run(callback)
+    return returnValue
+  }
+  var promise = new Promise(function (resolve, reject) {
+    run(function done (err, value) {
+      if (err) reject(err)
+      else resolve(value)
+    })
+  })
+  promise.catch(noop)
+  return promise
+}

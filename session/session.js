@@ -1,0 +1,87 @@
+/*!
+ * express-session-rs: Session
+ * Same behaviour as express-session 1.19.0's session/session.js; additionally
+ * save/reload/destroy/regenerate return a Promise when called without a callback.
+ */
+
+'use strict'
+
+var callbackOrPromise = require('./promise')
+
+module.exports = Session
+
+/**
+ * A session: the user's data plus non-enumerable `req` and `id`.
+ *
+ * @param {IncomingMessage} req
+ * @param {Object} [data] stored data; keys that collide with `id`, `req` or a
+ *   method name are dropped
+ * @public
+ */
+function Session (req, data) {
+  Object.defineProperty(this, 'req', { value: req })
+  Object.defineProperty(this, 'id', { value: req.sessionID })
+
+  if (typeof data === 'object' && data !== null) {
+    for (var prop in data) {
+      if (!(prop in this)) {
+        this[prop] = data[prop]
+      }
+    }
+  }
+}
+
+defineMethod(Session.prototype, 'touch', function touch () {
+  return this.resetMaxAge()
+})
+
+defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge () {
+  this.cookie.maxAge = this.cookie.originalMaxAge
+  return this
+})
+
+defineMethod(Session.prototype, 'save', function save (fn) {
+  var self = this
+  return callbackOrPromise(fn, this, function (done) {
+    self.req.sessionStore.set(self.id, self, done)
+  })
+})
+
+defineMethod(Session.prototype, 'reload', function reload (fn) {
+  var req = this.req
+  var store = this.req.sessionStore
+  var id = this.id
+  return callbackOrPromise(fn, this, function (done) {
+    store.get(id, function (err, sess) {
+      if (err) return done(err)
+      if (!sess) return done(new Error('failed to load session'))
+      store.createSession(req, sess)
+      done()
+    })
+  })
+})
+
+defineMethod(Session.prototype, 'destroy', function destroy (fn) {
+  var req = this.req
+  var id = this.id
+  delete req.session
+  return callbackOrPromise(fn, this, function (done) {
+    req.sessionStore.destroy(id, done)
+  })
+})
+
+defineMethod(Session.prototype, 'regenerate', function regenerate (fn) {
+  var req = this.req
+  return callbackOrPromise(fn, this, function (done) {
+    req.sessionStore.regenerate(req, done)
+  })
+})
+
+function defineMethod (obj, name, fn) {
+  Object.defineProperty(obj, name, {
+    configurable: true,
+    enumerable: false,
+    value: fn,
+    writable: true
+  })
+}

@@ -1,0 +1,117 @@
+/*!
+ * express-session-rs: cookie signing on the native signer
+ *
+ * Byte-identical to npm cookie-signature: `value + '.' + base64(HMAC-SHA256)`
+ * without `=` padding. A Signer prepares its keys once; `unsign` tries every
+ * secret and compares in constant time (in Rust).
+ */
+
+'use strict'
+
+var crypto = require('crypto')
+var native = require('../native')
+
+exports.Signer = Signer
+exports.sign = sign
+exports.unsign = unsign
+
+/**
+ * Signs with `secrets[0]`, verifies with every secret. A secret is a string (UTF-8),
+ * a Buffer, TypedArray or DataView, or a secret KeyObject, as `crypto.createHmac`
+ * takes. An invalid secret makes `sign`/`unsign` throw the error `createHmac` would.
+ *
+ * @param {Array} secrets
+ * @public
+ */
+function Signer (secrets) {
+  var keys
+  try {
+    keys = secrets.map(toKey)
+  } catch (err) {
+    this.error = err
+    return
+  }
+  var prepared = native.createSigner(keys)
+  this._sign = prepared.sign
+  this._verify = prepared.verify
+  this.error = null
+}
+
+/**
+ * `val + '.' + signature`.
+ */
+Signer.prototype.sign = function (val) {
+  if (this.error) throw this.error
+  return val + '.' + this._sign(val)
+}
+
+/**
+ * The value before the last dot when the signature is valid, else `false`.
+ */
+Signer.prototype.unsign = function (input) {
+  if (this.error) throw this.error
+  return this._verify(input)
+    ? input.slice(0, input.lastIndexOf('.'))
+    : false
+}
+
+function toKey (secret) {
+  if (secret == null) throw new TypeError('Secret key must be provided.')
+  if (typeof secret === 'string') return Buffer.from(secret, 'utf8')
+  if (Buffer.isBuffer(secret)) return secret
+  if (ArrayBuffer.isView(secret)) {
+    return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
+  }
+  if (secret instanceof crypto.KeyObject && secret.type === 'secret') {
+    return secret.export()
+  }
+  // Let Node produce the exact error it gives cookie-signature for this key.
+  crypto.createHmac('sha256', secret)
+  throw new TypeError('Secret key must be a string, Buffer, TypedArray, DataView or secret KeyObject.')
+}
+
+// Signers for string secrets, reused by the cookie-signature compatible functions.
+var cache = new Map()
+var CACHE_MAX = 64
+
+function signerFor (secret) {
+  var key = typeof secret === 'string' ? secret : null
+  var signer = key !== null ? cache.get(key) : undefined
+  if (signer === undefined) {
+    signer = new Signer(Array.isArray(secret) ? secret : [secret])
+    if (key !== null) {
+      if (cache.size >= CACHE_MAX) cache.clear()
+      cache.set(key, signer)
+    }
+  }
+  return signer
+}
+
+/**
+ * cookie-signature's `sign(val, secret)`.
+ *
+ * @param {string} val
+ * @param {string|Buffer} secret
+ * @public
+ */
+function sign (val, secret) {
+  if (typeof val !== 'string') throw new TypeError('Cookie value must be provided as a string.')
+  if (secret == null) throw new TypeError('Secret key must be provided.')
+  return signerFor(secret).sign(val)
+}
+
+/**
+ * cookie-signature's `unsign(val, secret)`, also taking an array of secrets
+ * (tried in order).
+ *
+ * @param {string} input
+ * @param {string|Buffer|Array} secrets
+ * @public
+ */
+function unsign (input, secrets) {
+  if (typeof input !== 'string') throw new TypeError('Signed cookie string must be provided.')
+  if (secrets == null || (Array.isArray(secrets) && secrets.length === 0)) {
+    throw new TypeError('Secret key must be provided.')
+  }
+  return signerFor(secrets).unsign(input)
+}
