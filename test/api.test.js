@@ -1,0 +1,164 @@
+'use strict'
+
+// The exported classes and their behaviour, compared with express-session's.
+
+var assert = require('assert')
+var childProcess = require('child_process')
+var path = require('path')
+var test = require('node:test')
+var util = require('util')
+var original = require('express-session')
+var ours = require('..')
+
+var both = [original, ours]
+
+function outcome (fn) {
+  try {
+    var value = fn()
+    return ['ok', value]
+  } catch (err) {
+    return ['throw', err.name, err.message]
+  }
+}
+
+function sameOutcome (fn) {
+  var results = both.map(function (impl) { return outcome(function () { return fn(impl) }) })
+  assert.deepStrictEqual(results[1], results[0])
+  return results[0]
+}
+
+test('exports: a function with Store, Cookie, Session, MemoryStore', function () {
+  assert.strictEqual(typeof ours, 'function')
+  assert.strictEqual(ours.length, original.length)
+  ;['Store', 'Cookie', 'Session', 'MemoryStore'].forEach(function (name) {
+    assert.strictEqual(typeof ours[name], 'function', name)
+    assert.strictEqual(ours[name].length, original[name].length, name + '.length')
+    assert.deepStrictEqual(
+      Object.getOwnPropertyNames(ours[name].prototype).sort().filter(function (k) { return k !== 'ids' }),
+      Object.getOwnPropertyNames(original[name].prototype).sort(),
+      name + ' prototype')
+  })
+})
+
+test('Store is callable as Store.call(this) with util.inherits, and extendable by class', function () {
+  function Legacy () { ours.Store.call(this) }
+  util.inherits(Legacy, ours.Store)
+  var legacy = new Legacy()
+  assert.ok(legacy instanceof require('events').EventEmitter)
+  class Modern extends ours.Store {}
+  assert.strictEqual(typeof new Modern().on, 'function')
+})
+
+test('Cookie: defaults, data order, toJSON, serialize', function () {
+  sameOutcome(function (impl) {
+    var c = new impl.Cookie()
+    return [c.path, c.maxAge, c.httpOnly, c.originalMaxAge, c.expires, Object.keys(c), Object.keys(c.data), JSON.stringify(c), c.constructor === Object]
+  })
+  sameOutcome(function (impl) {
+    var c = new impl.Cookie({ domain: 'a.com', secure: true, sameSite: 'strict', priority: 'low', partitioned: true, httpOnly: false, path: '/p', data: 'ignored', extra: 1 })
+    return [Object.keys(c), c.data, c.serialize('name', 'val'), c.extra]
+  })
+})
+
+test('Cookie: maxAge and expires setters and errors', function () {
+  sameOutcome(function (impl) {
+    var c = new impl.Cookie({ maxAge: 1000 })
+    var r = [c.originalMaxAge, c.maxAge > 990, c.expires instanceof Date]
+    c.expires = null
+    r.push(c.maxAge, c.originalMaxAge)
+    c.maxAge = false
+    r.push(c.expires, c.maxAge)
+    return r
+  })
+  ;['42', true, function () {}, {}].forEach(function (bad) {
+    var r = sameOutcome(function (impl) { return new impl.Cookie({ maxAge: bad }) })
+    assert.deepStrictEqual(r, ['throw', 'TypeError', 'maxAge must be a number or Date'])
+  })
+  ;['string', 5, function () {}].forEach(function (bad) {
+    var r = sameOutcome(function (impl) { return new impl.Cookie(bad) })
+    assert.deepStrictEqual(r, ['throw', 'TypeError', 'argument options must be a object'])
+  })
+  sameOutcome(function (impl) { return new impl.Cookie({ sameSite: 'bogus' }).serialize('a', 'b') })
+  sameOutcome(function (impl) { return new impl.Cookie({ expires: new Date(0) }).serialize('a', 'b') })
+})
+
+test('Session: non-enumerable id/req/methods, data copy, reserved keys', function () {
+  sameOutcome(function (impl) {
+    var req = { sessionID: 'abc' }
+    var s = new impl.Session(req, { a: 1, id: 'x', req: 'y', save: 1, cookie: { c: 1 }, nested: { b: 2 } })
+    var keys = []
+    for (var k in s) keys.push(k)
+    return [s.id, s.req === req, Object.keys(s), keys, JSON.stringify(s), typeof s.save,
+      Object.getOwnPropertyDescriptor(s, 'id'), Object.getOwnPropertyDescriptor(s, 'req').enumerable]
+  })
+  sameOutcome(function (impl) { return Object.keys(new impl.Session({ sessionID: 'x' }, 'not an object')) })
+})
+
+test('Session#touch and resetMaxAge return the session', function () {
+  sameOutcome(function (impl) {
+    var s = new impl.Session({ sessionID: 'x' })
+    s.cookie = new impl.Cookie({ maxAge: 5000 })
+    return [s.touch() === s, s.resetMaxAge() === s, s.cookie.maxAge > 4990]
+  })
+})
+
+test('Store#createSession restores expires and originalMaxAge; load', async function () {
+  var results = []
+  for (var impl of both) {
+    var store = new impl.MemoryStore()
+    var expires = new Date(Date.now() + 10000)
+    await new Promise(function (resolve) {
+      store.set('sid', { cookie: { originalMaxAge: 10000, expires: expires, path: '/' }, n: 1 }, resolve)
+    })
+    var loaded = await new Promise(function (resolve, reject) {
+      store.load('sid', function (err, sess) { if (err) reject(err); else resolve(sess) })
+    })
+    var missing = await new Promise(function (resolve) { store.load('nope', function (err, s) { resolve([err, s]) }) })
+    results.push([loaded instanceof impl.Session, loaded.id, loaded.cookie.expires.getTime() === expires.getTime(),
+      loaded.cookie.originalMaxAge, loaded.n, loaded.req.sessionStore === store, missing])
+  }
+  assert.deepStrictEqual(results[1], results[0])
+})
+
+test('deprecation messages and namespace match express-session', function () {
+  var script = function (mod) {
+    return "var s = require('" + mod + "'); s({}); s({ secret: 's', resave: true, saveUninitialized: true });" +
+      'var C = s.Cookie; new C({ maxAge: new Date(Date.now() + 1000) })'
+  }
+  var outputs = ['express-session', path.join(__dirname, '..')].map(function (mod) {
+    var res = childProcess.spawnSync(process.execPath, ['-e', script(mod)], { cwd: path.join(__dirname, '..'), encoding: 'utf8' })
+    return res.stderr.split('\n').map(function (line) {
+      return line.replace(/^.*?express-session deprecated/, 'express-session deprecated').replace(/ (\[eval\]|\S+\.js):\d+:\d+$/, '')
+    }).filter(Boolean)
+  })
+  assert.ok(outputs[0].length >= 4, outputs[0].join('\n'))
+  assert.deepStrictEqual(outputs[1], outputs[0])
+})
+
+test('promises: save/reload/destroy/regenerate without a callback (additive)', async function () {
+  var store = new ours.MemoryStore()
+  var req = { sessionID: 'p1', sessionStore: store }
+  store.generate = function (r) { r.sessionID = 'p2'; r.session = new ours.Session(r); r.session.cookie = new ours.Cookie() }
+  var s = new ours.Session(req, { n: 1 })
+  s.cookie = new ours.Cookie()
+  req.session = s
+  await s.save()
+  assert.strictEqual((await store.get('p1')).n, 1)
+  s.n = 2
+  await s.reload()
+  assert.strictEqual(req.session.n, 1)
+  await req.session.regenerate()
+  assert.strictEqual(req.sessionID, 'p2')
+  assert.strictEqual(await store.get('p1'), undefined)
+  await req.session.save()
+  await req.session.destroy()
+  assert.strictEqual(await store.get('p2'), undefined)
+  assert.strictEqual(req.session, undefined)
+  // a failing reload rejects; an ignored rejection does not crash the process
+  var lost = new ours.Session({ sessionID: 'gone', sessionStore: store })
+  await assert.rejects(lost.reload(), { message: 'failed to load session' })
+  lost.reload()
+  await new Promise(function (resolve) { setTimeout(resolve, 10) })
+  // with a callback the session is returned, as in express-session
+  assert.strictEqual(lost.save(function () {}), lost)
+})

@@ -1,0 +1,173 @@
+'use strict'
+
+// The same scenarios against express-session's MemoryStore and ours.
+
+var assert = require('assert')
+var test = require('node:test')
+var util = require('util')
+var original = require('express-session')
+var ours = require('..')
+
+function stores () {
+  return [['express-session', new original.MemoryStore()], ['express-session-rs', new ours.MemoryStore()]]
+}
+
+function p (store, method) {
+  var args = Array.prototype.slice.call(arguments, 2)
+  return new Promise(function (resolve, reject) {
+    store[method].apply(store, args.concat(function (err, val) {
+      if (err) reject(err)
+      else resolve(val)
+    }))
+  })
+}
+
+function cookieIn (ms) {
+  var c = new ours.Cookie({ maxAge: ms })
+  return c
+}
+
+// Runs `scenario(store)` against both stores and compares the results.
+async function same (scenario) {
+  var results = []
+  for (var [name, store] of stores()) {
+    results.push([name, await scenario(store)])
+  }
+  assert.deepStrictEqual(results[1][1], results[0][1])
+  return results[0][1]
+}
+
+test('MemoryStore is a Store and an EventEmitter', function () {
+  var store = new ours.MemoryStore()
+  assert.ok(store instanceof ours.Store)
+  assert.ok(store instanceof require('events').EventEmitter)
+  assert.strictEqual(typeof store.on, 'function')
+})
+
+test('callbacks are deferred like the original (not synchronous, setImmediate)', async function () {
+  await same(async function (store) {
+    var order = []
+    var done = new Promise(function (resolve) {
+      store.set('a', { cookie: cookieIn(1000), n: 1 }, function () { order.push('set') })
+      store.get('a', function () { order.push('get') })
+      store.touch('a', { cookie: cookieIn(1000) }, function () { order.push('touch') })
+      store.length(function () { order.push('length') })
+      store.all(function () { order.push('all') })
+      store.destroy('a', function () { order.push('destroy') })
+      store.clear(function () { order.push('clear') })
+      process.nextTick(function () { order.push('tick') })
+      setImmediate(function () { setImmediate(resolve) })
+      order.push('sync')
+    })
+    await done
+    return order
+  })
+})
+
+test('get returns the stored JSON parsed; missing is undefined', function () {
+  return same(async function (store) {
+    var sess = { cookie: new ours.Cookie({ maxAge: 60000, domain: 'example.com', sameSite: 'lax' }), user: { name: 'bob', d: new Date(0) }, list: [1, 'two', null] }
+    await p(store, 'set', 'sid', sess)
+    var got = await p(store, 'get', 'sid')
+    var missing = await p(store, 'get', 'nope')
+    got.cookie.expires = typeof got.cookie.expires
+    return [got, missing]
+  })
+})
+
+test('expired sessions are removed on read; sessions without expiry never expire', function () {
+  return same(async function (store) {
+    await p(store, 'set', 'old', { cookie: { expires: new Date(Date.now() - 1).toISOString() }, a: 1 })
+    await p(store, 'set', 'num', { cookie: { expires: Date.now() - 10 }, a: 2 })
+    await p(store, 'set', 'never', { cookie: { expires: null }, a: 3 })
+    await p(store, 'set', 'nocookie', { a: 4 })
+    await p(store, 'set', 'bad', { cookie: { expires: 'not a date' }, a: 5 })
+    await p(store, 'set', 'later', { cookie: cookieIn(60000), a: 6 })
+    var len = await p(store, 'length')
+    var all = await p(store, 'all')
+    return [len, Object.keys(all), await p(store, 'get', 'old'), (await p(store, 'get', 'num'))]
+  })
+})
+
+test('touch replaces only the stored cookie and keeps stored data', function () {
+  return same(async function (store) {
+    await p(store, 'set', 's', { cookie: { originalMaxAge: 1000, expires: new Date(Date.now() + 1000), path: '/' }, n: 1 })
+    await p(store, 'touch', 's', { cookie: { originalMaxAge: 5000, expires: new Date(8e12), path: '/x' }, n: 99, extra: true })
+    await p(store, 'touch', 'missing', { cookie: {} })
+    return [await p(store, 'get', 's'), await p(store, 'get', 'missing'), await p(store, 'length')]
+  })
+})
+
+test('touch of an expired session does not revive it', function () {
+  return same(async function (store) {
+    await p(store, 'set', 's', { cookie: { expires: new Date(Date.now() - 5) }, n: 1 })
+    await p(store, 'touch', 's', { cookie: { expires: new Date(Date.now() + 60000) } })
+    return [await p(store, 'get', 's'), await p(store, 'length')]
+  })
+})
+
+test('touch with a session without cookie removes the stored cookie', function () {
+  return same(async function (store) {
+    await p(store, 'set', 's', { cookie: { expires: null }, n: 1 })
+    await p(store, 'touch', 's', { n: 2 })
+    return await p(store, 'get', 's')
+  })
+})
+
+test('all is an object keyed by sid, in insertion order, with a null prototype', function () {
+  return same(async function (store) {
+    await p(store, 'set', 'b', { cookie: {}, v: 1 })
+    await p(store, 'set', 'a', { cookie: {}, v: 2 })
+    await p(store, 'set', '10', { cookie: {}, v: 3 })
+    await p(store, 'set', 'b', { cookie: {}, v: 4 })
+    var all = await p(store, 'all')
+    return [Object.getPrototypeOf(all), Object.keys(all), all.b, all.a]
+  })
+})
+
+test('destroy, clear and length', function () {
+  return same(async function (store) {
+    await p(store, 'set', 'a', { cookie: {} })
+    await p(store, 'set', 'b', { cookie: {} })
+    await p(store, 'set', 'c', { cookie: {} })
+    await p(store, 'destroy', 'a')
+    await p(store, 'destroy', 'zzz')
+    var afterDestroy = await p(store, 'length')
+    await p(store, 'clear')
+    return [afterDestroy, await p(store, 'length'), await p(store, 'all')]
+  })
+})
+
+test('set throws synchronously on data JSON cannot represent', function () {
+  stores().forEach(function (pair) {
+    var circular = { cookie: {} }
+    circular.self = circular
+    assert.throws(function () { pair[1].set('x', circular, function () {}) }, TypeError)
+    assert.throws(function () { pair[1].set('x', { n: 1n }, function () {}) }, TypeError)
+  })
+})
+
+test('extras: ids, destroy of an array, promises without callbacks', async function () {
+  var store = new ours.MemoryStore()
+  await store.set('a', { cookie: {} })
+  await store.set('b', { cookie: {} })
+  await store.set('c', { cookie: {} })
+  assert.deepStrictEqual(await store.ids(), ['a', 'b', 'c'])
+  await store.destroy(['a', 'c'])
+  assert.deepStrictEqual(await util.promisify(store.ids).call(store), ['b'])
+  assert.strictEqual(await store.length(), 1)
+  assert.deepStrictEqual(await store.get('b'), { cookie: {} })
+})
+
+test('several MemoryStore instances are independent', async function () {
+  var one = new ours.MemoryStore()
+  var two = new ours.MemoryStore()
+  await one.set('a', { cookie: {}, n: 1 })
+  assert.strictEqual(await two.get('a'), undefined)
+  assert.strictEqual(await two.length(), 0)
+})
+
+test('the native MemoryStore has no enumerable internals', function () {
+  var store = new ours.MemoryStore()
+  assert.ok(!Object.keys(store).includes('_native'))
+})
