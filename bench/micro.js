@@ -1,0 +1,66 @@
+'use strict'
+
+// Micro benchmark: signing, verification and ID generation against the modules
+// express-session uses (cookie-signature 1.0.7, uid-safe 2.1.5), same process,
+// interleaved rounds, medians.
+
+var cookieSignature = require('cookie-signature')
+var uid = require('uid-safe')
+var lib = require('./lib')
+var ours = require('..')
+var Signer = require('../session/signature').Signer
+
+module.exports = function micro (options) {
+  var rounds = options.rounds || 7
+  var ms = options.ms || 200
+
+  var secret = 'keyboard cat'
+  var three = ['first secret', 'second secret', secret]
+  var id = ours.generateId()
+  var signed = cookieSignature.sign(id, secret)
+  var forged = signed.slice(0, -2) + (signed.slice(-2) === 'AA' ? 'AB' : 'AA')
+  var one = new Signer([secret])
+  var rotated = new Signer(three)
+
+  // express-session's unsigncookie(): each secret in turn
+  function unsignAll (val, secrets) {
+    for (var i = 0; i < secrets.length; i++) {
+      var r = cookieSignature.unsign(val, secrets[i])
+      if (r !== false) return r
+    }
+    return false
+  }
+
+  // keep results alive so nothing is optimised away
+  var sink = 0
+  function use (v) { sink ^= (v === false ? 1 : v.length) }
+
+  var cases = [
+    { name: 'sign (prepared signer)', anchorName: 'cookie-signature.sign', target: 10, anchor: function () { use(cookieSignature.sign(id, secret)) }, ours: function () { use(one.sign(id)) } },
+    { name: 'sign(value, secret)', anchorName: 'cookie-signature.sign', anchor: function () { use(cookieSignature.sign(id, secret)) }, ours: function () { use(ours.sign(id, secret)) } },
+    { name: 'unsign, 1 secret, valid', anchorName: 'cookie-signature.unsign', target: 10, anchor: function () { use(unsignAll(signed, [secret])) }, ours: function () { use(one.unsign(signed)) } },
+    { name: 'unsign, 1 secret, forged', anchorName: 'cookie-signature.unsign', anchor: function () { use(unsignAll(forged, [secret])) }, ours: function () { use(one.unsign(forged)) } },
+    { name: 'unsign, 3 secrets, valid on last', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(signed, three)) }, ours: function () { use(rotated.unsign(signed)) } },
+    { name: 'unsign, 3 secrets, forged', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(forged, three)) }, ours: function () { use(rotated.unsign(forged)) } },
+    { name: 'generateId', anchorName: 'uid-safe uid.sync(24)', target: 20, anchor: function () { use(uid.sync(24)) }, ours: function () { use(ours.generateId()) } }
+  ]
+
+  var results = lib.interleaved(cases, rounds, ms)
+  results.sink = sink
+  return results
+}
+
+module.exports.table = function table (results) {
+  var lines = [
+    '| operation | anchor | anchor ns/op | ours ns/op | speed-up (median, min-max) | target |',
+    '|---|---|---:|---:|---:|---:|'
+  ]
+  results.forEach(function (r) {
+    lines.push('| ' + [
+      r.name, r.anchorName, lib.fmt(r.anchor), lib.fmt(r.ours),
+      lib.fmt(r.ratio, 1) + 'x (' + lib.fmt(r.ratioMin, 1) + '-' + lib.fmt(r.ratioMax, 1) + ')',
+      r.target ? '>= ' + r.target + 'x ' + (r.ratio >= r.target ? '(met)' : '(missed)') : ''
+    ].join(' | ') + ' |')
+  })
+  return lines.join('\n')
+}
