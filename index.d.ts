@@ -1,0 +1,169 @@
+// Types for express-session-rs: the shapes of @types/express-session (1.19), plus
+// this package's additions (promises, MemoryStore limits/extras, fix options,
+// sign/unsign/generateId). Augment `SessionData` to type your session:
+//
+//   declare module 'express-session-rs' {
+//     interface SessionData { views: number }
+//   }
+
+import { CipherKey } from 'crypto'
+import { EventEmitter } from 'events'
+import { IncomingMessage, ServerResponse } from 'http'
+
+declare global {
+  namespace Express {
+    type SessionStore = session.Store & { generate: (req: Request) => void }
+
+    interface Request {
+      session: session.Session & Partial<session.SessionData>
+      sessionID: string
+      sessionStore: SessionStore
+    }
+  }
+}
+
+export = session
+
+/**
+ * The session middleware: `app.use(session({ secret, resave, saveUninitialized }))`.
+ */
+declare function session(options?: session.SessionOptions): session.Middleware
+
+declare namespace session {
+  /** A connect/express middleware; works with plain `http` too. */
+  type Middleware = (req: any, res: ServerResponse, next: (err?: any) => void) => void
+
+  interface SessionOptions {
+    /** Secret(s) signing the session ID cookie: sign with the first, verify with all. */
+    secret?: CipherKey | CipherKey[] | undefined
+    /** Returns a new session ID (default: 32 base64url characters from 24 random bytes). */
+    genid?(req: IncomingMessage & { [key: string]: any }): string
+    /** Cookie name (default `connect.sid`). */
+    name?: string | undefined
+    /** Legacy alias of `name`. */
+    key?: string | undefined
+    /** Session store (default: a new native MemoryStore). */
+    store?: Store | undefined
+    /** Cookie settings, or a function of the request returning them. */
+    cookie?: CookieOptions | ((req: IncomingMessage & { [key: string]: any }) => CookieOptions) | undefined
+    /** Re-send the cookie (with a reset expiry) on every response. */
+    rolling?: boolean | undefined
+    /** Save unmodified sessions back to the store (default true, deprecated default). */
+    resave?: boolean | undefined
+    /** Trust `X-Forwarded-Proto` (true), never (false), or `req.secure` (undefined). */
+    proxy?: boolean | undefined
+    /** Save new, unmodified sessions (default true, deprecated default). */
+    saveUninitialized?: boolean | undefined
+    /** What `delete req.session` / `req.session = null` does (default 'keep'). */
+    unset?: 'destroy' | 'keep' | undefined
+    /** Fix (opt-in): resolve 'auto' in options returned by a cookie function. */
+    fixAutoCookieFunction?: boolean | undefined
+    /** Fix (opt-in): save() inside regenerate()'s callback does not save twice. */
+    fixRegenerateSave?: boolean | undefined
+  }
+
+  class Session {
+    private constructor(request: any, data?: object)
+
+    readonly id: string
+    cookie: Cookie
+
+    /** Replaces the session with a new one under a new ID. */
+    regenerate(callback: (err: any) => void): this
+    regenerate(): Promise<void>
+    /** Removes the session from the store and the request. */
+    destroy(callback: (err: any) => void): this
+    destroy(): Promise<void>
+    /** Re-reads the session from the store. */
+    reload(callback: (err: any) => void): this
+    reload(): Promise<void>
+    /** Saves the session to the store. */
+    save(callback: (err: any) => void): this
+    save(): Promise<void>
+    /** Resets `cookie.maxAge` to `cookie.originalMaxAge`. */
+    resetMaxAge(): this
+    /** Same as resetMaxAge(). */
+    touch(): this
+  }
+
+  /** Your session data: augment this interface. */
+  interface SessionData {
+    cookie: Cookie
+  }
+
+  interface CookieOptions {
+    maxAge?: number | undefined
+    partitioned?: boolean | undefined
+    priority?: 'low' | 'medium' | 'high' | undefined
+    expires?: Date | null | undefined
+    httpOnly?: boolean | undefined
+    path?: string | undefined
+    domain?: string | undefined
+    secure?: boolean | 'auto' | undefined
+    sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
+  }
+
+  class Cookie implements CookieOptions {
+    constructor(options?: CookieOptions)
+    originalMaxAge: number | null
+    maxAge?: number | undefined
+    expires?: Date | null | undefined
+    httpOnly?: boolean | undefined
+    path?: string | undefined
+    domain?: string | undefined
+    secure?: boolean | 'auto' | undefined
+    sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
+    partitioned?: boolean | undefined
+    priority?: 'low' | 'medium' | 'high' | undefined
+    readonly data: CookieOptions & { originalMaxAge: number | null }
+    serialize(name: string, value: string): string
+    toJSON(): CookieOptions & { originalMaxAge: number | null }
+  }
+
+  abstract class Store extends EventEmitter {
+    constructor()
+    regenerate(req: any, callback: (err?: any) => any): void
+    load(sid: string, callback: (err: any, session?: Session & SessionData) => any): void
+    createSession(req: any, session: SessionData): Session & SessionData
+
+    abstract get(sid: string, callback: (err: any, session?: SessionData | null) => void): void
+    abstract set(sid: string, session: SessionData, callback?: (err?: any) => void): void
+    abstract destroy(sid: string, callback?: (err?: any) => void): void
+
+    all?(callback: (err: any, obj?: SessionData[] | { [sid: string]: SessionData } | null) => void): void
+    length?(callback: (err: any, length?: number) => void): void
+    clear?(callback?: (err?: any) => void): void
+    touch?(sid: string, session: SessionData, callback?: (err?: any) => void): void
+  }
+
+  /**
+   * The default store: sessions as JSON in a Rust map, off the V8 heap.
+   * Every method returns a Promise when called without a callback.
+   */
+  class MemoryStore extends Store {
+    constructor()
+    get(sid: string, callback: (err: any, session?: SessionData | null) => void): void
+    get(sid: string): Promise<SessionData | undefined>
+    set(sid: string, session: SessionData, callback: (err?: any) => void): void
+    set(sid: string, session: SessionData): Promise<void>
+    destroy(sid: string | string[], callback: (err?: any) => void): void
+    destroy(sid: string | string[]): Promise<void>
+    all(callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
+    all(): Promise<{ [sid: string]: SessionData }>
+    length(callback: (err: any, length?: number) => void): void
+    length(): Promise<number>
+    clear(callback: (err?: any) => void): void
+    clear(): Promise<void>
+    touch(sid: string, session: SessionData, callback: (err?: any) => void): void
+    touch(sid: string, session: SessionData): Promise<void>
+    ids(callback: (err: any, ids?: string[]) => void): void
+    ids(): Promise<string[]>
+  }
+
+  /** cookie-signature's sign: `value + '.' + base64(HMAC-SHA256)` without padding. */
+  function sign(value: string, secret: CipherKey): string
+  /** cookie-signature's unsign, also taking an array of secrets. */
+  function unsign(signed: string, secret: CipherKey | CipherKey[]): string | false
+  /** A new session ID: 32 base64url characters from 24 CSPRNG bytes. */
+  function generateId(): string
+}
