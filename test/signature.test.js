@@ -4,6 +4,7 @@ var assert = require('assert')
 var crypto = require('crypto')
 var test = require('node:test')
 var cookieSignature = require('cookie-signature')
+var cookieSignature12 = require('cookie-signature-1.2')
 var session = require('..')
 
 var sign = session.sign
@@ -32,7 +33,7 @@ function randomString (max) {
   return out
 }
 
-test('10,000 random (value, secret) pairs sign exactly like cookie-signature', function () {
+test('10,000 random (value, secret) pairs sign exactly like cookie-signature 1.0.7 and 1.2.x', function () {
   for (var i = 0; i < 10000; i++) {
     var value = randomString(80)
     var secret = i % 10 === 0 ? crypto.randomBytes(crypto.randomInt(1, 100)) : randomString(70)
@@ -40,6 +41,12 @@ test('10,000 random (value, secret) pairs sign exactly like cookie-signature', f
     assert.strictEqual(sign(value, secret), expected, JSON.stringify([value, String(secret)]))
     assert.strictEqual(unsign(expected, secret), value)
     assert.strictEqual(unsign(expected, secret), cookieSignature.unsign(expected, secret))
+    if (i % 10 === 1) {
+      assert.strictEqual(cookieSignature12.sign(value, secret), expected)
+      assert.strictEqual(unsign(expected, secret), cookieSignature12.unsign(expected, secret))
+      var forged = expected.slice(0, -1) + (expected.slice(-1) === 'A' ? 'B' : 'A')
+      assert.strictEqual(unsign(forged, secret), cookieSignature12.unsign(forged, secret))
+    }
   }
 })
 
