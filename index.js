@@ -21,6 +21,7 @@ var MemoryStore = require('./session/memory')
 var Session = require('./session/session')
 var Signer = require('./session/signature').Signer
 var Store = require('./session/store')
+var SYNC = require('./session/sync')
 var signature = require('./session/signature')
 
 exports = module.exports = session
@@ -180,6 +181,15 @@ function session (options) {
     var savedId
     var touched = false
 
+    // hash of req.session memoized while res.end decides what to do (no user code
+    // runs in between), so it is computed once instead of up to three times
+    var memoOn = false
+    var memoSess
+    var memoHash
+
+    // the save wrapper of the current session (see wrapmethods)
+    var wrappedSave
+
     // expose store
     req.sessionStore = store
 
@@ -281,14 +291,22 @@ function session (options) {
       if (shouldDestroy(req)) {
         // destroy session
         debug('destroying')
-        store.destroy(req.sessionID, function ondestroy (err) {
+        var ondestroy = function ondestroy (err) {
           if (err) {
             defer(next, err)
           }
 
           debug('destroyed')
           writeend()
-        })
+        }
+
+        // the native store's own method completes synchronously (see session/sync.js);
+        // nothing else gets the extra argument (it may take its last as the callback)
+        if (store.destroy === MemoryStore.prototype.destroy) {
+          store.destroy(req.sessionID, ondestroy, SYNC)
+        } else {
+          store.destroy(req.sessionID, ondestroy)
+        }
 
         return writetop()
       }
@@ -305,31 +323,47 @@ function session (options) {
         touched = true
       }
 
+      memoOn = true
+
       if (shouldSave(req)) {
-        req.session.save(function onsave (err) {
+        var onsave = function onsave (err) {
           if (err) {
             defer(next, err)
           }
 
           writeend()
-        })
+        }
+
+        if (req.session.save === wrappedSave && store.set === MemoryStore.prototype.set) {
+          req.session.save(onsave, SYNC)
+        } else {
+          req.session.save(onsave)
+        }
 
         return writetop()
       } else if (storeImplementsTouch && shouldTouch(req)) {
+        endMemo()
         // store implements touch method
         debug('touching')
-        store.touch(req.sessionID, req.session, function ontouch (err) {
+        var ontouch = function ontouch (err) {
           if (err) {
             defer(next, err)
           }
 
           debug('touched')
           writeend()
-        })
+        }
+
+        if (store.touch === MemoryStore.prototype.touch) {
+          store.touch(req.sessionID, req.session, ontouch, SYNC)
+        } else {
+          store.touch(req.sessionID, req.session, ontouch)
+        }
 
         return writetop()
       }
 
+      endMemo()
       return _end.call(res, chunk, encoding)
     }
 
@@ -380,8 +414,9 @@ function session (options) {
 
       function save () {
         debug('saving %s', this.id)
-        savedHash = hash(this)
+        savedHash = hashOf(this)
         savedId = this.id
+        endMemo()
         return _save.apply(this, arguments)
       }
 
@@ -396,15 +431,36 @@ function session (options) {
 
       defineMethod(sess, 'reload', reload)
       defineMethod(sess, 'save', save)
+      wrappedSave = save
 
       if (fixRegenerateSave) {
         defineMethod(sess, 'regenerate', regenerate)
       }
     }
 
+    function hashOf (sess) {
+      if (memoOn && memoSess === sess) {
+        return memoHash
+      }
+
+      var h = hash(sess)
+
+      if (memoOn) {
+        memoSess = sess
+        memoHash = h
+      }
+
+      return h
+    }
+
+    function endMemo () {
+      memoOn = false
+      memoSess = memoHash = undefined
+    }
+
     // check if session has been modified
     function isModified (sess) {
-      return originalId !== sess.id || originalHash !== hash(sess)
+      return originalId !== sess.id || originalHash !== hashOf(sess)
     }
 
     // check if session has been saved
@@ -413,7 +469,7 @@ function session (options) {
       // regenerate() is saved again at the end (fixRegenerateSave compares with
       // the id that was saved)
       var id = fixRegenerateSave ? savedId : originalId
-      return id === sess.id && savedHash === hash(sess)
+      return id === sess.id && savedHash === hashOf(sess)
     }
 
     // determine if session should be destroyed

@@ -9,6 +9,7 @@
 
 'use strict'
 
+var SYNC = require('./sync')
 var Store = require('./store')
 var callbackOrPromise = require('./promise')
 var native = require('../native')
@@ -51,7 +52,7 @@ MemoryStore.prototype.clear = function clear (callback) {
 /**
  * Removes a session, or each of an array of sessions.
  */
-MemoryStore.prototype.destroy = function destroy (sessionId, callback) {
+MemoryStore.prototype.destroy = function destroy (sessionId, callback, token) {
   if (Array.isArray(sessionId)) {
     for (var i = 0; i < sessionId.length; i++) {
       this._native.destroy(String(sessionId[i]))
@@ -59,7 +60,7 @@ MemoryStore.prototype.destroy = function destroy (sessionId, callback) {
   } else {
     this._native.destroy(String(sessionId))
   }
-  return settle(callback)
+  return settle(callback, null, undefined, token)
 }
 
 /**
@@ -73,14 +74,14 @@ MemoryStore.prototype.get = function get (sessionId, callback) {
 /**
  * Stores `JSON.stringify(session)`.
  */
-MemoryStore.prototype.set = function set (sessionId, session, callback) {
+MemoryStore.prototype.set = function set (sessionId, session, callback, token) {
   var json = JSON.stringify(session)
   if (json === undefined) {
     this._native.destroy(String(sessionId))
   } else {
     this._native.set(String(sessionId), json, expiryOf(session && session.cookie))
   }
-  return settle(callback)
+  return settle(callback, null, undefined, token)
 }
 
 /**
@@ -100,21 +101,23 @@ MemoryStore.prototype.ids = function ids (callback) {
 /**
  * Replaces the stored session's cookie (its data stays as stored).
  */
-MemoryStore.prototype.touch = function touch (sessionId, session, callback) {
+MemoryStore.prototype.touch = function touch (sessionId, session, callback, token) {
   var cookie = session.cookie
   this._native.touch(String(sessionId), JSON.stringify(cookie), expiryOf(cookie), Date.now())
-  return settle(callback)
+  return settle(callback, null, undefined, token)
 }
 
 /**
- * Calls back on the next turn as express-session's MemoryStore does; returns a
- * Promise when no callback is given.
+ * Calls back on the next turn as express-session's MemoryStore does (at once for
+ * the middleware's own calls, see ./sync.js); returns a Promise when no callback
+ * is given.
  *
  * @private
  */
-function settle (callback, err, value) {
+function settle (callback, err, value, token) {
   if (callback) {
-    defer(callback, err, value)
+    if (token === SYNC) callback(err, value)
+    else defer(callback, err, value)
     return
   }
   return callbackOrPromise(undefined, undefined, function (done) {

@@ -6,6 +6,7 @@
 
 'use strict'
 
+var SYNC = require('./sync')
 var callbackOrPromise = require('./promise')
 
 module.exports = Session
@@ -40,10 +41,14 @@ defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge () {
   return this
 })
 
-defineMethod(Session.prototype, 'save', function save (fn) {
+defineMethod(Session.prototype, 'save', function save (fn, token) {
   var self = this
   return callbackOrPromise(fn, this, function (done) {
-    self.req.sessionStore.set(self.id, self, done)
+    if (token === SYNC) {
+      self.req.sessionStore.set(self.id, self, done, token)
+    } else {
+      self.req.sessionStore.set(self.id, self, done)
+    }
   })
 })
 

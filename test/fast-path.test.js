@@ -1,0 +1,89 @@
+'use strict'
+
+// With an unwrapped native MemoryStore the middleware's end-of-request store call
+// completes synchronously (session/sync.js): the response is written in one piece.
+// What clients and the store see must still match express-session.
+
+var assert = require('assert')
+var http = require('http')
+var test = require('node:test')
+var harness = require('./support/harness')
+var routes = require('./support/routes')
+
+function scenario (options, requests, extra) {
+  return Object.assign({
+    record: false,
+    options: function () { return Object.assign({ secret: 'keyboard cat', resave: false, saveUninitialized: false }, options) },
+    routes: routes.express,
+    requests: requests
+  }, extra)
+}
+
+var flows = [
+  ['/inc', '/inc', '/read', '/cookie-change', '/regen', '/inc', '/save', '/reload', '/destroy', '/read'],
+  ['/write', '/content-length', '/end-null', '/end-empty', '/end-twice', '/redirect', '/set-cookie-first'],
+  ['/inc', '/null', '/inc', '/delete', '/read', '/regen-save', '/json']
+]
+
+test('fast path: same responses and store contents as express-session', async function () {
+  var variants = [
+    {},
+    { saveUninitialized: true },
+    { resave: true, cookie: { maxAge: 60000 } },
+    { rolling: true, cookie: { maxAge: 60000 } },
+    { unset: 'destroy' }
+  ]
+  for (var options of variants) {
+    for (var requests of flows) {
+      var r = await harness.same(scenario(options, requests))
+      assert.strictEqual(r.calls.length, 0)
+      assert.ok(r.stored)
+    }
+  }
+})
+
+test('fast path over plain http', async function () {
+  for (var requests of flows) {
+    await harness.same(scenario({ cookie: { maxAge: 60000 } }, requests, { framework: 'http', routes: routes.http }))
+  }
+})
+
+test('fast path: the response is written once (no split of the last byte)', async function () {
+  var session = require('..')
+  var store = new session.MemoryStore()
+  var writes = []
+  var server = http.createServer(function (req, res) {
+    var write = res.write
+    res.write = function (chunk) { writes.push(String(chunk)); return write.apply(this, arguments) }
+    session({ secret: 's', resave: false, saveUninitialized: true, store: store })(req, res, function () {
+      req.session.n = 1
+      res.setHeader('Content-Length', '5')
+      res.end('hello')
+    })
+  })
+  await new Promise(function (resolve) { server.listen(0, '127.0.0.1', resolve) })
+  try {
+    var body = await new Promise(function (resolve, reject) {
+      http.get({ port: server.address().port, host: '127.0.0.1' }, function (res) {
+        var data = ''
+        res.on('data', function (d) { data += d })
+        res.on('end', function () { resolve(data) })
+      }).on('error', reject)
+    })
+    assert.strictEqual(body, 'hello')
+    assert.deepStrictEqual(writes, [], 'express-session would write "hell" then end with "o"')
+    assert.strictEqual(await store.length(), 1)
+  } finally {
+    server.close()
+  }
+})
+
+test('direct callers still get MemoryStore\'s deferred callbacks', async function () {
+  var store = new (require('..').MemoryStore)()
+  var sync = true
+  var called = await new Promise(function (resolve) {
+    store.set('a', { cookie: {} }, function () { resolve(sync) })
+    sync = false
+  })
+  assert.strictEqual(called, false)
+})
