@@ -108,7 +108,7 @@ function session (options) {
 
     // express-session looks for 'auto' on the option itself, so a cookie function
     // returning 'auto' is not resolved unless the fix is enabled.
-    var autoSource = fixAutoInCookieFunction ? resolved : cookieOptions
+    var autoSource = (fixAutoInCookieFunction ? resolved : cookieOptions) || {}
     var isSecure = issecure(req, trustProxy)
 
     if (autoSource.secure === 'auto') {
@@ -118,7 +118,6 @@ function session (options) {
     if (autoSource.sameSite === 'auto') {
       req.session.cookie.sameSite = isSecure ? 'none' : 'lax'
     }
-
   }
 
   var storeImplementsTouch = typeof store.touch === 'function'

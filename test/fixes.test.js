@@ -56,6 +56,19 @@ test('fixAutoCookieFunction: a cookie function returning "auto" is resolved', as
   assert.strictEqual(secure.responses[0].setCookie[0], 'connect.sid=s%3ASID1.SIG; Path=/; HttpOnly; Secure; SameSite=None')
 })
 
+test('fixAutoCookieFunction with a cookie function returning nothing', async function () {
+  var r = await harness.run('express-session-rs', scenario({
+    fixAutoCookieFunction: true,
+    // called for the path check, then again to build the new session's cookie
+    cookie: function (req) {
+      req.cookieCalls = (req.cookieCalls || 0) + 1
+      return req.cookieCalls === 1 ? { path: '/' } : undefined
+    }
+  }, ['/json']))
+  assert.deepStrictEqual(r.errors, [])
+  assert.strictEqual(r.responses[0].status, 200)
+})
+
 test('promise API inside an app (express 4 and 5)', async function () {
   for (var framework of ['express4', 'express5']) {
     var r = await harness.run('express-session-rs', {
