@@ -4,7 +4,8 @@
  * express-session 1.19.0's MemoryStore semantics (callbacks deferred with
  * setImmediate, expired sessions removed when read, `touch` replacing only the stored
  * cookie, `all` as an object keyed by sid), with the data kept off the V8 heap as
- * JSON text in a Rust concurrent map.
+ * JSON text in a Rust map, plus what production needs: background expiry, a ttl for
+ * sessions without a cookie expiry, entry/byte limits with eviction, and stats.
  */
 
 'use strict'
@@ -17,17 +18,104 @@ var util = require('util')
 
 var defer = setImmediate
 
+var DAY = 24 * 60 * 60 * 1000
+
 module.exports = MemoryStore
 
+// Stops a store's sweep timer once the store itself is garbage-collected.
+var timers = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(function (timer) { clearInterval(timer) })
+  : null
+
 /**
+ * @param {Object} [options]
+ * @param {number|Function} [options.ttl=86400000] lifetime (ms) of sessions whose
+ *   cookie has no expiry, or `function (session) { return ms }`; Infinity: never
+ * @param {number} [options.max=0] maximum number of sessions (0: unlimited)
+ * @param {number} [options.maxBytes=0] maximum of the summed sid + JSON sizes
+ * @param {number} [options.sweepInterval=1000] ms between background sweep steps
+ *   (0: no background sweep)
+ * @param {number} [options.sweepBudget=2] ms a sweep step may take at most
+ * @param {string} [options.name] stores of the same name share their sessions
+ *   across the process's threads (worker_threads)
  * @public
  */
 function MemoryStore () {
   Store.call(this)
-  Object.defineProperty(this, '_native', { value: new native.NativeStore() })
+  // (options read from arguments: MemoryStore.length stays 0, as in express-session)
+  var opts = arguments[0] || {}
+
+  var ttl = opts.ttl === undefined ? DAY : opts.ttl
+  if (typeof ttl !== 'function' && !(typeof ttl === 'number' && ttl > 0)) {
+    throw new TypeError('ttl option must be a positive number of milliseconds or a function')
+  }
+  checkLimit('max', opts.max)
+  checkLimit('maxBytes', opts.maxBytes)
+  checkLimit('sweepInterval', opts.sweepInterval)
+  checkLimit('sweepBudget', opts.sweepBudget)
+  if (opts.name !== undefined && typeof opts.name !== 'string') {
+    throw new TypeError('name option must be a string')
+  }
+
+  Object.defineProperty(this, '_native', {
+    value: new native.NativeStore(opts.max || 0, opts.maxBytes || 0, opts.name)
+  })
+  Object.defineProperty(this, '_ttl', { value: ttl })
+  Object.defineProperty(this, '_sweepBudget', { value: opts.sweepBudget === undefined ? 2 : opts.sweepBudget })
+  Object.defineProperty(this, '_sweepInterval', { value: opts.sweepInterval === undefined ? 1000 : opts.sweepInterval })
+  Object.defineProperty(this, '_timer', { value: null, writable: true })
+
+  this.startInterval()
 }
 
 util.inherits(MemoryStore, Store)
+
+function checkLimit (name, value) {
+  if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
+    throw new TypeError(name + ' option must be a non-negative number')
+  }
+}
+
+/**
+ * Starts the background sweep (done by the constructor unless sweepInterval is 0):
+ * an unref'd timer, so it never keeps the process alive.
+ */
+MemoryStore.prototype.startInterval = function startInterval () {
+  if (this._timer || !this._sweepInterval) return
+  var store = this._native
+  var budget = this._sweepBudget
+  this._timer = setInterval(function sweep () {
+    store.sweep(Date.now(), budget)
+  }, this._sweepInterval)
+  this._timer.unref()
+  if (timers) timers.register(this, this._timer, this)
+}
+
+/**
+ * Stops the background sweep.
+ */
+MemoryStore.prototype.stopInterval = function stopInterval () {
+  if (!this._timer) return
+  clearInterval(this._timer)
+  if (timers) timers.unregister(this)
+  this._timer = null
+}
+
+/**
+ * Removes every expired session now; returns how many.
+ */
+MemoryStore.prototype.prune = function prune () {
+  return this._native.removeExpired(Date.now())
+}
+
+/**
+ * `{ count, bytes, hits, misses, expired, evicted }`: sessions and bytes stored
+ * now, and counts since the store was created (hits/misses of `get`, sessions
+ * removed because they expired, sessions evicted by `max`/`maxBytes`).
+ */
+MemoryStore.prototype.stats = function stats () {
+  return this._native.stats()
+}
 
 /**
  * All live sessions: `callback(null, {sid: session})`.
@@ -79,7 +167,7 @@ MemoryStore.prototype.set = function set (sessionId, session, callback, token) {
   if (json === undefined) {
     this._native.destroy(String(sessionId))
   } else {
-    this._native.set(String(sessionId), json, expiryOf(session && session.cookie))
+    this._native.set(String(sessionId), json, this._expiry(session), Date.now())
   }
   return settle(callback, null, undefined, token)
 }
@@ -102,9 +190,20 @@ MemoryStore.prototype.ids = function ids (callback) {
  * Replaces the stored session's cookie (its data stays as stored).
  */
 MemoryStore.prototype.touch = function touch (sessionId, session, callback, token) {
-  var cookie = session.cookie
-  this._native.touch(String(sessionId), JSON.stringify(cookie), expiryOf(cookie), Date.now())
+  this._native.touch(String(sessionId), JSON.stringify(session.cookie), this._expiry(session), Date.now())
   return settle(callback, null, undefined, token)
+}
+
+/**
+ * When a session expires: its cookie's expiry, or the ttl from now.
+ *
+ * @private
+ */
+MemoryStore.prototype._expiry = function (session) {
+  var expires = expiryOf(session && session.cookie)
+  if (expires === expires) return expires // not NaN
+  var ttl = typeof this._ttl === 'function' ? this._ttl(session) : this._ttl
+  return typeof ttl === 'number' && ttl > 0 ? Date.now() + ttl : NaN
 }
 
 /**

@@ -123,19 +123,52 @@ pub struct NativeStore {
     inner: Arc<store::Store>,
 }
 
-impl Default for NativeStore {
-    fn default() -> Self {
-        Self::new()
+/// Statistics of a store (see `store::Stats`).
+#[napi(object)]
+pub struct StoreStats {
+    pub count: f64,
+    pub bytes: f64,
+    pub hits: f64,
+    pub misses: f64,
+    pub expired: f64,
+    pub evicted: f64,
+}
+
+/// What one incremental sweep did.
+#[napi(object)]
+pub struct SweepResult {
+    pub removed: u32,
+    pub shards: u32,
+    pub pass_complete: bool,
+}
+
+fn limit(n: f64) -> usize {
+    if n.is_finite() && n >= 1.0 {
+        n as usize
+    } else {
+        0
     }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[napi]
 impl NativeStore {
+    /// `maxEntries`/`maxBytes`: 0 (or not a positive number) for unlimited. With a
+    /// `name`, every store of that name in the process (any thread) is the same one.
     #[napi(constructor)]
-    pub fn new() -> Self {
-        NativeStore {
-            inner: Arc::new(store::Store::new()),
-        }
+    pub fn new(max_entries: f64, max_bytes: f64, name: Option<String>) -> Self {
+        let limits = store::Limits {
+            max_entries: limit(max_entries),
+            max_bytes: limit(max_bytes),
+        };
+        let inner = match name {
+            Some(name) => store::Store::named(&name, limits),
+            None => Arc::new(store::Store::new(limits)),
+        };
+        NativeStore { inner }
     }
 
     /// The stored JSON of a live session, or undefined (an expired one is removed).
@@ -145,8 +178,8 @@ impl NativeStore {
     }
 
     #[napi(catch_unwind)]
-    pub fn set(&self, sid: String, json: String, expires: f64) {
-        self.inner.set(&sid, json, expires)
+    pub fn set(&self, sid: String, json: String, expires: f64, now: f64) {
+        self.inner.set(&sid, &json, expires, now)
     }
 
     #[napi(catch_unwind)]
@@ -177,7 +210,7 @@ impl NativeStore {
 
     #[napi(catch_unwind)]
     pub fn length(&self, now: f64) -> u32 {
-        u32::try_from(self.inner.len(now)).unwrap_or(u32::MAX)
+        count(self.inner.len(now))
     }
 
     #[napi(catch_unwind)]
@@ -185,9 +218,34 @@ impl NativeStore {
         self.inner.clear()
     }
 
-    /// Removes every expired entry; returns how many.
+    /// Removes every expired entry now; returns how many.
     #[napi(catch_unwind)]
     pub fn remove_expired(&self, now: f64) -> u32 {
-        u32::try_from(self.inner.remove_expired(now)).unwrap_or(u32::MAX)
+        count(self.inner.remove_expired(now))
+    }
+
+    /// Incremental sweep for at most about `budget_ms` (at least one shard).
+    #[napi(catch_unwind)]
+    pub fn sweep(&self, now: f64, budget_ms: f64) -> SweepResult {
+        let budget = std::time::Duration::from_secs_f64((budget_ms / 1000.0).clamp(0.0, 60.0));
+        let r = self.inner.sweep(now, budget);
+        SweepResult {
+            removed: count(r.removed),
+            shards: count(r.shards),
+            pass_complete: r.pass_complete,
+        }
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> StoreStats {
+        let s = self.inner.stats();
+        StoreStats {
+            count: s.count as f64,
+            bytes: s.bytes as f64,
+            hits: s.hits as f64,
+            misses: s.misses as f64,
+            expired: s.expired as f64,
+            evicted: s.evicted as f64,
+        }
     }
 }

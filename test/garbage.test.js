@@ -35,8 +35,13 @@ test('native functions survive garbage arguments', function () {
     call(signer.sign, [a])
     call(signer.verify, [a])
   })
-  var store = new native.NativeStore()
-  var methods = ['get', 'set', 'destroy', 'touch', 'all', 'ids', 'length', 'clear', 'removeExpired']
+  garbage.forEach(function (a) {
+    garbage.slice(0, 12).forEach(function (b) {
+      call(function () { return new native.NativeStore(a, b, a) }, [])
+    })
+  })
+  var store = new native.NativeStore(0, 0)
+  var methods = ['get', 'set', 'destroy', 'touch', 'all', 'ids', 'length', 'clear', 'removeExpired', 'sweep', 'stats']
   methods.forEach(function (m) {
     garbage.forEach(function (a) {
       garbage.slice(0, 12).forEach(function (b) {
@@ -59,10 +64,10 @@ test('JS exports survive garbage arguments', function () {
 })
 
 test('the store stays usable after garbage', function () {
-  var store = new native.NativeStore()
-  store.set('a', '{"cookie":{}}', NaN)
+  var store = new native.NativeStore(0, 0)
+  store.set('a', '{"cookie":{}}', NaN, 0)
   store.touch('a', 'not json at all {', NaN, 0)
-  store.set('b', 'not an object', NaN)
+  store.set('b', 'not an object', NaN, 0)
   assert.strictEqual(store.touch('b', '{}', NaN, 0), true)
   assert.strictEqual(store.get('b', 0), 'not an object')
   assert.deepStrictEqual(store.ids(0), ['a', 'b'])

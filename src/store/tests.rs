@@ -1,0 +1,221 @@
+use super::*;
+
+const NEVER: f64 = f64::NAN;
+
+fn store() -> Store {
+    Store::default()
+}
+
+#[test]
+fn set_get_destroy() {
+    let s = store();
+    assert_eq!(s.get("a", 0.0), None);
+    s.set("a", r#"{"cookie":{}}"#, NEVER, 0.0);
+    assert_eq!(s.get("a", 1e15).as_deref(), Some(r#"{"cookie":{}}"#));
+    assert!(s.destroy("a"));
+    assert!(!s.destroy("a"));
+    assert_eq!(s.get("a", 0.0), None);
+    assert_eq!(s.stats().count, 0);
+    assert_eq!(s.stats().bytes, 0);
+}
+
+#[test]
+fn expired_entries_are_removed_on_read() {
+    let s = store();
+    s.set("a", "{}", 100.0, 0.0);
+    assert!(s.get("a", 99.0).is_some());
+    assert!(s.get("a", 100.0).is_none(), "expires <= now is expired");
+    let st = s.stats();
+    assert_eq!((st.count, st.expired, st.hits, st.misses), (0, 1, 1, 1));
+}
+
+#[test]
+fn touch_replaces_only_cookie_and_expiry() {
+    let s = store();
+    s.set("a", r#"{"cookie":{"e":1},"n":1}"#, 100.0, 0.0);
+    assert!(s.touch("a", Some(r#"{"e":22}"#), 200.0, 50.0));
+    assert_eq!(
+        s.get("a", 150.0).as_deref(),
+        Some(r#"{"cookie":{"e":22},"n":1}"#)
+    );
+    assert_eq!(
+        s.stats().bytes,
+        (1 + r#"{"cookie":{"e":22},"n":1}"#.len()) as u64
+    );
+    assert!(!s.touch("missing", Some("{}"), 1.0, 0.0));
+    assert!(
+        !s.touch("a", Some("{}"), 1e9, 300.0),
+        "expired entries are not revived"
+    );
+    assert_eq!(s.stats().count, 0);
+}
+
+#[test]
+fn all_ids_len_in_insertion_order_without_expired() {
+    let s = store();
+    s.set("b", "1", NEVER, 0.0);
+    s.set("a", "2", 10.0, 0.0);
+    s.set("c", "3", NEVER, 0.0);
+    s.set("b", "4", NEVER, 0.0);
+    let all = s.all(0.0);
+    assert_eq!(
+        all,
+        vec![
+            ("b".into(), "4".into()),
+            ("a".into(), "2".into()),
+            ("c".into(), "3".into())
+        ]
+    );
+    assert_eq!(s.ids(20.0), vec!["b".to_string(), "c".to_string()]);
+    assert_eq!(s.len(20.0), 2);
+    s.clear();
+    assert!(s.is_empty(0.0));
+    assert_eq!(s.stats().bytes, 0);
+}
+
+#[test]
+fn many_entries_survive_swap_removal() {
+    let s = store();
+    for i in 0..10_000 {
+        s.set(
+            &format!("sid-{i}"),
+            &format!("{{\"n\":{i}}}"),
+            if i % 3 == 0 { 5.0 } else { NEVER },
+            0.0,
+        );
+    }
+    for i in (0..10_000).step_by(7) {
+        s.destroy(&format!("sid-{i}"));
+    }
+    assert_eq!(
+        s.remove_expired(10.0),
+        (0..10_000).filter(|i| i % 3 == 0 && i % 7 != 0).count()
+    );
+    for i in 0..10_000 {
+        let want = (i % 3 != 0 && i % 7 != 0).then(|| format!("{{\"n\":{i}}}"));
+        assert_eq!(s.get(&format!("sid-{i}"), 10.0), want, "sid-{i}");
+    }
+}
+
+#[test]
+fn sweep_is_incremental_and_completes_passes() {
+    let s = store();
+    for i in 0..5_000 {
+        s.set(&format!("{i}"), "{}", 1.0, 0.0);
+    }
+    let mut removed = 0;
+    let mut passes = 0;
+    let mut calls = 0;
+    while passes == 0 {
+        let r = s.sweep(2.0, Duration::ZERO);
+        assert_eq!(r.shards, 1, "a zero budget scans one shard per call");
+        removed += r.removed;
+        passes += r.pass_complete as usize;
+        calls += 1;
+    }
+    assert_eq!(calls, SHARDS);
+    assert_eq!(removed, 5_000);
+    let full = s.sweep(2.0, Duration::from_secs(1));
+    assert!(full.pass_complete);
+    assert_eq!(full.shards, SHARDS);
+    assert_eq!(s.stats().expired, 5_000);
+}
+
+#[test]
+fn max_entries_evicts_least_recently_used() {
+    let s = Store::new(Limits {
+        max_entries: 100,
+        max_bytes: 0,
+    });
+    for i in 0..100 {
+        s.set(&format!("old-{i}"), "{}", NEVER, 0.0);
+    }
+    // touch the first 50 so they are recent
+    for i in 0..50 {
+        assert!(s.get(&format!("old-{i}"), 0.0).is_some());
+    }
+    for i in 0..50 {
+        s.set(&format!("new-{i}"), "{}", NEVER, 0.0);
+        assert!(
+            s.get(&format!("new-{i}"), 0.0).is_some(),
+            "the new entry is kept"
+        );
+    }
+    let st = s.stats();
+    assert_eq!(st.count, 100);
+    assert_eq!(st.evicted, 50);
+    let recent_kept = (0..50)
+        .filter(|i| s.get(&format!("old-{i}"), 0.0).is_some())
+        .count();
+    let stale_kept = (50..100)
+        .filter(|i| s.get(&format!("old-{i}"), 0.0).is_some())
+        .count();
+    assert!(
+        recent_kept > stale_kept,
+        "LRU-ish: {recent_kept} recent vs {stale_kept} stale kept"
+    );
+}
+
+#[test]
+fn max_bytes_bounds_memory_and_prefers_expired() {
+    let s = Store::new(Limits {
+        max_entries: 0,
+        max_bytes: 10_000,
+    });
+    let json = "x".repeat(96);
+    for i in 0..1000 {
+        // sid "k0000" (5 bytes) + 96 = 101 bytes each
+        s.set(
+            &format!("k{i:04}"),
+            &json,
+            if i < 10 { 1.0 } else { NEVER },
+            5.0,
+        );
+        assert!(s.stats().bytes <= 10_000);
+    }
+    assert_eq!(s.stats().bytes, 99 * 101);
+    assert_eq!(s.stats().evicted, 1000 - 99);
+    // a single entry larger than the limit is still stored, alone
+    s.set("huge", &"y".repeat(20_000), NEVER, 5.0);
+    assert_eq!(s.len(5.0), 1);
+    assert!(s.get("huge", 5.0).is_some());
+}
+
+#[test]
+fn concurrent_writers_and_readers() {
+    let s = std::sync::Arc::new(Store::new(Limits {
+        max_entries: 3000,
+        max_bytes: 0,
+    }));
+    let hs: Vec<_> = (0..4)
+        .map(|t| {
+            let s = s.clone();
+            std::thread::spawn(move || {
+                for i in 0..2000 {
+                    let sid = format!("{t}-{i}");
+                    s.set(&sid, "{}", NEVER, 0.0);
+                    let _ = s.get(&sid, 0.0);
+                    if i % 5 == 0 {
+                        s.destroy(&sid);
+                    }
+                    if i % 100 == 0 {
+                        let _ = s.sweep(0.0, Duration::ZERO);
+                    }
+                }
+            })
+        })
+        .collect();
+    for h in hs {
+        h.join().expect("thread");
+    }
+    let st = s.stats();
+    assert!(st.count <= 3000);
+    assert_eq!(st.count as usize, s.ids(0.0).len());
+    assert_eq!(
+        st.bytes as usize,
+        s.all(0.0)
+            .iter()
+            .map(|(k, v)| k.len() + v.len())
+            .sum::<usize>()
+    );
+}
