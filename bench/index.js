@@ -8,7 +8,8 @@ var os = require('os')
 var path = require('path')
 
 var SUITES = {
-  micro: require('./micro')
+  micro: require('./micro'),
+  store: require('./store')
 }
 
 function main () {
@@ -24,7 +25,7 @@ function main () {
   names.forEach(function (name) {
     var suite = SUITES[name]
     if (!suite) throw new Error('unknown suite ' + name + ' (have: ' + Object.keys(SUITES).join(', ') + ')')
-    var results = suite(quick ? { rounds: 3, ms: 50 } : {})
+    var results = suite(quick ? { rounds: 1, ms: 50, quick: true } : {})
     out.suites[name] = results
     console.log('## ' + name + '\n\n' + suite.table(results) + '\n')
   })

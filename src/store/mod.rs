@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 /// Number of shards: enough to keep one shard's sweep well under a millisecond at
 /// millions of sessions, and lock contention low between threads.
-pub const SHARDS: usize = 64;
+pub const SHARDS: usize = 256;
 
 /// Slots sampled per eviction (as Redis' `maxmemory-samples`).
 const EVICTION_SAMPLES: usize = 5;
@@ -117,9 +117,7 @@ impl Store {
 
     pub fn new(limits: Limits) -> Store {
         Store {
-            shards: (0..SHARDS)
-                .map(|i| Mutex::new(Shard::new(i as u64)))
-                .collect(),
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             limits,
             count: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
@@ -145,7 +143,7 @@ impl Store {
 
     fn shard_of(&self, hash: u64) -> &Mutex<Shard> {
         // The low bits select the slot group inside the table; use high bits here.
-        &self.shards[(hash >> 58) as usize % SHARDS]
+        &self.shards[(hash >> 56) as usize % SHARDS]
     }
 
     fn lock(m: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {
@@ -154,8 +152,8 @@ impl Store {
         m.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn tick(&self) -> u64 {
-        self.clock.fetch_add(1, Ordering::Relaxed)
+    fn tick(&self) -> u32 {
+        self.clock.fetch_add(1, Ordering::Relaxed) as u32
     }
 
     fn account_removed(&self, e: &Entry) {
@@ -217,7 +215,7 @@ impl Store {
                 }
             }
         }
-        self.enforce_limits(hash, sid, now);
+        self.enforce_limits(sid, now);
     }
 
     fn over_limits(&self) -> bool {
@@ -226,30 +224,67 @@ impl Store {
             || (l.max_bytes > 0 && self.bytes.load(Ordering::Relaxed) > l.max_bytes)
     }
 
-    /// Evicts until within limits: in each shard (starting with the one just written),
-    /// sample a few sessions and remove the expired or least recently used one. The
-    /// session just written (`keep`) is never chosen.
-    fn enforce_limits(&self, hash: u64, keep: &str, now: f64) {
-        if !self.over_limits() {
-            return;
-        }
-        let first = (hash >> 58) as usize % SHARDS;
-        let mut empty_in_a_row = 0;
-        let mut s = first;
-        while self.over_limits() && empty_in_a_row < SHARDS {
-            let mut shard = Self::lock(&self.shards[s]);
-            match shard.sample_victim(EVICTION_SAMPLES, keep.as_bytes(), now) {
-                Some(i) => {
-                    empty_in_a_row = 0;
-                    let e = shard.remove_at(i, |x| self.hash(x));
-                    self.account_removed(&e);
-                    self.evicted.fetch_add(1, Ordering::Relaxed);
-                }
-                None => empty_in_a_row += 1,
+    /// Evicts until within limits. The session just written (`keep`) is never chosen.
+    fn enforce_limits(&self, keep: &str, now: f64) {
+        while self.over_limits() && self.evict_one(keep.as_bytes(), now) {}
+    }
+
+    /// Sampled LRU, as Redis' `allkeys-lru`: look at a few sessions in random
+    /// shards and evict the first expired one, else the least recently used.
+    /// Returns false when nothing but `keep` is left.
+    fn evict_one(&self, keep: &[u8], now: f64) -> bool {
+        let clock = self.clock.load(Ordering::Relaxed) as u32;
+        // (shard, hash, sid, age) of the best candidate so far
+        let mut best: Option<(usize, u64, String, u32)> = None;
+        let mut sampled = 0;
+        for _ in 0..EVICTION_SAMPLES * 4 {
+            if sampled == EVICTION_SAMPLES {
+                break;
             }
-            drop(shard);
-            s = (s + 1) % SHARDS;
+            let s = fastrand::usize(..SHARDS);
+            let mut shard = Self::lock(&self.shards[s]);
+            let Some(i) = shard.random_slot() else {
+                continue;
+            };
+            let e = shard.entry(i);
+            if e.sid().as_bytes() == keep {
+                continue;
+            }
+            sampled += 1;
+            if e.expired(now) {
+                let e = shard.remove_at(i, |x| self.hash(x));
+                self.account_evicted(&e);
+                return true;
+            }
+            let age = clock.wrapping_sub(e.access);
+            if best.as_ref().is_none_or(|b| age > b.3) {
+                best = Some((s, self.hash(e.sid().as_bytes()), e.sid().to_owned(), age));
+            }
         }
+        if let Some((s, hash, sid, _)) = best {
+            let mut shard = Self::lock(&self.shards[s]);
+            if let Some(i) = shard.find(hash, sid.as_bytes()) {
+                let e = shard.remove_at(i, |x| self.hash(x));
+                self.account_evicted(&e);
+            }
+            // (if another thread removed it meanwhile, the caller re-checks the limits)
+            return true;
+        }
+        // Sparse store: take any session but `keep`.
+        for m in self.shards.iter() {
+            let mut shard = Self::lock(m);
+            if let Some(i) = shard.any_slot_except(keep) {
+                let e = shard.remove_at(i, |x| self.hash(x));
+                self.account_evicted(&e);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn account_evicted(&self, e: &Entry) {
+        self.account_removed(e);
+        self.evicted.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Removes a session; true when one was there.
@@ -329,13 +364,11 @@ impl Store {
     }
 
     fn remove_expired_in(&self, shard: &mut Shard, now: f64) -> usize {
-        let removed = shard.remove_expired(now, |s| self.hash(s));
-        for e in &removed {
-            self.account_removed(e);
-        }
-        self.expired
-            .fetch_add(removed.len() as u64, Ordering::Relaxed);
-        removed.len()
+        let (count, bytes) = shard.remove_expired(now, |s| self.hash(s));
+        self.count.fetch_sub(count, Ordering::Relaxed);
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        self.expired.fetch_add(count as u64, Ordering::Relaxed);
+        count
     }
 
     /// Removes every expired entry now (a full pass); returns how many.
@@ -391,3 +424,11 @@ impl Store {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod layout {
+    #[test]
+    fn slot_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<super::shard::Entry>(), 40);
+    }
+}

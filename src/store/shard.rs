@@ -4,22 +4,23 @@
 
 use hashbrown::HashTable;
 
-/// A stored session: sid and JSON in one allocation.
+/// A stored session: sid and JSON in one allocation; 40 bytes of slot.
 #[derive(Debug)]
 pub struct Entry {
     /// `sid` followed by `json`.
     data: Box<str>,
-    sid_len: u32,
     /// Expiry instant (ms since the epoch); infinite for never.
     pub expires: f64,
     /// Insertion order, kept when the entry is overwritten.
     pub seq: u64,
-    /// Recency (the store's access clock), for LRU eviction.
-    pub access: u64,
+    /// Recency: the low 32 bits of the store's access clock (ages are compared
+    /// with wrapping arithmetic), for LRU eviction.
+    pub access: u32,
+    sid_len: u32,
 }
 
 impl Entry {
-    pub fn new(sid: &str, json: &str, expires: f64, access: u64) -> Entry {
+    pub fn new(sid: &str, json: &str, expires: f64, access: u32) -> Entry {
         let mut data = String::with_capacity(sid.len() + json.len());
         data.push_str(sid);
         data.push_str(json);
@@ -50,24 +51,13 @@ impl Entry {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Shard {
     index: HashTable<u32>,
     slots: Vec<Entry>,
-    rng: fastrand::Rng,
 }
 
 impl Shard {
-    pub fn new(seed: u64) -> Shard {
-        Shard {
-            index: HashTable::new(),
-            slots: Vec::new(),
-            rng: fastrand::Rng::with_seed(
-                seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5851_f42d_4c95_7f2d,
-            ),
-        }
-    }
-
     pub fn find(&self, hash: u64, sid: &[u8]) -> Option<usize> {
         let slots = &self.slots;
         self.index
@@ -111,46 +101,50 @@ impl Shard {
         self.slots.swap_remove(i)
     }
 
-    /// Removes every expired entry; returns them.
-    pub fn remove_expired(&mut self, now: f64, hasher: impl Fn(&[u8]) -> u64) -> Vec<Entry> {
-        let mut removed = Vec::new();
-        let mut i = 0;
-        while i < self.slots.len() {
-            if self.slots[i].expired(now) {
-                removed.push(self.remove_at(i, &hasher));
-            } else {
-                i += 1;
+    /// Removes every expired entry; returns (entries, bytes) removed. Few expired
+    /// entries are removed one by one; many, by one sequential pass that keeps the
+    /// live entries and rebuilds the index (far cheaper per entry than random
+    /// index probes when a large part of the shard expired at once).
+    pub fn remove_expired(&mut self, now: f64, hasher: impl Fn(&[u8]) -> u64) -> (usize, usize) {
+        let (count, bytes) = self
+            .slots
+            .iter()
+            .filter(|e| e.expired(now))
+            .fold((0, 0), |(c, b), e| (c + 1, b + e.bytes()));
+        if count == 0 {
+            return (0, 0);
+        }
+        if count * 8 < self.slots.len() {
+            let mut i = 0;
+            while i < self.slots.len() {
+                if self.slots[i].expired(now) {
+                    drop(self.remove_at(i, &hasher));
+                } else {
+                    i += 1;
+                }
+            }
+        } else {
+            self.slots.retain(|e| !e.expired(now));
+            self.index.clear();
+            let slots = &self.slots;
+            for (i, e) in slots.iter().enumerate() {
+                self.index
+                    .insert_unique(hasher(e.sid().as_bytes()), i as u32, |&j| {
+                        hasher(slots[j as usize].sid().as_bytes())
+                    });
             }
         }
-        removed
+        (count, bytes)
     }
 
-    /// Picks an eviction victim among `samples` random slots: an expired one if
-    /// any, else the least recently used. Never the entry whose sid is `keep`.
-    pub fn sample_victim(&mut self, samples: usize, keep: &[u8], now: f64) -> Option<usize> {
-        let n = self.slots.len();
-        if n == 0 {
-            return None;
-        }
-        let mut best: Option<usize> = None;
-        for _ in 0..samples.min(n.max(1)) {
-            let i = self.rng.usize(..n);
-            let e = &self.slots[i];
-            if e.sid().as_bytes() == keep {
-                continue;
-            }
-            if e.expired(now) {
-                return Some(i);
-            }
-            if best.is_none_or(|b| e.access < self.slots[b].access) {
-                best = Some(i);
-            }
-        }
-        if best.is_none() && n > 1 {
-            // Only `keep` was sampled: take any other entry.
-            return (0..n).find(|&i| self.slots[i].sid().as_bytes() != keep);
-        }
-        best
+    /// A random slot, or None when the shard is empty.
+    pub fn random_slot(&self) -> Option<usize> {
+        (!self.slots.is_empty()).then(|| fastrand::usize(..self.slots.len()))
+    }
+
+    /// The first slot whose sid is not `keep`.
+    pub fn any_slot_except(&self, keep: &[u8]) -> Option<usize> {
+        self.slots.iter().position(|e| e.sid().as_bytes() != keep)
     }
 
     /// Empties the shard; returns (entries, bytes) removed.
