@@ -58,7 +58,7 @@ function MemoryStore () {
   }
 
   Object.defineProperty(this, '_native', {
-    value: new native.NativeStore(opts.max || 0, opts.maxBytes || 0, opts.name)
+    value: native.createStore(opts.max || 0, opts.maxBytes || 0, opts.name)
   })
   Object.defineProperty(this, '_ttl', { value: ttl })
   Object.defineProperty(this, '_sweepBudget', { value: opts.sweepBudget === undefined ? 2 : opts.sweepBudget })

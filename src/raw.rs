@@ -17,6 +17,7 @@ pub type RawCallback =
     unsafe extern "C" fn(sys::napi_env, sys::napi_callback_info) -> sys::napi_value;
 
 /// A JS exception to throw: (is TypeError, message).
+#[derive(Clone, Copy)]
 pub struct Throw {
     pub type_error: bool,
     pub message: &'static str,
@@ -312,4 +313,87 @@ pub unsafe fn object(env: sys::napi_env) -> Result<sys::napi_value, Throw> {
         sys::Status::napi_ok => Ok(o),
         _ => Err(Throw::error("express-session-rs: cannot create object")),
     }
+}
+
+/// A number argument (`None` when not a number).
+///
+/// # Safety
+/// `env` and `value` must be valid for the current callback.
+pub unsafe fn double(env: sys::napi_env, value: sys::napi_value) -> Option<f64> {
+    let mut out = 0f64;
+    (!value.is_null() && sys::napi_get_value_double(env, value, &mut out) == sys::Status::napi_ok)
+        .then_some(out)
+}
+
+/// True for `undefined` and `null` (and a missing argument).
+///
+/// # Safety
+/// `env` and `value` must be valid for the current callback.
+pub unsafe fn is_nullish(env: sys::napi_env, value: sys::napi_value) -> bool {
+    if value.is_null() {
+        return true;
+    }
+    let mut t = 0;
+    sys::napi_typeof(env, value, &mut t) == sys::Status::napi_ok
+        && (t == sys::ValueType::napi_undefined || t == sys::ValueType::napi_null)
+}
+
+/// A JS string from UTF-8 text (copied as Latin-1 when it is ASCII: no decoding).
+///
+/// # Safety
+/// `env` must be valid for the current callback.
+pub unsafe fn string(env: sys::napi_env, s: &str) -> Result<sys::napi_value, Throw> {
+    if s.is_ascii() {
+        return latin1(env, s.as_bytes());
+    }
+    let mut out = ptr::null_mut();
+    match sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out) {
+        sys::Status::napi_ok => Ok(out),
+        _ => Err(Throw::error("express-session-rs: cannot create string")),
+    }
+}
+
+/// `undefined`.
+///
+/// # Safety
+/// `env` must be valid for the current callback.
+pub unsafe fn undefined(env: sys::napi_env) -> Result<sys::napi_value, Throw> {
+    let mut out = ptr::null_mut();
+    match sys::napi_get_undefined(env, &mut out) {
+        sys::Status::napi_ok => Ok(out),
+        _ => Err(Throw::error("express-session-rs: cannot get undefined")),
+    }
+}
+
+/// A JS number.
+///
+/// # Safety
+/// `env` must be valid for the current callback.
+pub unsafe fn number(env: sys::napi_env, n: f64) -> Result<sys::napi_value, Throw> {
+    let mut out = ptr::null_mut();
+    match sys::napi_create_double(env, n, &mut out) {
+        sys::Status::napi_ok => Ok(out),
+        _ => Err(Throw::error("express-session-rs: cannot create number")),
+    }
+}
+
+/// A JS array of strings.
+///
+/// # Safety
+/// `env` must be valid for the current callback.
+pub unsafe fn string_array<'a>(
+    env: sys::napi_env,
+    items: impl ExactSizeIterator<Item = &'a str>,
+) -> Result<sys::napi_value, Throw> {
+    let mut arr = ptr::null_mut();
+    if sys::napi_create_array_with_length(env, items.len(), &mut arr) != sys::Status::napi_ok {
+        return Err(Throw::error("express-session-rs: cannot create array"));
+    }
+    for (i, s) in items.enumerate() {
+        let v = string(env, s)?;
+        if sys::napi_set_element(env, arr, i as u32, v) != sys::Status::napi_ok {
+            return Err(Throw::error("express-session-rs: cannot set array element"));
+        }
+    }
+    Ok(arr)
 }

@@ -1,0 +1,111 @@
+'use strict'
+
+// The server of the HTTP benchmark (started by bench/http.js, one process per run).
+// usage: node bench/http-server.js <scenario> <workload> <framework> <preload>
+//   scenario:  none | express-session | express-session-rs | express-session-rs-redis
+//   workload:  write (load, modify, save) | read (load only) | new (a new client
+//              every request: saveUninitialized true)
+//   framework: express4 | express5
+//   preload:   sessions to store before serving (workload iv: 1000000)
+// Prints one JSON line {port, cookie} when ready; GET / is the route under test.
+
+var http = require('http')
+var path = require('path')
+
+var scenario = process.argv[2]
+var workload = process.argv[3]
+var framework = process.argv[4] || 'express4'
+var preload = Number(process.argv[5] || 0)
+var redisPort = Number(process.env.BENCH_REDIS_PORT || 0)
+
+var root = path.join(__dirname, '..')
+var express = require(path.join(root, 'node_modules', framework === 'express5' ? 'express5' : 'express'))
+
+async function createStore () {
+  switch (scenario) {
+    case 'express-session':
+      return { session: require('express-session'), store: new (require('express-session').MemoryStore)() }
+    case 'express-session-rs':
+      return { session: require(root), store: new (require(root).MemoryStore)() }
+    case 'express-session-rs-redis': {
+      var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + redisPort })
+      await client.connect()
+      await client.flushDb()
+      return { session: require(root), store: new (require('connect-redis').RedisStore)({ client: client }) }
+    }
+    default:
+      return null
+  }
+}
+
+function sessionData (i) {
+  return {
+    cookie: { originalMaxAge: 86400000, expires: new Date(Date.now() + 86400000).toISOString(), httpOnly: true, path: '/' },
+    user: { id: i, name: 'user' + i },
+    views: 0
+  }
+}
+
+function fill (store, n) {
+  return new Promise(function (resolve, reject) {
+    var i = 0
+    function next () {
+      for (var k = 0; k < 1000 && i < n; k++, i++) {
+        store.set('preloaded-session-' + (1e9 + i), sessionData(i), function (err) { if (err) reject(err) })
+      }
+      if (i < n) setImmediate(next)
+      else setImmediate(resolve)
+    }
+    next()
+  })
+}
+
+async function main () {
+  var app = express()
+  var counter = 0
+  var made = await createStore()
+
+  if (made) {
+    app.use(made.session({
+      secret: 'benchmark secret',
+      store: made.store,
+      resave: false,
+      saveUninitialized: workload === 'new',
+      cookie: { maxAge: 86400000 }
+    }))
+    if (preload) await fill(made.store, preload)
+  }
+
+  app.get('/', function (req, res) {
+    if (!made) {
+      // the ceiling: the same work on a global counter
+      if (workload !== 'read') counter++
+      res.send(String(counter))
+      return
+    }
+    if (workload !== 'read') req.session.views = (req.session.views || 0) + 1
+    res.send(String(req.session.views))
+  })
+
+  var server = http.createServer(app)
+  server.keepAliveTimeout = 60000
+  server.listen(0, '127.0.0.1', function () {
+    var port = server.address().port
+    // a returning client's cookie: one request creates the session
+    if (!made || workload === 'new') {
+      process.stdout.write(JSON.stringify({ port: port, cookie: null }) + '\n')
+      return
+    }
+    app.get('/__init', function (req, res) { req.session.views = 1; res.send('1') })
+    http.get({ host: '127.0.0.1', port: port, path: '/__init' }, function (res) {
+      res.resume()
+      var cookie = (res.headers['set-cookie'] || [''])[0].split(';')[0]
+      process.stdout.write(JSON.stringify({ port: port, cookie: cookie }) + '\n')
+    })
+  })
+}
+
+main().catch(function (err) {
+  console.error(err)
+  process.exit(1)
+})

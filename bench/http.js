@@ -1,0 +1,198 @@
+'use strict'
+
+// HTTP end-to-end benchmark: an Express app with the session route, served by one
+// process pinned to core 0, loaded by wrk pinned to core 1 (50 connections), with a
+// discarded warm-up, measured runs and repetitions interleaved across scenarios.
+// Reports req/s, p50/p99 latency, server CPU per request (from /proc) and RSS.
+
+var childProcess = require('child_process')
+var fs = require('fs')
+var path = require('path')
+var readline = require('readline')
+var lib = require('./lib')
+var redis = require('../test/support/redis')
+
+var SCENARIOS = ['none', 'express-session', 'express-session-rs', 'express-session-rs-redis']
+var WORKLOADS = [
+  { id: 'i', name: 'returning client, load+modify+save', workload: 'write', preload: 0 },
+  { id: 'ii', name: 'returning client, read-only', workload: 'read', preload: 0 },
+  { id: 'iii', name: 'new client every request', workload: 'new', preload: 0 },
+  { id: 'iv', name: 'returning client, 1M sessions stored', workload: 'write', preload: 1000000 }
+]
+var TICKS = 100 // clock ticks per second of /proc/<pid>/stat on Linux
+
+function have (cmd) {
+  return childProcess.spawnSync('sh', ['-c', 'command -v ' + cmd]).status === 0
+}
+
+function pinned (core, argv) {
+  return have('taskset') ? ['taskset', '-c', String(core)].concat(argv) : argv
+}
+
+function cpuTicks (pid) {
+  var fields = fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ')
+  return Number(fields[11]) + Number(fields[12]) // utime + stime
+}
+
+function rssMiB (pid) {
+  var m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync('/proc/' + pid + '/status', 'utf8'))
+  return m ? Number(m[1]) / 1024 : NaN
+}
+
+function startServer (scenario, w, framework, env) {
+  var argv = pinned(0, [process.execPath, path.join(__dirname, 'http-server.js'), scenario, w.workload, framework, String(w.preload)])
+  var proc = childProcess.spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'], env: env })
+  return new Promise(function (resolve, reject) {
+    var rl = readline.createInterface({ input: proc.stdout })
+    rl.once('line', function (line) { resolve({ proc: proc, info: JSON.parse(line) }) })
+    proc.once('exit', function (code) { reject(new Error(scenario + ' server exited with ' + code)) })
+  })
+}
+
+function parseDuration (s) {
+  var m = /([\d.]+)(us|ms|s)/.exec(s)
+  if (!m) return NaN
+  return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1)
+}
+
+function wrk (port, cookie, seconds) {
+  var args = ['-t1', '-c50', '-d' + seconds + 's', '--latency']
+  if (cookie) args.push('-H', 'Cookie: ' + cookie)
+  args.push('http://127.0.0.1:' + port + '/')
+  var argv = pinned(1, ['wrk'].concat(args))
+  var out = childProcess.execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' })
+  var reqs = /(\d+) requests in/.exec(out)
+  var rps = /Requests\/sec:\s+([\d.]+)/.exec(out)
+  var p50 = /\s50%\s+(\S+)/.exec(out)
+  var p99 = /\s99%\s+(\S+)/.exec(out)
+  var errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: .*/.exec(out)
+  if (!reqs || !rps) throw new Error('cannot parse wrk output:\n' + out)
+  return {
+    requests: Number(reqs[1]),
+    rps: Number(rps[1]),
+    p50: parseDuration(p50 && p50[1]),
+    p99: parseDuration(p99 && p99[1]),
+    errors: errors ? errors[0] : null
+  }
+}
+
+async function runOne (scenario, w, framework, seconds, warmup, env) {
+  var server = await startServer(scenario, w, framework, env)
+  try {
+    var port = server.info.port
+    var cookie = server.info.cookie
+    wrk(port, cookie, warmup)
+    var before = cpuTicks(server.proc.pid)
+    var r = wrk(port, cookie, seconds)
+    var after = cpuTicks(server.proc.pid)
+    r.cpuUsPerReq = ((after - before) / TICKS) * 1e6 / r.requests
+    r.rssMiB = rssMiB(server.proc.pid)
+    return r
+  } finally {
+    server.proc.kill('SIGKILL')
+    await new Promise(function (resolve) { server.proc.once('exit', resolve) })
+  }
+}
+
+module.exports = async function httpSuite (options) {
+  if (!have('wrk')) {
+    throw new Error('the HTTP suite needs wrk (Debian: apt-get install wrk)')
+  }
+  var seconds = options.quick ? 3 : 10
+  var warmup = options.quick ? 1 : 3
+  var reps = options.quick ? 1 : 3
+  var frameworks = options.frameworks || ['express4', 'express5']
+  var redisServer = null
+  var env = Object.assign({}, process.env, { NODE_ENV: 'production', NO_DEPRECATION: 'express-session' })
+  var scenarios = SCENARIOS.slice()
+  if (redis.available()) {
+    redisServer = await redis.start()
+    env.BENCH_REDIS_PORT = String(redisServer.port)
+  } else {
+    scenarios = scenarios.filter(function (s) { return s !== 'express-session-rs-redis' })
+  }
+
+  var samples = {}
+  try {
+    for (var r = 0; r < reps; r++) {
+      for (var f of frameworks) {
+        for (var w of WORKLOADS) {
+          // express 5 runs the returning-client workloads only (keeps the run short)
+          if (f === 'express5' && (w.id === 'iii' || w.id === 'iv')) continue
+          var list = w.preload ? scenarios.filter(function (s) { return s === 'express-session' || s === 'express-session-rs' }) : scenarios
+          var order = list.slice(r % list.length).concat(list.slice(0, r % list.length))
+          for (var s of order) {
+            var key = [f, w.id, s].join(' ')
+            var result = await runOne(s, w, f, seconds, warmup, env)
+            ;(samples[key] = samples[key] || []).push(result)
+            process.stderr.write(key + ': ' + Math.round(result.rps) + ' req/s, p99 ' + result.p99 + ' ms, ' +
+              result.cpuUsPerReq.toFixed(1) + ' us CPU/req' + (result.errors ? ' (' + result.errors + ')' : '') + '\n')
+          }
+        }
+      }
+    }
+  } finally {
+    if (redisServer) redisServer.stop()
+  }
+  return summarize(samples)
+}
+
+function stat (runs, field) {
+  var xs = runs.map(function (x) { return x[field] })
+  return { median: lib.median(xs), min: Math.min.apply(null, xs), max: Math.max.apply(null, xs) }
+}
+
+function summarize (samples) {
+  var rows = Object.keys(samples).map(function (key) {
+    var parts = key.split(' ')
+    var runs = samples[key]
+    return {
+      framework: parts[0],
+      workload: parts[1],
+      scenario: parts[2],
+      runs: runs.length,
+      rps: stat(runs, 'rps'),
+      p50: stat(runs, 'p50'),
+      p99: stat(runs, 'p99'),
+      cpuUsPerReq: stat(runs, 'cpuUsPerReq'),
+      rssMiB: stat(runs, 'rssMiB')
+    }
+  })
+  function find (f, w, s) {
+    return rows.find(function (x) { return x.framework === f && x.workload === w && x.scenario === s })
+  }
+  rows.forEach(function (row) {
+    var ceiling = find(row.framework, row.workload === 'iv' ? 'i' : row.workload, 'none')
+    var original = find(row.framework, row.workload, 'express-session')
+    var empty = row.workload === 'iv' ? find(row.framework, 'i', row.scenario) : null
+    row.vsCeiling = ceiling ? row.rps.median / ceiling.rps.median : null
+    row.vsExpressSession = original ? row.rps.median / original.rps.median : null
+    row.overheadUs = ceiling ? row.cpuUsPerReq.median - ceiling.cpuUsPerReq.median : null
+    row.p99VsEmpty = empty ? row.p99.median / empty.p99.median : null
+  })
+  return rows
+}
+
+module.exports.table = function table (rows) {
+  var names = {}
+  WORKLOADS.forEach(function (w) { names[w.id] = '(' + w.id + ') ' + w.name })
+  var lines = [
+    '| framework | workload | scenario | req/s (median, min-max) | vs ceiling | vs express-session | p50 ms | p99 ms | server CPU us/req | session overhead us/req | RSS MiB |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+  ]
+  rows.forEach(function (r) {
+    lines.push('| ' + [
+      r.framework, names[r.workload], r.scenario,
+      lib.fmt(r.rps.median) + ' (' + lib.fmt(r.rps.min) + '-' + lib.fmt(r.rps.max) + ')',
+      r.vsCeiling == null ? '' : lib.fmt(r.vsCeiling, 2) + 'x',
+      r.vsExpressSession == null ? '' : lib.fmt(r.vsExpressSession, 2) + 'x',
+      lib.fmt(r.p50.median, 2), lib.fmt(r.p99.median, 2) + (r.p99VsEmpty ? ' (' + lib.fmt(r.p99VsEmpty, 2) + 'x empty)' : ''),
+      lib.fmt(r.cpuUsPerReq.median, 1),
+      r.scenario === 'none' || r.overheadUs == null ? '' : lib.fmt(r.overheadUs, 1),
+      lib.fmt(r.rssMiB.median)
+    ].join(' | ') + ' |')
+  })
+  return lines.join('\n')
+}
+
+module.exports.WORKLOADS = WORKLOADS
