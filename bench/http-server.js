@@ -105,6 +105,10 @@ async function main () {
   })
 }
 
+// exit cleanly on SIGTERM/SIGINT (so that --cpu-prof can write its profile)
+process.on('SIGTERM', function () { process.exit(0) })
+process.on('SIGINT', function () { process.exit(0) })
+
 main().catch(function (err) {
   console.error(err)
   process.exit(1)

@@ -196,3 +196,4 @@ module.exports.table = function table (rows) {
 }
 
 module.exports.WORKLOADS = WORKLOADS
+module.exports.runOne = runOne

@@ -1,7 +1,8 @@
 'use strict'
 
-// `npm run bench [-- suite...] [--quick]`: runs the named suites (default: all
-// available) and prints Markdown tables; JSON results go to bench/results/.
+// `npm run bench [-- suite...] [--quick] [--express4|--express5]`: runs the named
+// suites (micro, store, http; default: all) and prints Markdown tables; JSON
+// results go to bench/results/latest.json.
 
 var fs = require('fs')
 var os = require('os')
@@ -9,10 +10,11 @@ var path = require('path')
 
 var SUITES = {
   micro: require('./micro'),
-  store: require('./store')
+  store: require('./store'),
+  http: require('./http')
 }
 
-function main () {
+async function main () {
   var args = process.argv.slice(2)
   var quick = args.indexOf('--quick') !== -1
   var names = args.filter(function (a) { return a[0] !== '-' })
@@ -22,17 +24,23 @@ function main () {
   console.log('# express-session-rs benchmarks\n\nmachine: ' + machine + '\n')
 
   var out = { machine: machine, date: new Date().toISOString(), suites: {} }
-  names.forEach(function (name) {
+  var frameworks = args.filter(function (a) { return /^--express[45]$/.test(a) }).map(function (a) { return a.slice(2) })
+  for (var name of names) {
     var suite = SUITES[name]
     if (!suite) throw new Error('unknown suite ' + name + ' (have: ' + Object.keys(SUITES).join(', ') + ')')
-    var results = suite(quick ? { rounds: 1, ms: 50, quick: true } : {})
+    var options = quick ? { rounds: 1, ms: 50, quick: true } : {}
+    if (frameworks.length) options.frameworks = frameworks
+    var results = await suite(options)
     out.suites[name] = results
     console.log('## ' + name + '\n\n' + suite.table(results) + '\n')
-  })
+  }
 
   var dir = path.join(__dirname, 'results')
   fs.mkdirSync(dir, { recursive: true })
   fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(out, null, 2) + '\n')
 }
 
-main()
+main().catch(function (err) {
+  console.error(err)
+  process.exit(1)
+})
