@@ -12,6 +12,7 @@
 
 var SYNC = require('./sync')
 var Store = require('./store')
+var json = require('./json')
 var callbackOrPromise = require('./promise')
 var native = require('../native')
 var util = require('util')
@@ -163,11 +164,11 @@ MemoryStore.prototype.get = function get (sessionId, callback) {
  * Stores `JSON.stringify(session)`.
  */
 MemoryStore.prototype.set = function set (sessionId, session, callback, token) {
-  var json = JSON.stringify(session)
-  if (json === undefined) {
+  var text = json.sessionJSON(session)
+  if (text === undefined) {
     this._native.destroy(String(sessionId))
   } else {
-    this._native.set(String(sessionId), json, this._expiry(session), Date.now())
+    this._native.set(String(sessionId), text, this._expiry(session), Date.now())
   }
   return settle(callback, null, undefined, token)
 }
@@ -190,7 +191,7 @@ MemoryStore.prototype.ids = function ids (callback) {
  * Replaces the stored session's cookie (its data stays as stored).
  */
 MemoryStore.prototype.touch = function touch (sessionId, session, callback, token) {
-  this._native.touch(String(sessionId), JSON.stringify(session.cookie), this._expiry(session), Date.now())
+  this._native.touch(String(sessionId), json.cookieJSON(session.cookie), this._expiry(session), Date.now())
   return settle(callback, null, undefined, token)
 }
 
@@ -233,8 +234,13 @@ function settle (callback, err, value, token) {
  */
 function expiryOf (cookie) {
   if (!cookie || typeof cookie !== 'object') return NaN
-  var data = typeof cookie.toJSON === 'function' ? cookie.toJSON() : cookie
-  var expires = data && data.expires
+  var expires
+  if (json.isPlainCookie(cookie)) {
+    expires = cookie._expires // what Cookie#toJSON serializes as expires
+  } else {
+    var data = typeof cookie.toJSON === 'function' ? cookie.toJSON() : cookie
+    expires = data && data.expires
+  }
   if (expires instanceof Date) return expires.getTime()
   switch (typeof expires) {
     case 'string':
