@@ -61,13 +61,11 @@ test('connect-redis on a local redis-server (its Store extends the original expr
   }
 })
 
-test('our MemoryStore as the store of the original express-session: login, counter, logout', async function () {
-  var ours = harness.IMPLS['express-session-rs']
-  var original = harness.IMPLS['express-session']
-  var store = new ours.MemoryStore()
-  var r = await harness.run('express-session', {
+// login (regenerate), counter, logout (destroy) under the original express-session
+function loginFlow (store) {
+  return {
     options: function () { return { secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } } },
-    store: function () { return store },
+    store: store,
     routes: function (app) {
       app.post('/login', function (req, res, next) {
         req.session.regenerate(function (err) {
@@ -79,27 +77,21 @@ test('our MemoryStore as the store of the original express-session: login, count
       routes.express(app)
     },
     requests: [{ path: '/login', method: 'POST' }, '/inc', '/inc', '/json', '/destroy', '/read']
-  })
+  }
+}
+
+test('our MemoryStore as the store of the original express-session: login, counter, logout', async function () {
+  var ours = harness.IMPLS['express-session-rs']
+  var original = harness.IMPLS['express-session']
+  var store = new ours.MemoryStore()
+  var r = await harness.run('express-session', loginFlow(function () { return store }))
   assert.deepStrictEqual(bodies(r).slice(0, 3), ['welcome', '1', '2'])
   assert.match(r.responses[3].body, /"user":"alice","views":2/)
   assert.strictEqual(bodies(r)[5], 'undefined')
   assert.strictEqual(await store.length(), 0)
   assert.ok(!(store instanceof original.Store), 'a different Store class, used through its methods only')
   // the same flow with express-session's own MemoryStore gives the same result
-  var reference = await harness.run('express-session', {
-    options: function () { return { secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } } },
-    routes: function (app) {
-      app.post('/login', function (req, res, next) {
-        req.session.regenerate(function (err) {
-          if (err) return next(err)
-          req.session.user = 'alice'
-          res.end('welcome')
-        })
-      })
-      routes.express(app)
-    },
-    requests: [{ path: '/login', method: 'POST' }, '/inc', '/inc', '/json', '/destroy', '/read']
-  })
+  var reference = await harness.run('express-session', loginFlow())
   assert.deepStrictEqual(r, reference)
 })
 
