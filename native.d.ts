@@ -31,6 +31,10 @@ export interface StoreStats {
 /** Session JSON by sid; times are ms since the epoch; NaN expiry: never. */
 export interface NativeStore {
   get(sid: string, now: number): string | undefined
+  /** Raw read: expired or not, no statistics. */
+  peek(sid: string): string | undefined
+  /** Every stored sid, expired or not, in insertion order. */
+  keys(): string[]
   set(sid: string, json: string, expires: number, now: number): void
   destroy(sid: string): boolean
   touch(sid: string, cookieJson: string | undefined, expires: number, now: number): boolean

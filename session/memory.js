@@ -103,6 +103,71 @@ MemoryStore.prototype.stopInterval = function stopInterval () {
 }
 
 /**
+ * express-session's MemoryStore keeps `store.sessions`: an object of sid -> JSON
+ * string that code sometimes reads or seeds directly. Here it is a live view of
+ * the native map with the same raw semantics: reading an entry does not check
+ * expiry, writing stores the string as given, `delete` removes, and assigning a
+ * new object replaces every session (as `clear` does in express-session).
+ */
+Object.defineProperty(MemoryStore.prototype, 'sessions', {
+  configurable: true,
+  enumerable: false,
+  get: function () {
+    if (!this._sessionsView) {
+      Object.defineProperty(this, '_sessionsView', { value: sessionsView(this) })
+    }
+    return this._sessionsView
+  },
+  set: function (sessions) {
+    this._native.clear()
+    for (var sid in sessions) {
+      this.sessions[sid] = sessions[sid]
+    }
+  }
+})
+
+function sessionsView (store) {
+  var nat = store._native
+  return new Proxy(Object.create(null), {
+    get: function (target, sid) {
+      return typeof sid === 'string' ? nat.peek(sid) : undefined
+    },
+    set: function (target, sid, value) {
+      if (typeof sid !== 'string') return false
+      if (value === undefined) {
+        nat.destroy(sid)
+        return true
+      }
+      var text = String(value)
+      var parsed
+      try {
+        parsed = JSON.parse(text)
+      } catch (e) {
+        parsed = undefined
+      }
+      nat.set(sid, text, store._expiry(parsed), Date.now())
+      return true
+    },
+    deleteProperty: function (target, sid) {
+      if (typeof sid === 'string') nat.destroy(sid)
+      return true
+    },
+    has: function (target, sid) {
+      return typeof sid === 'string' && nat.peek(sid) !== undefined
+    },
+    ownKeys: function () {
+      return nat.keys()
+    },
+    getOwnPropertyDescriptor: function (target, sid) {
+      var value = typeof sid === 'string' ? nat.peek(sid) : undefined
+      return value === undefined
+        ? undefined
+        : { value: value, writable: true, enumerable: true, configurable: true }
+    }
+  })
+}
+
+/**
  * Removes every expired session now; returns how many.
  */
 MemoryStore.prototype.prune = function prune () {

@@ -166,6 +166,33 @@ unsafe extern "C" fn store_get(
     })
 }
 
+/// `peek(sid)`: the stored JSON, expired or not, or undefined (a raw read).
+unsafe extern "C" fn store_peek(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (store, [sid]) = store_args::<1>(env, info)?;
+        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
+        let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
+        store
+            .peek_with(sid, |json| raw::string(env, json))
+            .unwrap_or_else(|| raw::undefined(env))
+    })
+}
+
+/// `keys()`: every stored sid, expired or not, in insertion order.
+unsafe extern "C" fn store_keys(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    raw::guard(env, || {
+        let (store, []) = store_args::<0>(env, info)?;
+        let keys = store.keys();
+        raw::string_array(env, keys.iter().map(String::as_str))
+    })
+}
+
 /// `set(sid, json, expires, now)`.
 unsafe extern "C" fn store_set(
     env: sys::napi_env,
@@ -364,8 +391,10 @@ unsafe extern "C" fn create_store(
             )?;
             store::Store::named(name, limits)
         };
-        let methods: [(&str, raw::RawCallback); 11] = [
+        let methods: [(&str, raw::RawCallback); 13] = [
             ("get", store_get),
+            ("peek", store_peek),
+            ("keys", store_keys),
             ("set", store_set),
             ("destroy", store_destroy),
             ("touch", store_touch),

@@ -171,3 +171,20 @@ test('the native MemoryStore has no enumerable internals', function () {
   var store = new ours.MemoryStore()
   assert.ok(!Object.keys(store).includes('_native'))
 })
+
+test('store.sessions: the sid -> JSON view of express-session\'s MemoryStore', function () {
+  return same(async function (store) {
+    await p(store, 'set', 'a', { cookie: { expires: null }, n: 1 })
+    await p(store, 'set', 'old', { cookie: { expires: new Date(Date.now() - 1000) }, n: 2 })
+    var seen = [typeof store.sessions.a, JSON.parse(store.sessions.a).n, Object.keys(store.sessions).sort(), 'old' in store.sessions]
+    // seeding and deleting directly
+    store.sessions.seeded = JSON.stringify({ cookie: { expires: null }, n: 3 })
+    delete store.sessions.a
+    seen.push((await p(store, 'get', 'seeded')).n, await p(store, 'get', 'a'), await p(store, 'get', 'old'))
+    seen.push(Object.keys(store.sessions))
+    // replacing the whole object
+    store.sessions = Object.create(null)
+    seen.push(await p(store, 'length'), store.sessions.seeded)
+    return seen
+  })
+})

@@ -184,6 +184,26 @@ impl Store {
         Some(f(entry.json()))
     }
 
+    /// Calls `f` with the stored JSON of a session, expired or not, without touching
+    /// recency or statistics (a raw read, like indexing express-session's
+    /// `store.sessions`).
+    pub fn peek_with<R>(&self, sid: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+        let hash = self.hash(sid.as_bytes());
+        let shard = Self::lock(self.shard_of(hash));
+        let i = shard.find(hash, sid.as_bytes())?;
+        Some(f(shard.entry(i).json()))
+    }
+
+    /// Every stored sid, expired or not, in insertion order (no removal).
+    pub fn keys(&self) -> Vec<String> {
+        let mut rows: Vec<(u64, String)> = Vec::with_capacity(self.count.load(Ordering::Relaxed));
+        for m in self.shards.iter() {
+            rows.extend(Self::lock(m).entries().map(|e| (e.seq, e.sid().to_owned())));
+        }
+        rows.sort_unstable_by_key(|r| r.0);
+        rows.into_iter().map(|r| r.1).collect()
+    }
+
     /// The stored JSON of a live session.
     pub fn get(&self, sid: &str, now: f64) -> Option<String> {
         self.get_with(sid, now, str::to_owned)

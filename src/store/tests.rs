@@ -219,3 +219,19 @@ fn concurrent_writers_and_readers() {
             .sum::<usize>()
     );
 }
+
+#[test]
+fn peek_and_keys_are_raw_reads() {
+    let s = store();
+    s.set("b", "{}", 1.0, 0.0);
+    s.set("a", "[]", NEVER, 0.0);
+    assert_eq!(
+        s.peek_with("b", str::to_owned).as_deref(),
+        Some("{}"),
+        "expired but still stored"
+    );
+    assert_eq!(s.keys(), vec!["b".to_string(), "a".to_string()]);
+    assert_eq!(s.stats().hits + s.stats().misses, 0);
+    assert!(s.get("b", 5.0).is_none());
+    assert_eq!(s.keys(), vec!["a".to_string()]);
+}
