@@ -339,6 +339,8 @@ function session (options) {
           req.session.save(onsave)
         }
 
+        endMemo() // (our save wrapper already ended it; a replaced save may not)
+
         return writetop()
       } else if (storeImplementsTouch && shouldTouch(req)) {
         endMemo()

@@ -92,3 +92,22 @@ test('promise API inside an app (express 4 and 5)', async function () {
     assert.deepStrictEqual(r.responses.map(function (x) { return x.body }), ['in', 'bob', 'out', 'undefined'], framework)
   }
 })
+
+test('a replaced req.session.save does not leave a stale change-detection memo', async function () {
+  var r = await harness.same({
+    options: function () { return { secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } } },
+    routes: function (app) {
+      app.get('/', function (req, res) {
+        req.session.n = 1
+        var save = req.session.save
+        // a save that changes the session before saving (user code)
+        req.session.save = function (cb) { this.late = true; return save.call(this, cb) }
+        res.end('ok')
+      })
+      app.get('/json', routes.handlers['/json'])
+    },
+    requests: ['/', '/json']
+  })
+  assert.strictEqual(r.responses[0].setCookie.length, 1)
+  assert.match(r.responses[1].body, /"late":true/)
+})
