@@ -151,84 +151,76 @@ unsafe fn time_arg(env: sys::napi_env, value: sys::napi_value) -> f64 {
     raw::double(env, value).unwrap_or(f64::NAN)
 }
 
-/// `get(sid, now)`: the stored JSON of a live session, or undefined.
-unsafe extern "C" fn store_get(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [sid, now]) = store_args::<2>(env, info)?;
+/// Defines a store method as a raw Node-API callback: the store comes from the
+/// function's data pointer, the arguments are destructured from `[...]` (their
+/// count is the pattern's length), and errors and panics become JS exceptions.
+macro_rules! store_method {
+    ($(#[$doc:meta])* fn $name:ident($env:ident, $store:ident, [$($arg:ident),*]) $body:block) => {
+        $(#[$doc])*
+        unsafe extern "C" fn $name(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+            raw::guard(env, || {
+                let $env = env;
+                let ($store, [$($arg),*]) = store_args(env, info)?;
+                $body
+            })
+        }
+    };
+}
+
+store_method! {
+    /// `get(sid, now)`: the stored JSON of a live session, or undefined.
+    fn store_get(env, store, [sid, now]) {
         let (mut stack, mut heap) = ([0u8; 256], Vec::new());
         let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
         store
             .get_with(sid, time_arg(env, now), |json| raw::string(env, json))
             .unwrap_or_else(|| raw::undefined(env))
-    })
+    }
 }
 
-/// `peek(sid)`: the stored JSON, expired or not, or undefined (a raw read).
-unsafe extern "C" fn store_peek(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [sid]) = store_args::<1>(env, info)?;
+store_method! {
+    /// `peek(sid)`: the stored JSON, expired or not, or undefined (a raw read).
+    fn store_peek(env, store, [sid]) {
         let (mut stack, mut heap) = ([0u8; 256], Vec::new());
         let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
         store
             .peek_with(sid, |json| raw::string(env, json))
             .unwrap_or_else(|| raw::undefined(env))
-    })
+    }
 }
 
-/// `keys()`: every stored sid, expired or not, in insertion order.
-unsafe extern "C" fn store_keys(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, []) = store_args::<0>(env, info)?;
+store_method! {
+    /// `keys()`: every stored sid, expired or not, in insertion order.
+    fn store_keys(env, store, []) {
         let keys = store.keys();
         raw::string_array(env, keys.iter().map(String::as_str))
-    })
+    }
 }
 
-/// `set(sid, json, expires, now)`.
-unsafe extern "C" fn store_set(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [sid, json, expires, now]) = store_args::<4>(env, info)?;
+store_method! {
+    /// `set(sid, json, expires, now)`.
+    fn store_set(env, store, [sid, json, expires, now]) {
         let (mut stack, mut heap) = ([0u8; 256], Vec::new());
         let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
         let (mut jstack, mut jheap) = ([0u8; 1024], Vec::new());
         let json = str_arg(env, json, &mut jstack, &mut jheap, JSON_NOT_STRING)?;
         store.set(sid, json, time_arg(env, expires), time_arg(env, now));
         raw::undefined(env)
-    })
+    }
 }
 
-/// `destroy(sid)`: true when a session was removed.
-unsafe extern "C" fn store_destroy(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [sid]) = store_args::<1>(env, info)?;
+store_method! {
+    /// `destroy(sid)`: true when a session was removed.
+    fn store_destroy(env, store, [sid]) {
         let (mut stack, mut heap) = ([0u8; 256], Vec::new());
         let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
         raw::boolean(env, store.destroy(sid))
-    })
+    }
 }
 
-/// `touch(sid, cookieJson | undefined, expires, now)`: true when the session is live.
-unsafe extern "C" fn store_touch(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [sid, cookie, expires, now]) = store_args::<4>(env, info)?;
+store_method! {
+    /// `touch(sid, cookieJson | undefined, expires, now)`: true when the session is live.
+    fn store_touch(env, store, [sid, cookie, expires, now]) {
         let (mut stack, mut heap) = ([0u8; 256], Vec::new());
         let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
         let (mut cstack, mut cheap) = ([0u8; 512], Vec::new());
@@ -247,78 +239,54 @@ unsafe extern "C" fn store_touch(
             env,
             store.touch(sid, cookie, time_arg(env, expires), time_arg(env, now)),
         )
-    })
+    }
 }
 
-/// `all(now)`: live sessions as a flat `[sid, json, sid, json, ...]` in insertion order.
-unsafe extern "C" fn store_all(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [now]) = store_args::<1>(env, info)?;
+store_method! {
+    /// `all(now)`: live sessions as a flat `[sid, json, sid, json, ...]` in insertion order.
+    fn store_all(env, store, [now]) {
         let rows = store.all(time_arg(env, now));
         let flat: Vec<&str> = rows
             .iter()
             .flat_map(|(k, v)| [k.as_str(), v.as_str()])
             .collect();
         raw::string_array(env, flat.into_iter())
-    })
+    }
 }
 
-/// `ids(now)`: live session ids in insertion order.
-unsafe extern "C" fn store_ids(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [now]) = store_args::<1>(env, info)?;
+store_method! {
+    /// `ids(now)`: live session ids in insertion order.
+    fn store_ids(env, store, [now]) {
         let ids = store.ids(time_arg(env, now));
         raw::string_array(env, ids.iter().map(String::as_str))
-    })
+    }
 }
 
-/// `length(now)`: the number of live sessions.
-unsafe extern "C" fn store_length(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [now]) = store_args::<1>(env, info)?;
+store_method! {
+    /// `length(now)`: the number of live sessions.
+    fn store_length(env, store, [now]) {
         raw::number(env, store.len(time_arg(env, now)) as f64)
-    })
+    }
 }
 
-/// `clear()`.
-unsafe extern "C" fn store_clear(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, []) = store_args::<0>(env, info)?;
+store_method! {
+    /// `clear()`.
+    fn store_clear(env, store, []) {
         store.clear();
         raw::undefined(env)
-    })
+    }
 }
 
-/// `removeExpired(now)`: removes every expired session now; returns how many.
-unsafe extern "C" fn store_remove_expired(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [now]) = store_args::<1>(env, info)?;
+store_method! {
+    /// `removeExpired(now)`: removes every expired session now; returns how many.
+    fn store_remove_expired(env, store, [now]) {
         raw::number(env, store.remove_expired(time_arg(env, now)) as f64)
-    })
+    }
 }
 
-/// `sweep(now, budgetMs)`: one incremental sweep step; `{ removed, shards, passComplete }`.
-unsafe extern "C" fn store_sweep(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, [now, budget]) = store_args::<2>(env, info)?;
+store_method! {
+    /// `sweep(now, budgetMs)`: one incremental sweep step; `{ removed, shards, passComplete }`.
+    fn store_sweep(env, store, [now, budget]) {
         let ms = raw::double(env, budget).unwrap_or(0.0);
         let budget = std::time::Duration::from_secs_f64((ms / 1000.0).clamp(0.0, 60.0));
         let r = store.sweep(time_arg(env, now), budget);
@@ -332,16 +300,12 @@ unsafe extern "C" fn store_sweep(
             raw::boolean(env, r.pass_complete)?,
         )?;
         Ok(obj)
-    })
+    }
 }
 
-/// `stats()`: `{ count, bytes, hits, misses, expired, evicted }`.
-unsafe extern "C" fn store_stats(
-    env: sys::napi_env,
-    info: sys::napi_callback_info,
-) -> sys::napi_value {
-    raw::guard(env, || {
-        let (store, []) = store_args::<0>(env, info)?;
+store_method! {
+    /// `stats()`: `{ count, bytes, hits, misses, expired, evicted }`.
+    fn store_stats(env, store, []) {
         let s = store.stats();
         let obj = raw::object(env)?;
         for (name, value) in [
@@ -353,9 +317,9 @@ unsafe extern "C" fn store_stats(
             ("evicted", s.evicted),
         ] {
             raw::set_named(env, obj, name, raw::number(env, value as f64)?)?;
-        }
-        Ok(obj)
-    })
+    }
+    Ok(obj)
+    }
 }
 
 fn limit(n: Option<f64>) -> usize {
