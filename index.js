@@ -413,11 +413,16 @@ function session (options) {
         })
       }
 
-      function save () {
+      function save (callback, token) {
         debug('saving %s', this.id)
         savedHash = hashOf(this)
         savedId = this.id
         endMemo()
+        // our own synchronous save (see res.end) hands the store the data JSON
+        // just computed, so the session is not stringified twice
+        if (token === SYNC) {
+          return _save.call(this, callback, token, savedHash)
+        }
         return _save.apply(this, arguments)
       }
 

@@ -74,13 +74,15 @@ function isPlainCookie (cookie) {
 /**
  * `JSON.stringify(sess)`, byte for byte. When `cookie` is the session's first key
  * (always so for sessions this package creates) its JSON comes from cookieJSON and
- * the rest from one JSON.stringify; otherwise the whole object is stringified.
+ * the rest from one JSON.stringify (or `dataJSON`, that same string when the caller
+ * has just computed it); otherwise the whole object is stringified.
  *
  * @param {*} sess
+ * @param {string} [dataJSON] JSON.stringify of sess without its cookie
  * @return {string|undefined}
  * @private
  */
-function sessionJSON (sess) {
+function sessionJSON (sess, dataJSON) {
   if (sess === null || typeof sess !== 'object' || typeof sess.toJSON === 'function' || !isPlainCookie(sess.cookie)) {
     return JSON.stringify(sess)
   }
@@ -89,9 +91,12 @@ function sessionJSON (sess) {
   if (first !== 'cookie') {
     return JSON.stringify(sess)
   }
-  var { cookie, ...rest } = sess
-  var restJSON = JSON.stringify(rest)
-  return '{"cookie":' + cookieJSON(cookie) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
+  var restJSON = dataJSON
+  if (typeof restJSON !== 'string') {
+    var { cookie: _cookie, ...rest } = sess
+    restJSON = JSON.stringify(rest)
+  }
+  return '{"cookie":' + cookieJSON(sess.cookie) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
 }
 
 function pad (n, width) {

@@ -228,8 +228,10 @@ MemoryStore.prototype.get = function get (sessionId, callback) {
 /**
  * Stores `JSON.stringify(session)`.
  */
-MemoryStore.prototype.set = function set (sessionId, session, callback, token) {
-  var text = json.sessionJSON(session)
+MemoryStore.prototype.set = function set (sessionId, session, callback, token, dataJSON) {
+  // (from the middleware's synchronous save: the session's JSON without cookie,
+  // computed a moment ago)
+  var text = json.sessionJSON(session, token === SYNC ? dataJSON : undefined)
   if (text === undefined) {
     this._native.destroy(String(sessionId))
   } else {

@@ -41,11 +41,11 @@ defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge () {
   return this
 })
 
-defineMethod(Session.prototype, 'save', function save (fn, token) {
+defineMethod(Session.prototype, 'save', function save (fn, token, dataJSON) {
   var self = this
   return callbackOrPromise(fn, this, function (done) {
     if (token === SYNC) {
-      self.req.sessionStore.set(self.id, self, done, token)
+      self.req.sessionStore.set(self.id, self, done, token, dataJSON)
     } else {
       self.req.sessionStore.set(self.id, self, done)
     }

@@ -87,3 +87,24 @@ test('direct callers still get MemoryStore\'s deferred callbacks', async functio
   })
   assert.strictEqual(called, false)
 })
+
+test('fast path: stored JSON is byte-identical to express-session\'s MemoryStore', async function () {
+  var request = require('supertest')
+  var express = require('express')
+  var texts = []
+  for (var impl of [require('express-session'), require('..')]) {
+    var store = new impl.MemoryStore()
+    var app = express()
+    app.use(impl({ secret: 's', store: store, resave: false, saveUninitialized: false, genid: function () { return 'fixed-id' }, cookie: { sameSite: 'lax', domain: 'example.com' } }))
+    app.get('/', function (req, res) {
+      req.session.user = { name: 'é"\\n\u2028', roles: ['a', 'b'], at: new Date(0), none: undefined }
+      req.session.big = 'x'.repeat(5000)
+      req.session.n = -0
+      res.end('ok')
+    })
+    await request(app).get('/').expect(200, 'ok')
+    texts.push(store.sessions['fixed-id'])
+  }
+  assert.strictEqual(typeof texts[0], 'string')
+  assert.strictEqual(texts[1], texts[0])
+})
