@@ -17,6 +17,7 @@ var parseUrl = require('parseurl')
 
 var Cookie = require('./session/cookie')
 var callbackOrPromise = require('./session/promise')
+var defineMethod = require('./session/hidden')
 var MemoryStore = require('./session/memory')
 var Session = require('./session/session')
 var Signer = require('./session/signature').Signer
@@ -171,7 +172,7 @@ function session (options) {
       }
       reqSigner = signer
     } else {
-      reqSigner = signerForRequestSecret(req.secret)
+      reqSigner = signature.signerFor(req.secret)
     }
 
     var originalHash
@@ -403,14 +404,10 @@ function session (options) {
     function wrapmethods (sess) {
       var _reload = sess.reload
       var _save = sess.save
-      var _regenerate = sess.regenerate
 
       function reload (callback) {
         debug('reloading %s', this.id)
-        var self = this
-        return callbackOrPromise(callback, this, function (done) {
-          _reload.call(self, rewrapmethods(self, done))
-        })
+        return callRewrapping(this, _reload, callback)
       }
 
       function save (callback, token) {
@@ -426,22 +423,26 @@ function session (options) {
         return _save.apply(this, arguments)
       }
 
-      // fixRegenerateSave: wrap the regenerated session too, so that a save() in
-      // the regenerate callback is not followed by a second save at the end.
-      function regenerate (callback) {
-        var self = this
-        return callbackOrPromise(callback, this, function (done) {
-          _regenerate.call(self, rewrapmethods(self, done))
-        })
-      }
-
       defineMethod(sess, 'reload', reload)
       defineMethod(sess, 'save', save)
       wrappedSave = save
 
+      // fixRegenerateSave: wrap the regenerated session too, so that a save() in
+      // the regenerate callback is not followed by a second save at the end
       if (fixRegenerateSave) {
-        defineMethod(sess, 'regenerate', regenerate)
+        var _regenerate = sess.regenerate
+        defineMethod(sess, 'regenerate', function regenerate (callback) {
+          return callRewrapping(this, _regenerate, callback)
+        })
       }
+    }
+
+    // calls method(callback) on sess, re-wrapping req.session before the callback
+    // runs if the method replaced it; a Promise when no callback is given
+    function callRewrapping (sess, method, callback) {
+      return callbackOrPromise(callback, sess, function (done) {
+        method.call(sess, rewrapmethods(sess, done))
+      })
     }
 
     function hashOf (sess) {
@@ -645,20 +646,6 @@ function hash (sess) {
 }
 
 /**
- * Defines a non-enumerable, writable, configurable method.
- *
- * @private
- */
-function defineMethod (obj, name, fn) {
-  Object.defineProperty(obj, name, {
-    configurable: true,
-    enumerable: false,
-    value: fn,
-    writable: true
-  })
-}
-
-/**
  * Determine if request is secure.
  *
  * @param {Object} req
@@ -720,17 +707,4 @@ function sameSecrets (snapshot, secrets) {
     if (snapshot[i] !== secrets[i]) return false
   }
   return true
-}
-
-// Signers for `req.secret` (cookie-parser's secret), by secret.
-var requestSigners = new Map()
-
-function signerForRequestSecret (reqSecret) {
-  var signer = requestSigners.get(reqSecret)
-  if (!signer) {
-    signer = new Signer([reqSecret])
-    if (requestSigners.size >= 16) requestSigners.clear()
-    requestSigners.set(reqSecret, signer)
-  }
-  return signer
 }

@@ -9,6 +9,7 @@ var Cookie = require('./cookie')
 exports.cookieJSON = cookieJSON
 exports.sessionJSON = sessionJSON
 exports.isPlainCookie = isPlainCookie
+exports.isoString = isoString
 
 var dateToJSON = Date.prototype.toJSON
 var dateToISOString = Date.prototype.toISOString
@@ -29,10 +30,15 @@ var PREFIX = KEYS.map(function (key) { return JSON.stringify(key) + ':' })
  * @private
  */
 function cookieJSON (cookie) {
-  if (!isPlainCookie(cookie)) {
-    return JSON.stringify(cookie)
-  }
-  var data = cookie.data
+  return isPlainCookie(cookie) ? cookieDataJSON(cookie.data) : JSON.stringify(cookie)
+}
+
+/**
+ * JSON.stringify of a Cookie's data object, field by field.
+ *
+ * @private
+ */
+function cookieDataJSON (data) {
   var out = ''
   for (var i = 0; i < KEYS.length; i++) {
     var value = data[KEYS[i]]
@@ -96,7 +102,7 @@ function sessionJSON (sess, dataJSON) {
     var { cookie: _cookie, ...rest } = sess
     restJSON = JSON.stringify(rest)
   }
-  return '{"cookie":' + cookieJSON(sess.cookie) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
+  return '{"cookie":' + cookieDataJSON(sess.cookie.data) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
 }
 
 function pad (n, width) {
@@ -122,4 +128,3 @@ function isoString (date) {
     '.' + pad(date.getUTCMilliseconds(), 3) + 'Z'
 }
 
-exports.isoString = isoString

@@ -11,6 +11,7 @@
 'use strict'
 
 var SYNC = require('./sync')
+var defineHidden = require('./hidden')
 var Store = require('./store')
 var json = require('./json')
 var callbackOrPromise = require('./promise')
@@ -58,13 +59,11 @@ function MemoryStore () {
     throw new TypeError('name option must be a string')
   }
 
-  Object.defineProperty(this, '_native', {
-    value: native.createStore(opts.max || 0, opts.maxBytes || 0, opts.name)
-  })
-  Object.defineProperty(this, '_ttl', { value: ttl })
-  Object.defineProperty(this, '_sweepBudget', { value: opts.sweepBudget === undefined ? 2 : opts.sweepBudget })
-  Object.defineProperty(this, '_sweepInterval', { value: opts.sweepInterval === undefined ? 1000 : opts.sweepInterval })
-  Object.defineProperty(this, '_timer', { value: null, writable: true })
+  defineHidden(this, '_native', native.createStore(opts.max || 0, opts.maxBytes || 0, opts.name))
+  defineHidden(this, '_ttl', ttl)
+  defineHidden(this, '_sweepBudget', opts.sweepBudget === undefined ? 2 : opts.sweepBudget)
+  defineHidden(this, '_sweepInterval', opts.sweepInterval === undefined ? 1000 : opts.sweepInterval)
+  defineHidden(this, '_timer', null)
 
   this.startInterval()
 }
@@ -114,7 +113,7 @@ Object.defineProperty(MemoryStore.prototype, 'sessions', {
   enumerable: false,
   get: function () {
     if (!this._sessionsView) {
-      Object.defineProperty(this, '_sessionsView', { value: sessionsView(this) })
+      defineHidden(this, '_sessionsView', sessionsView(this))
     }
     return this._sessionsView
   },
@@ -145,7 +144,8 @@ function sessionsView (store) {
       } catch (e) {
         parsed = undefined
       }
-      nat.set(sid, text, store._expiry(parsed), Date.now())
+      var now = Date.now()
+      nat.set(sid, text, store._expiry(parsed, now), now)
       return true
     },
     deleteProperty: function (target, sid) {
@@ -235,7 +235,8 @@ MemoryStore.prototype.set = function set (sessionId, session, callback, token, d
   if (text === undefined) {
     this._native.destroy(String(sessionId))
   } else {
-    this._native.set(String(sessionId), text, this._expiry(session), Date.now())
+    var now = Date.now()
+    this._native.set(String(sessionId), text, this._expiry(session, now), now)
   }
   return settle(callback, null, undefined, token)
 }
@@ -258,20 +259,21 @@ MemoryStore.prototype.ids = function ids (callback) {
  * Replaces the stored session's cookie (its data stays as stored).
  */
 MemoryStore.prototype.touch = function touch (sessionId, session, callback, token) {
-  this._native.touch(String(sessionId), json.cookieJSON(session.cookie), this._expiry(session), Date.now())
+  var now = Date.now()
+  this._native.touch(String(sessionId), json.cookieJSON(session.cookie), this._expiry(session, now), now)
   return settle(callback, null, undefined, token)
 }
 
 /**
- * When a session expires: its cookie's expiry, or the ttl from now.
+ * When a session expires: its cookie's expiry, or the ttl from `now`.
  *
  * @private
  */
-MemoryStore.prototype._expiry = function (session) {
+MemoryStore.prototype._expiry = function (session, now) {
   var expires = expiryOf(session && session.cookie)
   if (expires === expires) return expires // not NaN
   var ttl = typeof this._ttl === 'function' ? this._ttl(session) : this._ttl
-  return typeof ttl === 'number' && ttl > 0 ? Date.now() + ttl : NaN
+  return typeof ttl === 'number' && ttl > 0 ? now + ttl : NaN
 }
 
 /**

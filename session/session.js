@@ -8,6 +8,7 @@
 
 var SYNC = require('./sync')
 var callbackOrPromise = require('./promise')
+var defineMethod = require('./hidden')
 
 module.exports = Session
 
@@ -81,12 +82,3 @@ defineMethod(Session.prototype, 'regenerate', function regenerate (fn) {
     req.sessionStore.regenerate(req, done)
   })
 })
-
-function defineMethod (obj, name, fn) {
-  Object.defineProperty(obj, name, {
-    configurable: true,
-    enumerable: false,
-    value: fn,
-    writable: true
-  })
-}

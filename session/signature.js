@@ -14,6 +14,7 @@ var native = require('../native')
 exports.Signer = Signer
 exports.sign = sign
 exports.unsign = unsign
+exports.signerFor = signerFor
 
 /**
  * Signs with `secrets[0]`, verifies with every secret. A secret is a string (UTF-8),
@@ -70,7 +71,7 @@ function toKey (secret) {
   throw new TypeError('Secret key must be a string, Buffer, TypedArray, DataView or secret KeyObject.')
 }
 
-// Signers for string secrets, reused by the cookie-signature compatible functions.
+// Signers for string secrets (cookie-signature's API and req.secret), bounded.
 var cache = new Map()
 var CACHE_MAX = 64
 
