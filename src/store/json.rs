@@ -118,8 +118,19 @@ pub fn find_member(json: &str, key: &str) -> Result<Option<Member>, NotAnObject>
 /// `value` is the JSON text of the new value, or `None` for `undefined` (the member
 /// disappears). `Err(NotAnObject)` when `json` is not a JSON object.
 pub fn replace_member(json: &str, key: &str, value: Option<&str>) -> Result<String, NotAnObject> {
-    let found = find_member(json, key)?;
     let mut out = String::with_capacity(json.len() + value.map_or(0, str::len) + key.len() + 4);
+    replace_member_into(&mut out, json, key, value)?;
+    Ok(out)
+}
+
+/// `replace_member`, appending the result to `out` (nothing is appended on error).
+pub fn replace_member_into(
+    out: &mut String,
+    json: &str,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), NotAnObject> {
+    let found = find_member(json, key)?;
     match (found, value) {
         (Some(m), Some(v)) => {
             out.push_str(&json[..m.value.0]);
@@ -156,7 +167,7 @@ pub fn replace_member(json: &str, key: &str, value: Option<&str>) -> Result<Stri
         }
         (None, None) => out.push_str(json),
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -27,6 +27,9 @@ use std::time::{Duration, Instant};
 /// millions of sessions, and lock contention low between threads.
 pub const SHARDS: usize = 256;
 
+/// The member `touch` replaces.
+const COOKIE: &str = "cookie";
+
 /// Slots sampled per eviction (as Redis' `maxmemory-samples`).
 const EVICTION_SAMPLES: usize = 5;
 
@@ -156,6 +159,13 @@ impl Store {
         self.clock.fetch_add(1, Ordering::Relaxed) as u32
     }
 
+    /// Removes the entry in slot `i` of a locked shard and updates the counters.
+    fn remove(&self, shard: &mut Shard, i: usize) -> Entry {
+        let e = shard.remove_at(i, |s| self.hash(s));
+        self.account_removed(&e);
+        e
+    }
+
     fn account_removed(&self, e: &Entry) {
         self.count.fetch_sub(1, Ordering::Relaxed);
         self.bytes.fetch_sub(e.bytes(), Ordering::Relaxed);
@@ -171,8 +181,7 @@ impl Store {
             return None;
         };
         if shard.entry(i).expired(now) {
-            let e = shard.remove_at(i, |s| self.hash(s));
-            self.account_removed(&e);
+            self.remove(&mut shard, i);
             self.expired.fetch_add(1, Ordering::Relaxed);
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
@@ -272,8 +281,7 @@ impl Store {
             }
             sampled += 1;
             if e.expired(now) {
-                let e = shard.remove_at(i, |x| self.hash(x));
-                self.account_evicted(&e);
+                self.evict(&mut shard, i);
                 return true;
             }
             let age = clock.wrapping_sub(e.access);
@@ -284,8 +292,7 @@ impl Store {
         if let Some((s, hash, sid, _)) = best {
             let mut shard = Self::lock(&self.shards[s]);
             if let Some(i) = shard.find(hash, sid.as_bytes()) {
-                let e = shard.remove_at(i, |x| self.hash(x));
-                self.account_evicted(&e);
+                self.evict(&mut shard, i);
             }
             // (if another thread removed it meanwhile, the caller re-checks the limits)
             return true;
@@ -294,16 +301,15 @@ impl Store {
         for m in self.shards.iter() {
             let mut shard = Self::lock(m);
             if let Some(i) = shard.any_slot_except(keep) {
-                let e = shard.remove_at(i, |x| self.hash(x));
-                self.account_evicted(&e);
+                self.evict(&mut shard, i);
                 return true;
             }
         }
         false
     }
 
-    fn account_evicted(&self, e: &Entry) {
-        self.account_removed(e);
+    fn evict(&self, shard: &mut Shard, i: usize) {
+        self.remove(shard, i);
         self.evicted.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -313,8 +319,7 @@ impl Store {
         let mut shard = Self::lock(self.shard_of(hash));
         match shard.find(hash, sid.as_bytes()) {
             Some(i) => {
-                let e = shard.remove_at(i, |s| self.hash(s));
-                self.account_removed(&e);
+                self.remove(&mut shard, i);
                 true
             }
             None => false,
@@ -332,17 +337,22 @@ impl Store {
             return false;
         };
         if shard.entry(i).expired(now) {
-            let e = shard.remove_at(i, |s| self.hash(s));
-            self.account_removed(&e);
+            self.remove(&mut shard, i);
             self.expired.fetch_add(1, Ordering::Relaxed);
             return false;
         }
         let entry = shard.entry_mut(i);
         entry.access = tick;
-        if let Ok(json) = json::replace_member(entry.json(), "cookie", cookie_json) {
+        // sid and the spliced JSON built in one allocation
+        let mut data = String::with_capacity(
+            // room for `,"cookie":` when the member is appended
+            sid.len() + entry.json().len() + cookie_json.map_or(0, str::len) + COOKIE.len() + 4,
+        );
+        data.push_str(sid);
+        if json::replace_member_into(&mut data, entry.json(), COOKIE, cookie_json).is_ok() {
             let before = entry.bytes();
             let seq = entry.seq;
-            *entry = Entry::new(sid, &json, expiry(expires), tick);
+            *entry = Entry::from_data(data, sid.len(), expiry(expires), tick);
             entry.seq = seq;
             self.bytes.fetch_add(entry.bytes(), Ordering::Relaxed);
             self.bytes.fetch_sub(before, Ordering::Relaxed);

@@ -24,9 +24,14 @@ impl Entry {
         let mut data = String::with_capacity(sid.len() + json.len());
         data.push_str(sid);
         data.push_str(json);
+        Entry::from_data(data, sid.len(), expires, access)
+    }
+
+    /// An entry from `data` = the sid (its first `sid_len` bytes) followed by the JSON.
+    pub fn from_data(data: String, sid_len: usize, expires: f64, access: u32) -> Entry {
         Entry {
             data: data.into_boxed_str(),
-            sid_len: u32::try_from(sid.len()).unwrap_or(u32::MAX),
+            sid_len: u32::try_from(sid_len).unwrap_or(u32::MAX),
             expires,
             seq: 0,
             access,
