@@ -103,18 +103,12 @@ declare namespace session {
     sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
   }
 
-  class Cookie implements CookieOptions {
+  // (declaration merging: the class has every CookieOptions member)
+  interface Cookie extends CookieOptions {}
+
+  class Cookie {
     constructor(options?: CookieOptions)
     originalMaxAge: number | null
-    maxAge?: number | undefined
-    expires?: Date | null | undefined
-    httpOnly?: boolean | undefined
-    path?: string | undefined
-    domain?: string | undefined
-    secure?: boolean | 'auto' | undefined
-    sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
-    partitioned?: boolean | undefined
-    priority?: 'low' | 'medium' | 'high' | undefined
     readonly data: CookieOptions & { originalMaxAge: number | null }
     serialize(name: string, value: string): string
     toJSON(): CookieOptions & { originalMaxAge: number | null }

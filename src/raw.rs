@@ -38,6 +38,15 @@ impl Throw {
     }
 }
 
+/// `value` when a Node-API call succeeded, else an Error naming what failed.
+fn checked<T>(status: sys::napi_status, value: T, what: &'static str) -> Result<T, Throw> {
+    if status == sys::Status::napi_ok {
+        Ok(value)
+    } else {
+        Err(Throw::error(what))
+    }
+}
+
 /// Runs `body`, converting an error or a panic into a thrown JS exception (a panic
 /// must never unwind into V8 or abort the process).
 ///
@@ -199,11 +208,11 @@ pub unsafe fn array_elements(
 /// `env` must be valid for the current callback.
 pub unsafe fn latin1(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value, Throw> {
     let mut out = ptr::null_mut();
-    match sys::napi_create_string_latin1(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut out)
-    {
-        sys::Status::napi_ok => Ok(out),
-        _ => Err(Throw::error("express-session-rs: cannot create string")),
-    }
+    checked(
+        sys::napi_create_string_latin1(env, bytes.as_ptr().cast(), bytes.len() as isize, &mut out),
+        out,
+        "express-session-rs: cannot create string",
+    )
 }
 
 /// A JS boolean.
@@ -212,10 +221,11 @@ pub unsafe fn latin1(env: sys::napi_env, bytes: &[u8]) -> Result<sys::napi_value
 /// `env` must be valid for the current callback.
 pub unsafe fn boolean(env: sys::napi_env, b: bool) -> Result<sys::napi_value, Throw> {
     let mut out = ptr::null_mut();
-    match sys::napi_get_boolean(env, b, &mut out) {
-        sys::Status::napi_ok => Ok(out),
-        _ => Err(Throw::error("express-session-rs: cannot create boolean")),
-    }
+    checked(
+        sys::napi_get_boolean(env, b, &mut out),
+        out,
+        "express-session-rs: cannot create boolean",
+    )
 }
 
 /// A new JS function calling `cb`, owning `data` (dropped when the function is
@@ -274,10 +284,11 @@ pub unsafe fn set_named(
     let mut cname = Vec::with_capacity(name.len() + 1);
     cname.extend_from_slice(name.as_bytes());
     cname.push(0);
-    match sys::napi_set_named_property(env, obj, cname.as_ptr().cast(), value) {
-        sys::Status::napi_ok => Ok(()),
-        _ => Err(Throw::error("express-session-rs: cannot set property")),
-    }
+    checked(
+        sys::napi_set_named_property(env, obj, cname.as_ptr().cast(), value),
+        (),
+        "express-session-rs: cannot set property",
+    )
 }
 
 /// A new function without data.
@@ -290,17 +301,18 @@ pub unsafe fn function(
     cb: RawCallback,
 ) -> Result<sys::napi_value, Throw> {
     let mut f = ptr::null_mut();
-    match sys::napi_create_function(
-        env,
-        name.as_ptr().cast(),
-        name.len() as isize,
-        Some(cb),
-        ptr::null_mut(),
-        &mut f,
-    ) {
-        sys::Status::napi_ok => Ok(f),
-        _ => Err(Throw::error("express-session-rs: cannot create function")),
-    }
+    checked(
+        sys::napi_create_function(
+            env,
+            name.as_ptr().cast(),
+            name.len() as isize,
+            Some(cb),
+            ptr::null_mut(),
+            &mut f,
+        ),
+        f,
+        "express-session-rs: cannot create function",
+    )
 }
 
 /// A new empty object.
@@ -309,10 +321,11 @@ pub unsafe fn function(
 /// `env` must be valid.
 pub unsafe fn object(env: sys::napi_env) -> Result<sys::napi_value, Throw> {
     let mut o = ptr::null_mut();
-    match sys::napi_create_object(env, &mut o) {
-        sys::Status::napi_ok => Ok(o),
-        _ => Err(Throw::error("express-session-rs: cannot create object")),
-    }
+    checked(
+        sys::napi_create_object(env, &mut o),
+        o,
+        "express-session-rs: cannot create object",
+    )
 }
 
 /// A number argument (`None` when not a number).
@@ -347,10 +360,11 @@ pub unsafe fn string(env: sys::napi_env, s: &str) -> Result<sys::napi_value, Thr
         return latin1(env, s.as_bytes());
     }
     let mut out = ptr::null_mut();
-    match sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out) {
-        sys::Status::napi_ok => Ok(out),
-        _ => Err(Throw::error("express-session-rs: cannot create string")),
-    }
+    checked(
+        sys::napi_create_string_utf8(env, s.as_ptr().cast(), s.len() as isize, &mut out),
+        out,
+        "express-session-rs: cannot create string",
+    )
 }
 
 /// `undefined`.
@@ -359,10 +373,11 @@ pub unsafe fn string(env: sys::napi_env, s: &str) -> Result<sys::napi_value, Thr
 /// `env` must be valid for the current callback.
 pub unsafe fn undefined(env: sys::napi_env) -> Result<sys::napi_value, Throw> {
     let mut out = ptr::null_mut();
-    match sys::napi_get_undefined(env, &mut out) {
-        sys::Status::napi_ok => Ok(out),
-        _ => Err(Throw::error("express-session-rs: cannot get undefined")),
-    }
+    checked(
+        sys::napi_get_undefined(env, &mut out),
+        out,
+        "express-session-rs: cannot get undefined",
+    )
 }
 
 /// A JS number.
@@ -371,10 +386,11 @@ pub unsafe fn undefined(env: sys::napi_env) -> Result<sys::napi_value, Throw> {
 /// `env` must be valid for the current callback.
 pub unsafe fn number(env: sys::napi_env, n: f64) -> Result<sys::napi_value, Throw> {
     let mut out = ptr::null_mut();
-    match sys::napi_create_double(env, n, &mut out) {
-        sys::Status::napi_ok => Ok(out),
-        _ => Err(Throw::error("express-session-rs: cannot create number")),
-    }
+    checked(
+        sys::napi_create_double(env, n, &mut out),
+        out,
+        "express-session-rs: cannot create number",
+    )
 }
 
 /// A JS array of strings.

@@ -58,6 +58,12 @@ async function storeApi (): Promise<number> {
   return store.length()
 }
 
+const cookie = new session.Cookie({ maxAge: 5, sameSite: 'auto' })
+const cookieMaxAge: number | undefined = cookie.maxAge
+const original: number | null = cookie.originalMaxAge
+cookie.expires = null
+cookie.secure = 'auto'
+
 const signed: string = session.sign('value', 'secret')
 const value: string | false = session.unsign(signed, ['secret', 'old'])
 
@@ -71,4 +77,4 @@ http.createServer((req, res) => {
   session({ secret: 's', store: new MyStore() })(req, res, () => res.end())
 })
 
-export { storeApi, value }
+export { storeApi, value, cookieMaxAge, original }
