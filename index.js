@@ -18,6 +18,7 @@ var parseUrl = require('parseurl')
 var Cookie = require('./session/cookie')
 var callbackOrPromise = require('./session/promise')
 var defineMethod = require('./session/hidden')
+var dictionary = require('./session/dictionary')
 var MemoryStore = require('./session/memory')
 var Session = require('./session/session')
 var Signer = require('./session/signature').Signer
@@ -148,9 +149,9 @@ function session (options) {
     }
 
     // pathname mismatch
-    var originalPath = parseUrl.original(req).pathname || '/'
     var resolvedCookieOptions = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
-    if (originalPath.indexOf(resolvedCookieOptions.path || '/') !== 0) {
+    var cookiePath = resolvedCookieOptions.path || '/'
+    if (!isUnderRoot(req, cookiePath) && (parseUrl.original(req).pathname || '/').indexOf(cookiePath) !== 0) {
       debug('pathname mismatch')
       next()
       return
@@ -190,13 +191,16 @@ function session (options) {
     // the save wrapper of the current session (see wrapmethods)
     var wrappedSave
 
-    // expose store
+    // expose store (switching req to dictionary mode, see session/dictionary.js)
+    var reqDictionary = dictionary.begin(req)
     req.sessionStore = store
+    if (reqDictionary) dictionary.end(req)
 
     // get the session ID from the cookie
     var cookieId = req.sessionID = getcookie(req, name, reqSigner)
 
-    // set-cookie
+    // set-cookie (switching res to dictionary mode, see session/dictionary.js)
+    var resDictionary = dictionary.begin(res)
     onHeaders(res, function () {
       if (!req.session) {
         debug('no session')
@@ -226,6 +230,7 @@ function session (options) {
         defer(next, err)
       }
     })
+    if (resDictionary) dictionary.end(res)
 
     // proxy end() to commit the session
     var _end = res.end
@@ -643,6 +648,18 @@ function getcookie (req, name, signer) {
 function hash (sess) {
   var { cookie: _cookie, ...data } = sess
   return JSON.stringify(data)
+}
+
+/**
+ * True when the cookie path is `/` and the request URL starts with `/`: its
+ * pathname then starts with `/` too, and parsing it (which adds
+ * `req._parsedOriginalUrl`) can be skipped.
+ *
+ * @private
+ */
+function isUnderRoot (req, cookiePath) {
+  var url = typeof req.originalUrl === 'string' ? req.originalUrl : req.url
+  return cookiePath === '/' && typeof url === 'string' && url.charCodeAt(0) === 0x2f
 }
 
 /**

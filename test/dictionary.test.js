@@ -1,0 +1,135 @@
+'use strict'
+
+// req and res after the middleware: the same own properties as express-session
+// leaves (session/dictionary.js switches them to dictionary mode without visible
+// changes), the hidden-class effect itself (checked with V8 natives in a child
+// process), and request targets that do not start with '/'.
+
+var assert = require('assert')
+var childProcess = require('child_process')
+var http = require('http')
+var path = require('path')
+var test = require('node:test')
+
+var IMPLS = {
+  'express-session': require('express-session'),
+  'express-session-rs': require('..')
+}
+var FRAMEWORKS = { express4: require('express'), express5: require('express5') }
+
+function listen (handler) {
+  return new Promise(function (resolve) {
+    var server = http.createServer(handler).listen(0, '127.0.0.1', function () { resolve(server) })
+  })
+}
+
+function get (server, options) {
+  return new Promise(function (resolve, reject) {
+    var req = http.request(Object.assign({ host: '127.0.0.1', port: server.address().port }, options), function (res) {
+      var body = ''
+      res.setEncoding('utf8')
+      res.on('data', function (d) { body += d })
+      res.on('end', function () { resolve({ status: res.statusCode, body: body, setCookie: res.headers['set-cookie'] || [] }) })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function keysOf (obj) {
+  return Object.getOwnPropertyNames(obj).concat(Object.getOwnPropertySymbols(obj).map(String))
+}
+
+// own keys of req and res as the route sees them, for one implementation
+async function keysSeen (implName, framework) {
+  var impl = IMPLS[implName]
+  var middleware = impl({ secret: 'keyboard cat', resave: false, saveUninitialized: true })
+  var seen
+  function route (req, res) {
+    req.session.views = 1
+    seen = { req: keysOf(req), res: keysOf(res) }
+    res.end('ok')
+  }
+  var handler
+  if (framework === 'http') {
+    handler = function (req, res) { middleware(req, res, function () { route(req, res) }) }
+  } else {
+    var app = FRAMEWORKS[framework]()
+    app.use(middleware)
+    app.get('/page', route)
+    handler = app
+  }
+  var server = await listen(handler)
+  try {
+    var res = await get(server, { path: '/page?x=1' })
+    assert.strictEqual(res.status, 200)
+    await get(server, { path: '/page', headers: { cookie: res.setCookie[0].split(';')[0] } })
+  } finally {
+    server.close()
+  }
+  return seen
+}
+
+;['express4', 'express5', 'http'].forEach(function (framework) {
+  test(framework + ': req and res carry the same own properties, in the same order', async function () {
+    var theirs = await keysSeen('express-session', framework)
+    var ours = await keysSeen('express-session-rs', framework)
+    assert.deepStrictEqual(ours.res, theirs.res)
+    // express-session parses the URL for the cookie-path check, which caches
+    // req._parsedOriginalUrl (req._parsedUrl without Express); with the default
+    // path '/' and a URL starting with '/' the check cannot fail and ours skips it
+    var cache = framework === 'http' ? '_parsedUrl' : '_parsedOriginalUrl'
+    assert.ok(theirs.req.indexOf(cache) !== -1)
+    assert.deepStrictEqual(ours.req, theirs.req.filter(function (k) { return k !== cache }))
+    assert.ok(ours.req.indexOf('session') !== -1 && ours.req.indexOf('sessionID') !== -1)
+  })
+})
+
+test('dictionary mode for Express req/res only (V8 natives, child process)', function () {
+  var script = path.join(__dirname, 'support', 'dictionary-child.js')
+  var out = childProcess.execFileSync(process.execPath, ['--allow-natives-syntax', script], { encoding: 'utf8' })
+  assert.deepStrictEqual(JSON.parse(out), {
+    'express4 express-session-rs': { req: false, res: false },
+    'express5 express-session-rs': { req: false, res: false },
+    'http express-session-rs': { req: true, res: true },
+    'express4 express-session': { req: true, res: true }
+  })
+})
+
+// request targets that do not start with '/': the cookie-path check parses them
+;[
+  ['http', '/', 'OPTIONS', '*', 'undefined'],
+  ['http', '/', 'GET', 'http://example.com/inc', 'object'],
+  ['express4', '/', 'GET', 'http://example.com/inc', 'object'],
+  ['express4', '/inc', 'GET', 'http://example.com/inc', 'object'],
+  ['express4', '/other', 'GET', 'http://example.com/inc', 'undefined'],
+  ['express4', '/', 'GET', '/inc', 'object']
+].forEach(function (c) {
+  var framework = c[0]
+  var cookiePath = c[1]
+  var method = c[2]
+  var target = c[3]
+  test(framework + ', cookie path ' + cookiePath + ', ' + method + ' ' + target + ': same as express-session', async function () {
+    var results = {}
+    for (var implName of Object.keys(IMPLS)) {
+      var middleware = IMPLS[implName]({ secret: 'keyboard cat', resave: false, saveUninitialized: true, cookie: { path: cookiePath } })
+      var handler
+      if (framework === 'http') {
+        handler = function (req, res) { middleware(req, res, function () { res.end(typeof req.session) }) }
+      } else {
+        handler = FRAMEWORKS[framework]()
+        handler.use(middleware)
+        handler.use(function (req, res) { res.end(typeof req.session) })
+      }
+      var server = await listen(handler)
+      try {
+        var r = await get(server, { method: method, path: target })
+        results[implName] = { status: r.status, body: r.body, cookies: r.setCookie.length }
+      } finally {
+        server.close()
+      }
+    }
+    assert.deepStrictEqual(results['express-session-rs'], results['express-session'])
+    assert.deepStrictEqual(results['express-session'], { status: 200, body: c[4], cookies: c[4] === 'object' ? 1 : 0 })
+  })
+})
