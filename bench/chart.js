@@ -10,12 +10,14 @@ var WORKLOADS = require('./http').WORKLOADS
 
 var COLORS = {
   none: '#9e9e9e',
+  'none-dictionary': '#cfcfcf',
   'express-session': '#e4572e',
   'express-session-rs': '#2e86ab',
   'express-session-rs-redis': '#76b041'
 }
 var LABELS = {
   none: 'no session (ceiling)',
+  'none-dictionary': 'no session, req/res in dictionary mode',
   'express-session': 'express-session 1.19.0 + MemoryStore',
   'express-session-rs': 'express-session-rs + native MemoryStore',
   'express-session-rs-redis': 'express-session-rs + connect-redis'

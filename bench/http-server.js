@@ -2,7 +2,10 @@
 
 // The server of the HTTP benchmark (started by bench/http.js, one process per run).
 // usage: node bench/http-server.js <scenario> <workload> <framework> <preload>
-//   scenario:  none | express-session | express-session-rs | express-session-rs-redis
+//   scenario:  none | none-dictionary | express-session | express-session-rs |
+//              express-session-rs-redis
+//              (none-dictionary: no session, but req and res switched to dictionary
+//              mode as express-session-rs does; see session/dictionary.js)
 //   workload:  write (load, modify, save) | read (load only) | new (a new client
 //              every request: saveUninitialized true)
 //   framework: express4 | express5
@@ -64,6 +67,20 @@ async function main () {
   var app = express()
   var counter = 0
   var made = await createStore()
+
+  if (scenario === 'none-dictionary') {
+    var dictionary = require(path.join(root, 'session', 'dictionary'))
+    app.use(function dictionaryMode (req, res, next) {
+      // the same switch as express-session-rs, around one added property each
+      var r = dictionary.begin(req)
+      req.ceiling = true
+      if (r) dictionary.end(req)
+      var s = dictionary.begin(res)
+      res.ceiling = true
+      if (s) dictionary.end(res)
+      next()
+    })
+  }
 
   if (made) {
     app.use(made.session({

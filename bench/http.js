@@ -12,7 +12,7 @@ var readline = require('readline')
 var lib = require('./lib')
 var redis = require('../test/support/redis')
 
-var SCENARIOS = ['none', 'express-session', 'express-session-rs', 'express-session-rs-redis']
+var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-redis']
 var WORKLOADS = [
   { id: 'i', name: 'returning client, load+modify+save', workload: 'write', preload: 0 },
   { id: 'ii', name: 'returning client, read-only', workload: 'read', preload: 0 },
@@ -167,7 +167,9 @@ function summarize (samples) {
     var empty = row.workload === 'iv' ? find(row.framework, 'i', row.scenario) : null
     row.vsCeiling = ceiling ? row.rps.median / ceiling.rps.median : null
     row.vsExpressSession = original ? row.rps.median / original.rps.median : null
+    var tuned = find(row.framework, row.workload === 'iv' ? 'i' : row.workload, 'none-dictionary')
     row.overheadUs = ceiling ? row.cpuUsPerReq.median - ceiling.cpuUsPerReq.median : null
+    row.overheadTunedUs = tuned ? row.cpuUsPerReq.median - tuned.cpuUsPerReq.median : null
     row.p99VsEmpty = empty ? row.p99.median / empty.p99.median : null
   })
   return rows
@@ -177,8 +179,8 @@ module.exports.table = function table (rows) {
   var names = {}
   WORKLOADS.forEach(function (w) { names[w.id] = '(' + w.id + ') ' + w.name })
   var lines = [
-    '| framework | workload | scenario | req/s (median, min-max) | vs ceiling | vs express-session | p50 ms | p99 ms | server CPU us/req | session overhead us/req | RSS MiB |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'
+    '| framework | workload | scenario | req/s (median, min-max) | vs ceiling | vs express-session | p50 ms | p99 ms | server CPU us/req | session overhead us/req | overhead vs none-dictionary us/req | RSS MiB |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   rows.forEach(function (r) {
     lines.push('| ' + [
@@ -188,7 +190,8 @@ module.exports.table = function table (rows) {
       r.vsExpressSession == null ? '' : lib.fmt(r.vsExpressSession, 2) + 'x',
       lib.fmt(r.p50.median, 2), lib.fmt(r.p99.median, 2) + (r.p99VsEmpty ? ' (' + lib.fmt(r.p99VsEmpty, 2) + 'x empty)' : ''),
       lib.fmt(r.cpuUsPerReq.median, 1),
-      r.scenario === 'none' || r.overheadUs == null ? '' : lib.fmt(r.overheadUs, 1),
+      /^none/.test(r.scenario) || r.overheadUs == null ? '' : lib.fmt(r.overheadUs, 1),
+      /^none/.test(r.scenario) || r.overheadTunedUs == null ? '' : lib.fmt(r.overheadTunedUs, 1),
       lib.fmt(r.rssMiB.median)
     ].join(' | ') + ' |')
   })
