@@ -18,7 +18,7 @@ var parseUrl = require('parseurl')
 var Cookie = require('./session/cookie')
 var callbackOrPromise = require('./session/promise')
 var defineMethod = require('./session/hidden')
-var dictionary = require('./session/dictionary')
+var dictionaryMode = require('./session/dictionary')
 var MemoryStore = require('./session/memory')
 var Session = require('./session/session')
 var Signer = require('./session/signature').Signer
@@ -191,16 +191,14 @@ function session (options) {
     // the save wrapper of the current session (see wrapmethods)
     var wrappedSave
 
-    // expose store (switching req to dictionary mode, see session/dictionary.js)
-    var reqDictionary = dictionary.begin(req)
+    // expose store (and switch req to dictionary mode, see session/dictionary.js)
     req.sessionStore = store
-    if (reqDictionary) dictionary.end(req)
+    dictionaryMode(req, 'sessionStore')
 
     // get the session ID from the cookie
     var cookieId = req.sessionID = getcookie(req, name, reqSigner)
 
-    // set-cookie (switching res to dictionary mode, see session/dictionary.js)
-    var resDictionary = dictionary.begin(res)
+    // set-cookie (and switch res to dictionary mode, see session/dictionary.js)
     onHeaders(res, function () {
       if (!req.session) {
         debug('no session')
@@ -230,7 +228,7 @@ function session (options) {
         defer(next, err)
       }
     })
-    if (resDictionary) dictionary.end(res)
+    dictionaryMode(res, 'writeHead')
 
     // proxy end() to commit the session
     var _end = res.end

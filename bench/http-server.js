@@ -69,15 +69,13 @@ async function main () {
   var made = await createStore()
 
   if (scenario === 'none-dictionary') {
-    var dictionary = require(path.join(root, 'session', 'dictionary'))
-    app.use(function dictionaryMode (req, res, next) {
-      // the same switch as express-session-rs, around one added property each
-      var r = dictionary.begin(req)
+    var dictionaryMode = require(path.join(root, 'session', 'dictionary'))
+    app.use(function dictionary (req, res, next) {
+      // the same switch as express-session-rs, through one added property each
       req.ceiling = true
-      if (r) dictionary.end(req)
-      var s = dictionary.begin(res)
+      dictionaryMode(req, 'ceiling')
       res.ceiling = true
-      if (s) dictionary.end(res)
+      dictionaryMode(res, 'ceiling')
       next()
     })
   }

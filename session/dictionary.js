@@ -10,47 +10,44 @@
  * makes later additions hash-table inserts and later reads cache hits (see the
  * README, "Where the time goes").
  *
- * V8 switches an object to dictionary mode when a property other than the most
- * recently added one is deleted. `begin` adds a private temporary property, the
- * caller adds a real one, `end` deletes the temporary: nothing visible changes
- * (no key is added, removed or reordered).
+ * V8 switches an object to dictionary mode when the attributes of one of its
+ * properties change. `settle(obj, key)` takes a property the caller has just
+ * assigned, makes it non-enumerable and enumerable again: nothing visible changes
+ * (no key is added, removed or reordered; the property keeps its value and
+ * attributes).
  */
 
 'use strict'
 
 var http = require('http')
 
-module.exports = { begin: begin, end: end }
-
-var TEMPORARY = Symbol('express-session-rs dictionary mode')
+module.exports = settle
 
 // Objects whose prototype is still Node's own share hidden classes normally and
 // are left alone (dictionary mode would only slow their reads).
-var PLAIN = [http.IncomingMessage.prototype, http.ServerResponse.prototype]
+var PLAIN_REQ = http.IncomingMessage.prototype
+var PLAIN_RES = http.ServerResponse.prototype
+
+var HIDE = { enumerable: false }
+var SHOW = { enumerable: true }
 
 /**
- * Prepare `obj` for dictionary mode; returns whether `end(obj)` must follow
- * after at least one property has been added.
+ * Switch `obj` to dictionary mode through its own property `key` (a writable,
+ * enumerable, configurable data property, as an assignment creates); anything
+ * else is left as it is.
  *
  * @param {Object} obj
- * @return {Boolean}
+ * @param {String} key
  * @private
  */
-function begin (obj) {
+function settle (obj, key) {
   var proto = Object.getPrototypeOf(obj)
-  if (proto === PLAIN[0] || proto === PLAIN[1] || !Object.isExtensible(obj)) {
-    return false
+  if (proto === PLAIN_REQ || proto === PLAIN_RES) {
+    return
   }
-  obj[TEMPORARY] = true
-  return true
-}
-
-/**
- * Delete the temporary property (switching `obj` to dictionary mode).
- *
- * @param {Object} obj
- * @private
- */
-function end (obj) {
-  delete obj[TEMPORARY]
+  var desc = Object.getOwnPropertyDescriptor(obj, key)
+  if (desc && desc.writable && desc.enumerable && desc.configurable) {
+    Object.defineProperty(obj, key, HIDE)
+    Object.defineProperty(obj, key, SHOW)
+  }
 }
