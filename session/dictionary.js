@@ -20,13 +20,18 @@
 'use strict'
 
 var http = require('http')
+var http2 = require('http2')
 
 module.exports = settle
 
-// Objects whose prototype is still Node's own share hidden classes normally and
-// are left alone (dictionary mode would only slow their reads).
-var PLAIN_REQ = http.IncomingMessage.prototype
-var PLAIN_RES = http.ServerResponse.prototype
+// Objects whose prototype is still one of Node's own classes share hidden classes
+// normally and are left alone (dictionary mode would only slow their reads).
+var PLAIN = [
+  http.IncomingMessage.prototype,
+  http.ServerResponse.prototype,
+  http2.Http2ServerRequest.prototype,
+  http2.Http2ServerResponse.prototype
+]
 
 var HIDE = { enumerable: false }
 var SHOW = { enumerable: true }
@@ -41,8 +46,7 @@ var SHOW = { enumerable: true }
  * @private
  */
 function settle (obj, key) {
-  var proto = Object.getPrototypeOf(obj)
-  if (proto === PLAIN_REQ || proto === PLAIN_RES) {
+  if (PLAIN.indexOf(Object.getPrototypeOf(obj)) !== -1) {
     return
   }
   var desc = Object.getOwnPropertyDescriptor(obj, key)
