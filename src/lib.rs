@@ -44,9 +44,9 @@ unsafe extern "C" fn signer_sign(
     raw::guard(env, || {
         let ([value], argc, data) = raw::args::<1>(env, info)?;
         let signer = &*(data as *const signer::Signer);
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
+        let mut scratch = raw::Scratch::<256>::default();
         let bytes = match argc {
-            1 => raw::utf8(env, value, &mut stack, &mut heap),
+            1 => raw::utf8(env, value, &mut scratch),
             _ => None,
         }
         .ok_or(VALUE_NOT_STRING)?;
@@ -63,9 +63,9 @@ unsafe extern "C" fn signer_verify(
     raw::guard(env, || {
         let ([input], argc, data) = raw::args::<1>(env, info)?;
         let signer = &*(data as *const signer::Signer);
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
+        let mut scratch = raw::Scratch::<256>::default();
         let bytes = match argc {
-            1 => raw::utf8(env, input, &mut stack, &mut heap),
+            1 => raw::utf8(env, input, &mut scratch),
             _ => None,
         }
         .ok_or(SIGNED_NOT_STRING)?;
@@ -135,14 +135,13 @@ unsafe fn store_args<'a, const N: usize>(
 }
 
 /// A string argument as `&str` (V8 hands out valid UTF-8).
-unsafe fn str_arg<'a>(
+unsafe fn str_arg<const N: usize>(
     env: sys::napi_env,
     value: sys::napi_value,
-    stack: &'a mut [u8],
-    heap: &'a mut Vec<u8>,
+    scratch: &mut raw::Scratch<N>,
     err: Throw,
-) -> RawResult<&'a str> {
-    let bytes = raw::utf8(env, value, stack, heap).ok_or(err)?;
+) -> RawResult<&str> {
+    let bytes = raw::utf8(env, value, scratch).ok_or(err)?;
     std::str::from_utf8(bytes).map_err(|_| err)
 }
 
@@ -170,8 +169,8 @@ macro_rules! store_method {
 store_method! {
     /// `get(sid, now)`: the stored JSON of a live session, or undefined.
     fn store_get(env, store, [sid, now]) {
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
-        let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
+        let mut scratch = raw::Scratch::<256>::default();
+        let sid = str_arg(env, sid, &mut scratch, SID_NOT_STRING)?;
         store
             .get_with(sid, time_arg(env, now), |json| raw::string(env, json))
             .unwrap_or_else(|| raw::undefined(env))
@@ -181,8 +180,8 @@ store_method! {
 store_method! {
     /// `peek(sid)`: the stored JSON, expired or not, or undefined (a raw read).
     fn store_peek(env, store, [sid]) {
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
-        let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
+        let mut scratch = raw::Scratch::<256>::default();
+        let sid = str_arg(env, sid, &mut scratch, SID_NOT_STRING)?;
         store
             .peek_with(sid, |json| raw::string(env, json))
             .unwrap_or_else(|| raw::undefined(env))
@@ -200,10 +199,10 @@ store_method! {
 store_method! {
     /// `set(sid, json, expires, now)`.
     fn store_set(env, store, [sid, json, expires, now]) {
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
-        let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
-        let (mut jstack, mut jheap) = ([0u8; 1024], Vec::new());
-        let json = str_arg(env, json, &mut jstack, &mut jheap, JSON_NOT_STRING)?;
+        let mut scratch = raw::Scratch::<256>::default();
+        let sid = str_arg(env, sid, &mut scratch, SID_NOT_STRING)?;
+        let mut jscratch = raw::Scratch::<1024>::default();
+        let json = str_arg(env, json, &mut jscratch, JSON_NOT_STRING)?;
         store.set(sid, json, time_arg(env, expires), time_arg(env, now));
         raw::undefined(env)
     }
@@ -212,8 +211,8 @@ store_method! {
 store_method! {
     /// `destroy(sid)`: true when a session was removed.
     fn store_destroy(env, store, [sid]) {
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
-        let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
+        let mut scratch = raw::Scratch::<256>::default();
+        let sid = str_arg(env, sid, &mut scratch, SID_NOT_STRING)?;
         raw::boolean(env, store.destroy(sid))
     }
 }
@@ -221,17 +220,16 @@ store_method! {
 store_method! {
     /// `touch(sid, cookieJson | undefined, expires, now)`: true when the session is live.
     fn store_touch(env, store, [sid, cookie, expires, now]) {
-        let (mut stack, mut heap) = ([0u8; 256], Vec::new());
-        let sid = str_arg(env, sid, &mut stack, &mut heap, SID_NOT_STRING)?;
-        let (mut cstack, mut cheap) = ([0u8; 512], Vec::new());
+        let mut scratch = raw::Scratch::<256>::default();
+        let sid = str_arg(env, sid, &mut scratch, SID_NOT_STRING)?;
+        let mut cscratch = raw::Scratch::<512>::default();
         let cookie = if raw::is_nullish(env, cookie) {
             None
         } else {
             Some(str_arg(
                 env,
                 cookie,
-                &mut cstack,
-                &mut cheap,
+                &mut cscratch,
                 JSON_NOT_STRING,
             )?)
         };
@@ -345,12 +343,11 @@ unsafe extern "C" fn create_store(
         let inner: StoreRef = if raw::is_nullish(env, name) {
             Arc::new(store::Store::new(limits))
         } else {
-            let (mut stack, mut heap) = ([0u8; 256], Vec::new());
+            let mut scratch = raw::Scratch::<256>::default();
             let name = str_arg(
                 env,
                 name,
-                &mut stack,
-                &mut heap,
+                &mut scratch,
                 Throw::type_error("store name must be a string"),
             )?;
             store::Store::named(name, limits)

@@ -9,6 +9,7 @@
 
 use napi::sys;
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
@@ -110,34 +111,48 @@ pub unsafe fn args<const N: usize>(
     Ok((argv, argc.min(N), data))
 }
 
-/// The JS string `value` as UTF-8, in `stack` when it fits, else in `heap`.
-/// `None` when `value` is not a string.
+/// Room for reading a JS string as UTF-8: `N` bytes on the stack (left
+/// uninitialized, so a call does not pay for zeroing them), a heap buffer beyond.
+pub struct Scratch<const N: usize> {
+    stack: [MaybeUninit<u8>; N],
+    heap: Vec<u8>,
+}
+
+impl<const N: usize> Default for Scratch<N> {
+    fn default() -> Self {
+        Scratch {
+            stack: [MaybeUninit::uninit(); N],
+            heap: Vec::new(),
+        }
+    }
+}
+
+/// The JS string `value` as UTF-8, in `scratch`'s stack bytes when it fits, else
+/// in its heap buffer. `None` when `value` is not a string.
 ///
 /// # Safety
 /// `env` and `value` must be valid for the current callback.
-pub unsafe fn utf8<'a>(
+pub unsafe fn utf8<const N: usize>(
     env: sys::napi_env,
     value: sys::napi_value,
-    stack: &'a mut [u8],
-    heap: &'a mut Vec<u8>,
-) -> Option<&'a [u8]> {
+    scratch: &mut Scratch<N>,
+) -> Option<&[u8]> {
     if value.is_null() {
         return None;
     }
     let mut len = 0usize;
-    let status = sys::napi_get_value_string_utf8(
-        env,
-        value,
-        stack.as_mut_ptr().cast(),
-        stack.len(),
-        &mut len,
-    );
+    let status =
+        sys::napi_get_value_string_utf8(env, value, scratch.stack.as_mut_ptr().cast(), N, &mut len);
     if status != sys::Status::napi_ok {
         return None;
     }
     // A result that fills the buffer may have been truncated: measure and re-read.
-    if len + 1 < stack.len() {
-        return Some(&stack[..len]);
+    if len + 1 < N {
+        // Node-API wrote (and so initialized) the first `len` bytes.
+        return Some(std::slice::from_raw_parts(
+            scratch.stack.as_ptr().cast(),
+            len,
+        ));
     }
     let mut full = 0usize;
     if sys::napi_get_value_string_utf8(env, value, ptr::null_mut(), 0, &mut full)
@@ -145,6 +160,7 @@ pub unsafe fn utf8<'a>(
     {
         return None;
     }
+    let heap = &mut scratch.heap;
     heap.resize(full + 1, 0);
     if sys::napi_get_value_string_utf8(env, value, heap.as_mut_ptr().cast(), heap.len(), &mut len)
         != sys::Status::napi_ok
