@@ -41,7 +41,7 @@ function keysOf (obj) {
 }
 
 // own keys of req and res as the route sees them, for one implementation
-async function keysSeen (implName, framework) {
+async function keysSeen (implName, framework, before) {
   var impl = IMPLS[implName]
   var middleware = impl({ secret: 'keyboard cat', resave: false, saveUninitialized: true })
   var seen
@@ -55,6 +55,7 @@ async function keysSeen (implName, framework) {
     handler = function (req, res) { middleware(req, res, function () { route(req, res) }) }
   } else {
     var app = FRAMEWORKS[framework]()
+    if (before) app.use(before)
     app.use(middleware)
     app.get('/page', route)
     handler = app
@@ -83,6 +84,19 @@ async function keysSeen (implName, framework) {
     assert.deepStrictEqual(ours.req, theirs.req.filter(function (k) { return k !== cache }))
     assert.ok(ours.req.indexOf('session') !== -1 && ours.req.indexOf('sessionID') !== -1)
   })
+})
+
+test('an earlier on-headers user (res.writeHead already own): same keys as express-session', async function () {
+  var onHeaders = require('on-headers')
+  function before (req, res, next) {
+    res.locals.headersAt = 0
+    onHeaders(res, function () { this.setHeader('X-Before', '1') })
+    next()
+  }
+  var theirs = await keysSeen('express-session', 'express4', before)
+  var ours = await keysSeen('express-session-rs', 'express4', before)
+  assert.deepStrictEqual(ours.res, theirs.res)
+  assert.deepStrictEqual(ours.req, theirs.req.filter(function (k) { return k !== '_parsedOriginalUrl' }))
 })
 
 test('dictionary mode for Express req/res only (V8 natives, child process)', function () {
