@@ -198,7 +198,7 @@ function session (options) {
     // get the session ID from the cookie
     var cookieId = req.sessionID = getcookie(req, name, reqSigner)
 
-    // set-cookie (and switch res to dictionary mode, see session/dictionary.js)
+    // set-cookie
     onHeaders(res, function () {
       if (!req.session) {
         debug('no session')
@@ -228,6 +228,8 @@ function session (options) {
         defer(next, err)
       }
     })
+
+    // on-headers just assigned res.writeHead: switch res to dictionary mode
     dictionaryMode(res, 'writeHead')
 
     // proxy end() to commit the session

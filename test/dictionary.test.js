@@ -7,33 +7,14 @@
 
 var assert = require('assert')
 var childProcess = require('child_process')
-var http = require('http')
 var path = require('path')
 var test = require('node:test')
+
+var serve = require('./support/serve')
 
 var IMPLS = {
   'express-session': require('express-session'),
   'express-session-rs': require('..')
-}
-var FRAMEWORKS = { express4: require('express'), express5: require('express5') }
-
-function listen (handler) {
-  return new Promise(function (resolve) {
-    var server = http.createServer(handler).listen(0, '127.0.0.1', function () { resolve(server) })
-  })
-}
-
-function get (server, options) {
-  return new Promise(function (resolve, reject) {
-    var req = http.request(Object.assign({ host: '127.0.0.1', port: server.address().port }, options), function (res) {
-      var body = ''
-      res.setEncoding('utf8')
-      res.on('data', function (d) { body += d })
-      res.on('end', function () { resolve({ status: res.statusCode, body: body, setCookie: res.headers['set-cookie'] || [] }) })
-    })
-    req.on('error', reject)
-    req.end()
-  })
 }
 
 function keysOf (obj) {
@@ -50,21 +31,11 @@ async function keysSeen (implName, framework, before) {
     seen = { req: keysOf(req), res: keysOf(res) }
     res.end('ok')
   }
-  var handler
-  if (framework === 'http') {
-    handler = function (req, res) { middleware(req, res, function () { route(req, res) }) }
-  } else {
-    var app = FRAMEWORKS[framework]()
-    if (before) app.use(before)
-    app.use(middleware)
-    app.get('/page', route)
-    handler = app
-  }
-  var server = await listen(handler)
+  var server = await serve.serve(framework, middleware, route, before)
   try {
-    var res = await get(server, { path: '/page?x=1' })
+    var res = await serve.request(server, { path: '/page?x=1' })
     assert.strictEqual(res.status, 200)
-    await get(server, { path: '/page', headers: { cookie: res.setCookie[0].split(';')[0] } })
+    await serve.request(server, { path: '/page', headers: { cookie: res.setCookie[0].split(';')[0] } })
   } finally {
     server.close()
   }
@@ -127,17 +98,9 @@ test('dictionary mode for Express req/res only (V8 natives, child process)', fun
     var results = {}
     for (var implName of Object.keys(IMPLS)) {
       var middleware = IMPLS[implName]({ secret: 'keyboard cat', resave: false, saveUninitialized: true, cookie: { path: cookiePath } })
-      var handler
-      if (framework === 'http') {
-        handler = function (req, res) { middleware(req, res, function () { res.end(typeof req.session) }) }
-      } else {
-        handler = FRAMEWORKS[framework]()
-        handler.use(middleware)
-        handler.use(function (req, res) { res.end(typeof req.session) })
-      }
-      var server = await listen(handler)
+      var server = await serve.serve(framework, middleware, function (req, res) { res.end(typeof req.session) })
       try {
-        var r = await get(server, { method: method, path: target })
+        var r = await serve.request(server, { method: method, path: target })
         results[implName] = { status: r.status, body: r.body, cookies: r.setCookie.length }
       } finally {
         server.close()

@@ -4,9 +4,8 @@
 // and implementation, whether req and res still have fast (hidden-class) properties
 // when the route runs.
 
-var http = require('http')
+var serve = require('./serve')
 var IMPLS = { 'express-session': require('express-session'), 'express-session-rs': require('../..') }
-var FRAMEWORKS = { express4: require('express'), express5: require('express5') }
 
 function fast (obj) {
   return eval('%HasFastProperties(obj)') // eslint-disable-line no-eval
@@ -16,22 +15,8 @@ async function check (framework, implName) {
   var middleware = IMPLS[implName]({ secret: 'keyboard cat', resave: false, saveUninitialized: true })
   var seen
   function route (req, res) { seen = { req: fast(req), res: fast(res) }; res.end('ok') }
-  var handler
-  if (framework === 'http') {
-    handler = function (req, res) { middleware(req, res, function () { route(req, res) }) }
-  } else {
-    handler = FRAMEWORKS[framework]()
-    handler.use(middleware)
-    handler.get('/', route)
-  }
-  var server = http.createServer(handler)
-  await new Promise(function (resolve) { server.listen(0, '127.0.0.1', resolve) })
-  await new Promise(function (resolve, reject) {
-    http.get({ host: '127.0.0.1', port: server.address().port, path: '/' }, function (res) {
-      res.resume()
-      res.on('end', resolve)
-    }).on('error', reject)
-  })
+  var server = await serve.serve(framework, middleware, route)
+  await serve.request(server, { path: '/' })
   server.close()
   return seen
 }
