@@ -639,13 +639,25 @@ function getcookie (req, name, signer) {
 
 /**
  * The session's data as compared between the start and end of a request: its JSON
- * without the top-level `cookie`. Compared as strings (no digest needed).
+ * without the top-level `cookie` (express-session compares a SHA-1 of the same
+ * text; the strings themselves are compared here).
  *
  * @param {Object} sess
  * @return {String}
  * @private
  */
 function hash (sess) {
+  if (typeof sess.toJSON === 'function') {
+    // a toJSON of any kind (own or inherited, enumerable or not) decides what
+    // JSON.stringify writes: serialize exactly as express-session does
+    return JSON.stringify(sess, function (key, val) {
+      if (this === sess && key === 'cookie') {
+        return
+      }
+
+      return val
+    })
+  }
   var { cookie: _cookie, ...data } = sess
   return JSON.stringify(data)
 }

@@ -234,10 +234,17 @@ MemoryStore.prototype.set = function set (sessionId, session, callback, token, d
   var text = json.sessionJSON(session, token === SYNC ? dataJSON : undefined)
   if (text === undefined) {
     this._native.destroy(String(sessionId))
-  } else {
-    var now = Date.now()
-    this._native.set(String(sessionId), text, this._expiry(session, now), now)
+    return settle(callback, null, undefined, token)
   }
+  var now = Date.now()
+  var expires
+  try {
+    expires = this._expiry(session, now)
+  } catch (err) {
+    // (a ttl function threw: nothing is stored, the caller gets the error)
+    return settle(callback, err, undefined, token)
+  }
+  this._native.set(String(sessionId), text, expires, now)
   return settle(callback, null, undefined, token)
 }
 
@@ -260,7 +267,14 @@ MemoryStore.prototype.ids = function ids (callback) {
  */
 MemoryStore.prototype.touch = function touch (sessionId, session, callback, token) {
   var now = Date.now()
-  this._native.touch(String(sessionId), json.cookieJSON(session.cookie), this._expiry(session, now), now)
+  var expires
+  try {
+    expires = this._expiry(session, now)
+  } catch (err) {
+    // (a ttl function threw: the session is left as it was, the caller gets the error)
+    return settle(callback, err, undefined, token)
+  }
+  this._native.touch(String(sessionId), json.cookieJSON(session.cookie), expires, now)
   return settle(callback, null, undefined, token)
 }
 

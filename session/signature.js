@@ -10,6 +10,7 @@
 
 var crypto = require('crypto')
 var native = require('../native')
+var util = require('util')
 
 exports.Signer = Signer
 exports.sign = sign
@@ -63,20 +64,43 @@ function toKey (secret) {
   if (ArrayBuffer.isView(secret)) {
     return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
   }
+  if (isArrayBuffer(secret)) return Buffer.from(secret)
   if (secret instanceof crypto.KeyObject && secret.type === 'secret') {
     return secret.export()
   }
+  if (isCryptoKey(secret) && secret.type === 'secret') {
+    return crypto.KeyObject.from(secret).export()
+  }
   // Let Node produce the exact error it gives cookie-signature for this key.
   crypto.createHmac('sha256', secret)
-  throw new TypeError('Secret key must be a string, Buffer, TypedArray, DataView or secret KeyObject.')
+  throw new TypeError('Secret key must be a string, Buffer, TypedArray, DataView, ArrayBuffer or secret key.')
 }
 
-// Signers for string secrets (cookie-signature's API and req.secret), bounded.
+function isArrayBuffer (value) {
+  return value instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer) ||
+    util.types.isAnyArrayBuffer(value)
+}
+
+function isCryptoKey (value) {
+  return typeof CryptoKey === 'function' && value instanceof CryptoKey // eslint-disable-line no-undef
+}
+
+// Signers for string secrets and arrays of string secrets (cookie-signature's
+// API and req.secret), keyed by the secrets' text, bounded.
 var cache = new Map()
 var CACHE_MAX = 64
 
+/**
+ * A Signer for `secret` (one secret or an array): cached when every secret is a
+ * string, so repeated calls prepare the keys once.
+ *
+ * @param {*} secret
+ * @return {Signer}
+ * @private
+ */
 function signerFor (secret) {
-  var key = typeof secret === 'string' ? secret : null
+  var key = cacheKey(secret)
   var signer = key !== null ? cache.get(key) : undefined
   if (signer === undefined) {
     signer = new Signer(Array.isArray(secret) ? secret : [secret])
@@ -86,6 +110,23 @@ function signerFor (secret) {
     }
   }
   return signer
+}
+
+/**
+ * The cache key of a string or an array of strings (each prefixed by its
+ * length, so no two arrays share a key), else null.
+ *
+ * @private
+ */
+function cacheKey (secret) {
+  if (typeof secret === 'string') return secret
+  if (!Array.isArray(secret)) return null
+  var key = '\u0000' + secret.length
+  for (var i = 0; i < secret.length; i++) {
+    if (typeof secret[i] !== 'string') return null
+    key += ',' + secret[i].length + ':' + secret[i]
+  }
+  return key
 }
 
 /**

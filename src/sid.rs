@@ -5,6 +5,8 @@
 //! `POOL_IDS` IDs, instead of one syscall per ID. Pool bytes are handed out once and
 //! zeroed as they are used, so no two IDs share bytes.
 
+#![forbid(unsafe_code)]
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use std::cell::RefCell;

@@ -76,8 +76,8 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
 
 /// Finds the top-level member whose key is exactly `key` (a key that needs no
 /// escaping). Returns `Err(NotAnObject)` when `json` is not an object this scanner understands.
-pub fn find_member(json: &str, key: &str) -> Result<Option<Member>, NotAnObject> {
-    let b = json.as_bytes();
+pub fn find_member(json: &[u8], key: &[u8]) -> Result<Option<Member>, NotAnObject> {
+    let b = json;
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
         return Err(NotAnObject);
@@ -92,7 +92,7 @@ pub fn find_member(json: &str, key: &str) -> Result<Option<Member>, NotAnObject>
         }
         let start = i;
         let key_end = skip_string(b, i).ok_or(NotAnObject)?;
-        let matched = &b[start + 1..key_end - 1] == key.as_bytes();
+        let matched = b.get(start + 1..key_end - 1) == Some(key);
         i = skip_ws(b, key_end);
         if b.get(i) != Some(&b':') {
             return Err(NotAnObject);
@@ -117,55 +117,71 @@ pub fn find_member(json: &str, key: &str) -> Result<Option<Member>, NotAnObject>
 /// The result of `o = JSON.parse(json); o[key] = value; JSON.stringify(o)` where
 /// `value` is the JSON text of the new value, or `None` for `undefined` (the member
 /// disappears). `Err(NotAnObject)` when `json` is not a JSON object.
-pub fn replace_member(json: &str, key: &str, value: Option<&str>) -> Result<String, NotAnObject> {
-    let mut out = String::with_capacity(json.len() + value.map_or(0, str::len) + key.len() + 4);
+pub fn replace_member(
+    json: &[u8],
+    key: &[u8],
+    value: Option<&[u8]>,
+) -> Result<Vec<u8>, NotAnObject> {
+    let mut out = Vec::with_capacity(json.len() + value.map_or(0, <[u8]>::len) + key.len() + 4);
     replace_member_into(&mut out, json, key, value)?;
     Ok(out)
 }
 
+fn trim_start(b: &[u8]) -> &[u8] {
+    &b[skip_ws(b, 0)..]
+}
+
+fn trim_end(b: &[u8]) -> &[u8] {
+    let mut end = b.len();
+    while end > 0 && matches!(b[end - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        end -= 1;
+    }
+    &b[..end]
+}
+
 /// `replace_member`, appending the result to `out` (nothing is appended on error).
 pub fn replace_member_into(
-    out: &mut String,
-    json: &str,
-    key: &str,
-    value: Option<&str>,
+    out: &mut Vec<u8>,
+    json: &[u8],
+    key: &[u8],
+    value: Option<&[u8]>,
 ) -> Result<(), NotAnObject> {
     let found = find_member(json, key)?;
     match (found, value) {
         (Some(m), Some(v)) => {
-            out.push_str(&json[..m.value.0]);
-            out.push_str(v);
-            out.push_str(&json[m.value.1..]);
+            out.extend_from_slice(&json[..m.value.0]);
+            out.extend_from_slice(v);
+            out.extend_from_slice(&json[m.value.1..]);
         }
         (Some(m), None) => {
             // Remove the member and one adjacent comma.
-            let before = json[..m.member.0].trim_end();
+            let before = trim_end(&json[..m.member.0]);
             let after = &json[m.member.1..];
-            if let Some(rest) = after.trim_start().strip_prefix(',') {
-                out.push_str(&json[..m.member.0]);
-                out.push_str(rest.trim_start());
-            } else if let Some(b) = before.strip_suffix(',') {
-                out.push_str(b);
-                out.push_str(after);
+            if let Some(rest) = trim_start(after).strip_prefix(b",") {
+                out.extend_from_slice(&json[..m.member.0]);
+                out.extend_from_slice(trim_start(rest));
+            } else if let Some(b) = before.strip_suffix(b",") {
+                out.extend_from_slice(b);
+                out.extend_from_slice(after);
             } else {
-                out.push_str(before);
-                out.push_str(after);
+                out.extend_from_slice(before);
+                out.extend_from_slice(after);
             }
         }
         (None, Some(v)) => {
-            let close = json.rfind('}').ok_or(NotAnObject)?;
-            let body = json[..close].trim_end();
-            out.push_str(body);
-            if !body.ends_with('{') {
-                out.push(',');
+            let close = json.iter().rposition(|&c| c == b'}').ok_or(NotAnObject)?;
+            let body = trim_end(&json[..close]);
+            out.extend_from_slice(body);
+            if !body.ends_with(b"{") {
+                out.push(b',');
             }
-            out.push('"');
-            out.push_str(key);
-            out.push_str("\":");
-            out.push_str(v);
-            out.push_str(&json[close..]);
+            out.push(b'"');
+            out.extend_from_slice(key);
+            out.extend_from_slice(b"\":");
+            out.extend_from_slice(v);
+            out.extend_from_slice(&json[close..]);
         }
-        (None, None) => out.push_str(json),
+        (None, None) => out.extend_from_slice(json),
     }
     Ok(())
 }
@@ -173,14 +189,26 @@ pub fn replace_member_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
 
     const C: &str = "cookie";
+
+    /// `replace_member` on text, for readable tests.
+    fn replace(json: &str, key: &str, value: Option<&str>) -> Result<String, NotAnObject> {
+        replace_member(json.as_bytes(), key.as_bytes(), value.map(str::as_bytes))
+            .map(|v| String::from_utf8(v).expect("UTF-8 in, UTF-8 out"))
+    }
+
+    fn find(json: &str, key: &str) -> Result<Option<Member>, NotAnObject> {
+        find_member(json.as_bytes(), key.as_bytes())
+    }
 
     #[test]
     fn replaces_value_in_place() {
         let j = r#"{"a":1,"cookie":{"expires":"x","n":[1,{"}":"]"}]},"b":"c\"ookie"}"#;
         assert_eq!(
-            replace_member(j, C, Some(r#"{"e":2}"#)).unwrap(),
+            replace(j, C, Some(r#"{"e":2}"#)).unwrap(),
             r#"{"a":1,"cookie":{"e":2},"b":"c\"ookie"}"#
         );
     }
@@ -188,38 +216,35 @@ mod tests {
     #[test]
     fn nested_cookie_key_is_not_top_level() {
         let j = r#"{"user":{"cookie":1}}"#;
-        assert_eq!(find_member(j, C), Ok(None));
+        assert_eq!(find(j, C), Ok(None));
         assert_eq!(
-            replace_member(j, C, Some("2")).unwrap(),
+            replace(j, C, Some("2")).unwrap(),
             r#"{"user":{"cookie":1},"cookie":2}"#
         );
     }
 
     #[test]
     fn appends_to_empty_object_and_removes_members() {
+        assert_eq!(replace("{}", C, Some("1")).unwrap(), r#"{"cookie":1}"#);
+        assert_eq!(replace(r#"{"cookie":1}"#, C, None).unwrap(), "{}");
         assert_eq!(
-            replace_member("{}", C, Some("1")).unwrap(),
-            r#"{"cookie":1}"#
-        );
-        assert_eq!(replace_member(r#"{"cookie":1}"#, C, None).unwrap(), "{}");
-        assert_eq!(
-            replace_member(r#"{"cookie":1,"a":2}"#, C, None).unwrap(),
+            replace(r#"{"cookie":1,"a":2}"#, C, None).unwrap(),
             r#"{"a":2}"#
         );
         assert_eq!(
-            replace_member(r#"{"a":2,"cookie":1}"#, C, None).unwrap(),
+            replace(r#"{"a":2,"cookie":1}"#, C, None).unwrap(),
             r#"{"a":2}"#
         );
-        assert_eq!(replace_member(r#"{"a":2}"#, C, None).unwrap(), r#"{"a":2}"#);
+        assert_eq!(replace(r#"{"a":2}"#, C, None).unwrap(), r#"{"a":2}"#);
     }
 
     #[test]
     fn scalars_and_escaped_keys() {
         let j = r#"{"x\"y":null,"cookie":null,"z":-1.5e3,"t":true}"#;
-        let m = find_member(j, C).unwrap().unwrap();
+        let m = find(j, C).unwrap().unwrap();
         assert_eq!(&j[m.value.0..m.value.1], "null");
         assert_eq!(
-            replace_member(j, C, Some("{}")).unwrap(),
+            replace(j, C, Some("{}")).unwrap(),
             r#"{"x\"y":null,"cookie":{},"z":-1.5e3,"t":true}"#
         );
     }
@@ -237,10 +262,58 @@ mod tests {
             r#"{"a":"\"#,
             "{\"cookie\":[[[}",
         ] {
-            let _ = replace_member(g, C, Some("1"));
-            let _ = replace_member(g, C, None);
+            let _ = replace(g, C, Some("1"));
+            let _ = replace(g, C, None);
         }
-        assert!(replace_member("[]", C, Some("1")).is_err());
-        assert!(replace_member(r#"{"a":1"#, C, Some("1")).is_err());
+        assert!(replace("[]", C, Some("1")).is_err());
+        assert!(replace(r#"{"a":1"#, C, Some("1")).is_err());
+    }
+
+    /// JSON values as `JSON.stringify` writes them (compact; serde_json's escapes
+    /// match V8's for the strings generated here).
+    fn json_value() -> impl Strategy<Value = Value> {
+        let text = "[ -~\u{a0}-\u{7ff}\u{800}-\u{d7ff}\u{10000}-\u{10ffff}\"\\\\{}\\[\\],:]{0,12}";
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(Value::from),
+            text.prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::vec((text, inner), 0..4)
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    fn object() -> impl Strategy<Value = Map<String, Value>> {
+        let key = prop_oneof![Just("cookie".to_string()), "[a-z\"\\\\]{0,8}"];
+        proptest::collection::vec((key, json_value()), 0..6)
+            .prop_map(|kv| kv.into_iter().collect::<Map<_, _>>())
+    }
+
+    proptest! {
+        #[test]
+        fn splices_like_parse_assign_stringify(
+            obj in object(),
+            value in proptest::option::of(json_value()),
+        ) {
+            let json = serde_json::to_string(&obj).expect("serializable");
+            let value_json = value.as_ref().map(|v| serde_json::to_string(v).expect("serializable"));
+            // the oracle: parse, assign (or delete), stringify, keeping key order
+            let mut expected = obj.clone();
+            match value {
+                Some(v) => {
+                    expected.insert(C.to_string(), v);
+                }
+                None => {
+                    expected.shift_remove(C);
+                }
+            }
+            let expected = serde_json::to_string(&expected).expect("serializable");
+            prop_assert_eq!(replace(&json, C, value_json.as_deref()), Ok(expected));
+        }
     }
 }

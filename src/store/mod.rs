@@ -14,6 +14,8 @@
 //! SwissTable of slot numbers. Dense slots give O(1) random sampling for eviction
 //! and cache-friendly sweeping, without any per-entry list or expiry index.
 
+#![forbid(unsafe_code)]
+
 pub mod json;
 mod shard;
 
@@ -28,7 +30,7 @@ use std::time::{Duration, Instant};
 pub const SHARDS: usize = 256;
 
 /// The member `touch` replaces.
-const COOKIE: &str = "cookie";
+const COOKIE: &[u8] = b"cookie";
 
 /// Slots sampled per eviction (as Redis' `maxmemory-samples`).
 const EVICTION_SAMPLES: usize = 5;
@@ -99,22 +101,22 @@ fn expiry(expires: f64) -> f64 {
 
 /// Stores by name, shared by every thread of the process (worker_threads load the
 /// addon once per thread, but its statics once per process).
-fn registry() -> &'static Mutex<HashMap<String, Weak<Store>>> {
-    static REGISTRY: OnceLock<Mutex<HashMap<String, Weak<Store>>>> = OnceLock::new();
+fn registry() -> &'static Mutex<HashMap<Vec<u8>, Weak<Store>>> {
+    static REGISTRY: OnceLock<Mutex<HashMap<Vec<u8>, Weak<Store>>>> = OnceLock::new();
     REGISTRY.get_or_init(Default::default)
 }
 
 impl Store {
     /// The store registered under `name` if one is alive, else a new one with
     /// `limits` (the first creator's limits win).
-    pub fn named(name: &str, limits: Limits) -> Arc<Store> {
+    pub fn named(name: &[u8], limits: Limits) -> Arc<Store> {
         let mut map = registry().lock().unwrap_or_else(|e| e.into_inner());
         if let Some(store) = map.get(name).and_then(Weak::upgrade) {
             return store;
         }
         map.retain(|_, w| w.strong_count() > 0);
         let store = Arc::new(Store::new(limits));
-        map.insert(name.to_owned(), Arc::downgrade(&store));
+        map.insert(name.to_vec(), Arc::downgrade(&store));
         store
     }
 
@@ -173,10 +175,10 @@ impl Store {
 
     /// Calls `f` with the stored JSON of a live session. An expired entry is removed
     /// and `None` returned, like MemoryStore's `getSession`.
-    pub fn get_with<R>(&self, sid: &str, now: f64, f: impl FnOnce(&str) -> R) -> Option<R> {
-        let hash = self.hash(sid.as_bytes());
+    pub fn get_with<R>(&self, sid: &[u8], now: f64, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let hash = self.hash(sid);
         let mut shard = Self::lock(self.shard_of(hash));
-        let Some(i) = shard.find(hash, sid.as_bytes()) else {
+        let Some(i) = shard.find(hash, sid) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return None;
         };
@@ -196,38 +198,38 @@ impl Store {
     /// Calls `f` with the stored JSON of a session, expired or not, without touching
     /// recency or statistics (a raw read, like indexing express-session's
     /// `store.sessions`).
-    pub fn peek_with<R>(&self, sid: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
-        let hash = self.hash(sid.as_bytes());
+    pub fn peek_with<R>(&self, sid: &[u8], f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+        let hash = self.hash(sid);
         let shard = Self::lock(self.shard_of(hash));
-        let i = shard.find(hash, sid.as_bytes())?;
+        let i = shard.find(hash, sid)?;
         Some(f(shard.entry(i).json()))
     }
 
     /// Every stored sid, expired or not, in insertion order (no removal).
-    pub fn keys(&self) -> Vec<String> {
-        let mut rows: Vec<(u64, String)> = Vec::with_capacity(self.count.load(Ordering::Relaxed));
+    pub fn keys(&self) -> Vec<Vec<u8>> {
+        let mut rows: Vec<(u64, Vec<u8>)> = Vec::with_capacity(self.count.load(Ordering::Relaxed));
         for m in self.shards.iter() {
-            rows.extend(Self::lock(m).entries().map(|e| (e.seq, e.sid().to_owned())));
+            rows.extend(Self::lock(m).entries().map(|e| (e.seq, e.sid().to_vec())));
         }
         rows.sort_unstable_by_key(|r| r.0);
         rows.into_iter().map(|r| r.1).collect()
     }
 
     /// The stored JSON of a live session.
-    pub fn get(&self, sid: &str, now: f64) -> Option<String> {
-        self.get_with(sid, now, str::to_owned)
+    pub fn get(&self, sid: &[u8], now: f64) -> Option<Vec<u8>> {
+        self.get_with(sid, now, <[u8]>::to_vec)
     }
 
     /// Inserts or replaces a session (no expiry check, as in MemoryStore), then
     /// evicts sessions while a limit is exceeded (`now` decides which are expired).
-    pub fn set(&self, sid: &str, json: &str, expires: f64, now: f64) {
-        let hash = self.hash(sid.as_bytes());
+    pub fn set(&self, sid: &[u8], json: &[u8], expires: f64, now: f64) {
+        let hash = self.hash(sid);
         let tick = self.tick();
         {
             let mut shard = Self::lock(self.shard_of(hash));
             let mut entry = Entry::new(sid, json, expiry(expires), tick);
             let added = entry.bytes();
-            match shard.find(hash, sid.as_bytes()) {
+            match shard.find(hash, sid) {
                 Some(i) => {
                     let old = shard.entry_mut(i);
                     let removed = old.bytes();
@@ -254,8 +256,8 @@ impl Store {
     }
 
     /// Evicts until within limits. The session just written (`keep`) is never chosen.
-    fn enforce_limits(&self, keep: &str, now: f64) {
-        while self.over_limits() && self.evict_one(keep.as_bytes(), now) {}
+    fn enforce_limits(&self, keep: &[u8], now: f64) {
+        while self.over_limits() && self.evict_one(keep, now) {}
     }
 
     /// Sampled LRU, as Redis' `allkeys-lru`: look at a few sessions in random
@@ -264,7 +266,7 @@ impl Store {
     fn evict_one(&self, keep: &[u8], now: f64) -> bool {
         let clock = self.clock.load(Ordering::Relaxed) as u32;
         // (shard, hash, sid, age) of the best candidate so far
-        let mut best: Option<(usize, u64, String, u32)> = None;
+        let mut best: Option<(usize, u64, Vec<u8>, u32)> = None;
         let mut sampled = 0;
         for _ in 0..EVICTION_SAMPLES * 4 {
             if sampled == EVICTION_SAMPLES {
@@ -276,7 +278,7 @@ impl Store {
                 continue;
             };
             let e = shard.entry(i);
-            if e.sid().as_bytes() == keep {
+            if e.sid() == keep {
                 continue;
             }
             sampled += 1;
@@ -286,12 +288,12 @@ impl Store {
             }
             let age = clock.wrapping_sub(e.access);
             if best.as_ref().is_none_or(|b| age > b.3) {
-                best = Some((s, self.hash(e.sid().as_bytes()), e.sid().to_owned(), age));
+                best = Some((s, self.hash(e.sid()), e.sid().to_vec(), age));
             }
         }
         if let Some((s, hash, sid, _)) = best {
             let mut shard = Self::lock(&self.shards[s]);
-            if let Some(i) = shard.find(hash, sid.as_bytes()) {
+            if let Some(i) = shard.find(hash, &sid) {
                 self.evict(&mut shard, i);
             }
             // (if another thread removed it meanwhile, the caller re-checks the limits)
@@ -314,10 +316,10 @@ impl Store {
     }
 
     /// Removes a session; true when one was there.
-    pub fn destroy(&self, sid: &str) -> bool {
-        let hash = self.hash(sid.as_bytes());
+    pub fn destroy(&self, sid: &[u8]) -> bool {
+        let hash = self.hash(sid);
         let mut shard = Self::lock(self.shard_of(hash));
-        match shard.find(hash, sid.as_bytes()) {
+        match shard.find(hash, sid) {
             Some(i) => {
                 self.remove(&mut shard, i);
                 true
@@ -329,11 +331,11 @@ impl Store {
     /// Replaces the `cookie` member of a live session with `cookie_json` (`None` for
     /// `undefined`) and sets its expiry. Returns false when there is no live session
     /// (an expired one is removed). Stored text that is not a JSON object is left as is.
-    pub fn touch(&self, sid: &str, cookie_json: Option<&str>, expires: f64, now: f64) -> bool {
-        let hash = self.hash(sid.as_bytes());
+    pub fn touch(&self, sid: &[u8], cookie_json: Option<&[u8]>, expires: f64, now: f64) -> bool {
+        let hash = self.hash(sid);
         let tick = self.tick();
         let mut shard = Self::lock(self.shard_of(hash));
-        let Some(i) = shard.find(hash, sid.as_bytes()) else {
+        let Some(i) = shard.find(hash, sid) else {
             return false;
         };
         if shard.entry(i).expired(now) {
@@ -344,11 +346,11 @@ impl Store {
         let entry = shard.entry_mut(i);
         entry.access = tick;
         // sid and the spliced JSON built in one allocation
-        let mut data = String::with_capacity(
+        let mut data = Vec::with_capacity(
             // room for `,"cookie":` when the member is appended
-            sid.len() + entry.json().len() + cookie_json.map_or(0, str::len) + COOKIE.len() + 4,
+            sid.len() + entry.json().len() + cookie_json.map_or(0, <[u8]>::len) + COOKIE.len() + 4,
         );
-        data.push_str(sid);
+        data.extend_from_slice(sid);
         if json::replace_member_into(&mut data, entry.json(), COOKIE, cookie_json).is_ok() {
             let before = entry.bytes();
             let seq = entry.seq;
@@ -373,13 +375,13 @@ impl Store {
     }
 
     /// Every live session as (sid, JSON), in insertion order; expired ones are removed.
-    pub fn all(&self, now: f64) -> Vec<(String, String)> {
-        self.collect(now, |e| (e.sid().to_owned(), e.json().to_owned()))
+    pub fn all(&self, now: f64) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.collect(now, |e| (e.sid().to_vec(), e.json().to_vec()))
     }
 
     /// Every live sid, in insertion order; expired ones are removed.
-    pub fn ids(&self, now: f64) -> Vec<String> {
-        self.collect(now, |e| e.sid().to_owned())
+    pub fn ids(&self, now: f64) -> Vec<Vec<u8>> {
+        self.collect(now, |e| e.sid().to_vec())
     }
 
     /// Number of live sessions; expired ones are removed.

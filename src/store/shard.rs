@@ -7,8 +7,8 @@ use hashbrown::HashTable;
 /// A stored session: sid and JSON in one allocation; 40 bytes of slot.
 #[derive(Debug)]
 pub struct Entry {
-    /// `sid` followed by `json`.
-    data: Box<str>,
+    /// `sid` followed by `json` (WTF-8 bytes, see `crate::text`).
+    data: Box<[u8]>,
     /// Expiry instant (ms since the epoch); infinite for never.
     pub expires: f64,
     /// Insertion order, kept when the entry is overwritten.
@@ -20,17 +20,17 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(sid: &str, json: &str, expires: f64, access: u32) -> Entry {
-        let mut data = String::with_capacity(sid.len() + json.len());
-        data.push_str(sid);
-        data.push_str(json);
+    pub fn new(sid: &[u8], json: &[u8], expires: f64, access: u32) -> Entry {
+        let mut data = Vec::with_capacity(sid.len() + json.len());
+        data.extend_from_slice(sid);
+        data.extend_from_slice(json);
         Entry::from_data(data, sid.len(), expires, access)
     }
 
     /// An entry from `data` = the sid (its first `sid_len` bytes) followed by the JSON.
-    pub fn from_data(data: String, sid_len: usize, expires: f64, access: u32) -> Entry {
+    pub fn from_data(data: Vec<u8>, sid_len: usize, expires: f64, access: u32) -> Entry {
         Entry {
-            data: data.into_boxed_str(),
+            data: data.into_boxed_slice(),
             sid_len: u32::try_from(sid_len).unwrap_or(u32::MAX),
             expires,
             seq: 0,
@@ -38,11 +38,11 @@ impl Entry {
         }
     }
 
-    pub fn sid(&self) -> &str {
+    pub fn sid(&self) -> &[u8] {
         self.data.get(..self.sid_len as usize).unwrap_or_default()
     }
 
-    pub fn json(&self) -> &str {
+    pub fn json(&self) -> &[u8] {
         self.data.get(self.sid_len as usize..).unwrap_or_default()
     }
 
@@ -66,7 +66,7 @@ impl Shard {
     pub fn find(&self, hash: u64, sid: &[u8]) -> Option<usize> {
         let slots = &self.slots;
         self.index
-            .find(hash, |&i| slots[i as usize].sid().as_bytes() == sid)
+            .find(hash, |&i| slots[i as usize].sid() == sid)
             .map(|&i| i as usize)
     }
 
@@ -87,18 +87,18 @@ impl Shard {
         self.slots.push(entry);
         let slots = &self.slots;
         self.index
-            .insert_unique(hash, i, |&j| hasher(slots[j as usize].sid().as_bytes()));
+            .insert_unique(hash, i, |&j| hasher(slots[j as usize].sid()));
     }
 
     /// Removes the entry in slot `i`, moving the last entry into its place.
     pub fn remove_at(&mut self, i: usize, hasher: impl Fn(&[u8]) -> u64) -> Entry {
-        let hash = hasher(self.slots[i].sid().as_bytes());
+        let hash = hasher(self.slots[i].sid());
         if let Ok(found) = self.index.find_entry(hash, |&j| j as usize == i) {
             found.remove();
         }
         let last = self.slots.len() - 1;
         if i != last {
-            let moved_hash = hasher(self.slots[last].sid().as_bytes());
+            let moved_hash = hasher(self.slots[last].sid());
             if let Some(slot) = self.index.find_mut(moved_hash, |&j| j as usize == last) {
                 *slot = i as u32;
             }
@@ -133,10 +133,9 @@ impl Shard {
             self.index.clear();
             let slots = &self.slots;
             for (i, e) in slots.iter().enumerate() {
-                self.index
-                    .insert_unique(hasher(e.sid().as_bytes()), i as u32, |&j| {
-                        hasher(slots[j as usize].sid().as_bytes())
-                    });
+                self.index.insert_unique(hasher(e.sid()), i as u32, |&j| {
+                    hasher(slots[j as usize].sid())
+                });
             }
         }
         (count, bytes)
@@ -149,7 +148,7 @@ impl Shard {
 
     /// The first slot whose sid is not `keep`.
     pub fn any_slot_except(&self, keep: &[u8]) -> Option<usize> {
-        self.slots.iter().position(|e| e.sid().as_bytes() != keep)
+        self.slots.iter().position(|e| e.sid() != keep)
     }
 
     /// Empties the shard; returns (entries, bytes) removed.

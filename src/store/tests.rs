@@ -6,15 +6,42 @@ fn store() -> Store {
     Store::default()
 }
 
+/// The store's byte API on text, for readable tests.
+trait Text {
+    fn get_s(&self, sid: &str, now: f64) -> Option<String>;
+    fn set_s(&self, sid: &str, json: &str, expires: f64, now: f64);
+    fn destroy_s(&self, sid: &str) -> bool;
+    fn touch_s(&self, sid: &str, cookie: Option<&str>, expires: f64, now: f64) -> bool;
+}
+
+fn text(b: Vec<u8>) -> String {
+    String::from_utf8(b).expect("UTF-8")
+}
+
+impl Text for Store {
+    fn get_s(&self, sid: &str, now: f64) -> Option<String> {
+        self.get(sid.as_bytes(), now).map(text)
+    }
+    fn set_s(&self, sid: &str, json: &str, expires: f64, now: f64) {
+        self.set(sid.as_bytes(), json.as_bytes(), expires, now)
+    }
+    fn destroy_s(&self, sid: &str) -> bool {
+        self.destroy(sid.as_bytes())
+    }
+    fn touch_s(&self, sid: &str, cookie: Option<&str>, expires: f64, now: f64) -> bool {
+        self.touch(sid.as_bytes(), cookie.map(str::as_bytes), expires, now)
+    }
+}
+
 #[test]
 fn set_get_destroy() {
     let s = store();
-    assert_eq!(s.get("a", 0.0), None);
-    s.set("a", r#"{"cookie":{}}"#, NEVER, 0.0);
-    assert_eq!(s.get("a", 1e15).as_deref(), Some(r#"{"cookie":{}}"#));
-    assert!(s.destroy("a"));
-    assert!(!s.destroy("a"));
-    assert_eq!(s.get("a", 0.0), None);
+    assert_eq!(s.get_s("a", 0.0), None);
+    s.set_s("a", r#"{"cookie":{}}"#, NEVER, 0.0);
+    assert_eq!(s.get_s("a", 1e15).as_deref(), Some(r#"{"cookie":{}}"#));
+    assert!(s.destroy_s("a"));
+    assert!(!s.destroy_s("a"));
+    assert_eq!(s.get_s("a", 0.0), None);
     assert_eq!(s.stats().count, 0);
     assert_eq!(s.stats().bytes, 0);
 }
@@ -22,9 +49,9 @@ fn set_get_destroy() {
 #[test]
 fn expired_entries_are_removed_on_read() {
     let s = store();
-    s.set("a", "{}", 100.0, 0.0);
-    assert!(s.get("a", 99.0).is_some());
-    assert!(s.get("a", 100.0).is_none(), "expires <= now is expired");
+    s.set_s("a", "{}", 100.0, 0.0);
+    assert!(s.get_s("a", 99.0).is_some());
+    assert!(s.get_s("a", 100.0).is_none(), "expires <= now is expired");
     let st = s.stats();
     assert_eq!((st.count, st.expired, st.hits, st.misses), (0, 1, 1, 1));
 }
@@ -32,19 +59,19 @@ fn expired_entries_are_removed_on_read() {
 #[test]
 fn touch_replaces_only_cookie_and_expiry() {
     let s = store();
-    s.set("a", r#"{"cookie":{"e":1},"n":1}"#, 100.0, 0.0);
-    assert!(s.touch("a", Some(r#"{"e":22}"#), 200.0, 50.0));
+    s.set_s("a", r#"{"cookie":{"e":1},"n":1}"#, 100.0, 0.0);
+    assert!(s.touch_s("a", Some(r#"{"e":22}"#), 200.0, 50.0));
     assert_eq!(
-        s.get("a", 150.0).as_deref(),
+        s.get_s("a", 150.0).as_deref(),
         Some(r#"{"cookie":{"e":22},"n":1}"#)
     );
     assert_eq!(
         s.stats().bytes,
         (1 + r#"{"cookie":{"e":22},"n":1}"#.len()) as u64
     );
-    assert!(!s.touch("missing", Some("{}"), 1.0, 0.0));
+    assert!(!s.touch_s("missing", Some("{}"), 1.0, 0.0));
     assert!(
-        !s.touch("a", Some("{}"), 1e9, 300.0),
+        !s.touch_s("a", Some("{}"), 1e9, 300.0),
         "expired entries are not revived"
     );
     assert_eq!(s.stats().count, 0);
@@ -53,20 +80,20 @@ fn touch_replaces_only_cookie_and_expiry() {
 #[test]
 fn all_ids_len_in_insertion_order_without_expired() {
     let s = store();
-    s.set("b", "1", NEVER, 0.0);
-    s.set("a", "2", 10.0, 0.0);
-    s.set("c", "3", NEVER, 0.0);
-    s.set("b", "4", NEVER, 0.0);
+    s.set_s("b", "1", NEVER, 0.0);
+    s.set_s("a", "2", 10.0, 0.0);
+    s.set_s("c", "3", NEVER, 0.0);
+    s.set_s("b", "4", NEVER, 0.0);
     let all = s.all(0.0);
     assert_eq!(
         all,
         vec![
-            ("b".into(), "4".into()),
-            ("a".into(), "2".into()),
-            ("c".into(), "3".into())
+            (b"b".to_vec(), b"4".to_vec()),
+            (b"a".to_vec(), b"2".to_vec()),
+            (b"c".to_vec(), b"3".to_vec())
         ]
     );
-    assert_eq!(s.ids(20.0), vec!["b".to_string(), "c".to_string()]);
+    assert_eq!(s.ids(20.0), vec![b"b".to_vec(), b"c".to_vec()]);
     assert_eq!(s.len(20.0), 2);
     s.clear();
     assert!(s.is_empty(0.0));
@@ -77,7 +104,7 @@ fn all_ids_len_in_insertion_order_without_expired() {
 fn many_entries_survive_swap_removal() {
     let s = store();
     for i in 0..10_000 {
-        s.set(
+        s.set_s(
             &format!("sid-{i}"),
             &format!("{{\"n\":{i}}}"),
             if i % 3 == 0 { 5.0 } else { NEVER },
@@ -85,7 +112,7 @@ fn many_entries_survive_swap_removal() {
         );
     }
     for i in (0..10_000).step_by(7) {
-        s.destroy(&format!("sid-{i}"));
+        s.destroy_s(&format!("sid-{i}"));
     }
     assert_eq!(
         s.remove_expired(10.0),
@@ -93,7 +120,7 @@ fn many_entries_survive_swap_removal() {
     );
     for i in 0..10_000 {
         let want = (i % 3 != 0 && i % 7 != 0).then(|| format!("{{\"n\":{i}}}"));
-        assert_eq!(s.get(&format!("sid-{i}"), 10.0), want, "sid-{i}");
+        assert_eq!(s.get_s(&format!("sid-{i}"), 10.0), want, "sid-{i}");
     }
 }
 
@@ -101,7 +128,7 @@ fn many_entries_survive_swap_removal() {
 fn sweep_is_incremental_and_completes_passes() {
     let s = store();
     for i in 0..5_000 {
-        s.set(&format!("{i}"), "{}", 1.0, 0.0);
+        s.set_s(&format!("{i}"), "{}", 1.0, 0.0);
     }
     let mut removed = 0;
     let mut passes = 0;
@@ -128,16 +155,16 @@ fn max_entries_evicts_least_recently_used() {
         max_bytes: 0,
     });
     for i in 0..100 {
-        s.set(&format!("old-{i}"), "{}", NEVER, 0.0);
+        s.set_s(&format!("old-{i}"), "{}", NEVER, 0.0);
     }
     // touch the first 50 so they are recent
     for i in 0..50 {
-        assert!(s.get(&format!("old-{i}"), 0.0).is_some());
+        assert!(s.get_s(&format!("old-{i}"), 0.0).is_some());
     }
     for i in 0..50 {
-        s.set(&format!("new-{i}"), "{}", NEVER, 0.0);
+        s.set_s(&format!("new-{i}"), "{}", NEVER, 0.0);
         assert!(
-            s.get(&format!("new-{i}"), 0.0).is_some(),
+            s.get_s(&format!("new-{i}"), 0.0).is_some(),
             "the new entry is kept"
         );
     }
@@ -145,10 +172,10 @@ fn max_entries_evicts_least_recently_used() {
     assert_eq!(st.count, 100);
     assert_eq!(st.evicted, 50);
     let recent_kept = (0..50)
-        .filter(|i| s.get(&format!("old-{i}"), 0.0).is_some())
+        .filter(|i| s.get_s(&format!("old-{i}"), 0.0).is_some())
         .count();
     let stale_kept = (50..100)
-        .filter(|i| s.get(&format!("old-{i}"), 0.0).is_some())
+        .filter(|i| s.get_s(&format!("old-{i}"), 0.0).is_some())
         .count();
     assert!(
         recent_kept > stale_kept,
@@ -165,7 +192,7 @@ fn max_bytes_bounds_memory_and_prefers_expired() {
     let json = "x".repeat(96);
     for i in 0..1000 {
         // sid "k0000" (5 bytes) + 96 = 101 bytes each
-        s.set(
+        s.set_s(
             &format!("k{i:04}"),
             &json,
             if i < 10 { 1.0 } else { NEVER },
@@ -176,9 +203,9 @@ fn max_bytes_bounds_memory_and_prefers_expired() {
     assert_eq!(s.stats().bytes, 99 * 101);
     assert_eq!(s.stats().evicted, 1000 - 99);
     // a single entry larger than the limit is still stored, alone
-    s.set("huge", &"y".repeat(20_000), NEVER, 5.0);
+    s.set_s("huge", &"y".repeat(20_000), NEVER, 5.0);
     assert_eq!(s.len(5.0), 1);
-    assert!(s.get("huge", 5.0).is_some());
+    assert!(s.get_s("huge", 5.0).is_some());
 }
 
 #[test]
@@ -193,10 +220,10 @@ fn concurrent_writers_and_readers() {
             std::thread::spawn(move || {
                 for i in 0..2000 {
                     let sid = format!("{t}-{i}");
-                    s.set(&sid, "{}", NEVER, 0.0);
-                    let _ = s.get(&sid, 0.0);
+                    s.set_s(&sid, "{}", NEVER, 0.0);
+                    let _ = s.get_s(&sid, 0.0);
                     if i % 5 == 0 {
-                        s.destroy(&sid);
+                        s.destroy_s(&sid);
                     }
                     if i % 100 == 0 {
                         let _ = s.sweep(0.0, Duration::ZERO);
@@ -223,15 +250,33 @@ fn concurrent_writers_and_readers() {
 #[test]
 fn peek_and_keys_are_raw_reads() {
     let s = store();
-    s.set("b", "{}", 1.0, 0.0);
-    s.set("a", "[]", NEVER, 0.0);
+    s.set_s("b", "{}", 1.0, 0.0);
+    s.set_s("a", "[]", NEVER, 0.0);
     assert_eq!(
-        s.peek_with("b", str::to_owned).as_deref(),
-        Some("{}"),
+        s.peek_with(b"b", <[u8]>::to_vec).as_deref(),
+        Some(&b"{}"[..]),
         "expired but still stored"
     );
-    assert_eq!(s.keys(), vec!["b".to_string(), "a".to_string()]);
+    assert_eq!(s.keys(), vec![b"b".to_vec(), b"a".to_vec()]);
     assert_eq!(s.stats().hits + s.stats().misses, 0);
-    assert!(s.get("b", 5.0).is_none());
-    assert_eq!(s.keys(), vec!["a".to_string()]);
+    assert!(s.get_s("b", 5.0).is_none());
+    assert_eq!(s.keys(), vec![b"a".to_vec()]);
+}
+
+#[test]
+fn keys_are_bytes_exactly() {
+    // WTF-8 keys of 'x\uD800' and 'x\uDBFF', and long keys that differ only at the end
+    let s = store();
+    let a = [b'x', 0xED, 0xA0, 0x80];
+    let b = [b'x', 0xED, 0xAF, 0xBF];
+    s.set(&a, b"1", NEVER, 0.0);
+    s.set(&b, b"2", NEVER, 0.0);
+    assert_eq!(s.get(&a, 0.0), Some(b"1".to_vec()));
+    assert_eq!(s.get(&b, 0.0), Some(b"2".to_vec()));
+    let long_a = [&[b'p'; 253][..], "\u{20AC}A".as_bytes()].concat();
+    let long_b = [&[b'p'; 253][..], "\u{20AC}B".as_bytes()].concat();
+    s.set(&long_a, b"A", NEVER, 0.0);
+    s.set(&long_b, b"B", NEVER, 0.0);
+    assert_eq!(s.get(&long_a, 0.0), Some(b"A".to_vec()));
+    assert_eq!(s.stats().count, 4);
 }

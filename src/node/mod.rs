@@ -1,0 +1,331 @@
+//! The Node-API binding: converts and validates JS arguments, calls the plain Rust
+//! core (`signer`, `sid`, `store`), and returns JS values. No logic, no `unsafe`
+//! (that lives in `raw`).
+//!
+//! Every argument is validated here, so that no input reaches a panic in the core:
+//! strings are read whole (`Cx::utf8` for what is hashed, `Cx::wtf8` for keys and
+//! stored text, lossless), numbers are checked for type and range.
+
+mod raw;
+
+use crate::{sid, signer, store};
+use raw::{callback, Cx, Result, Scratch, Throw, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Defines the module's exports (called once per module instance).
+fn register<'a>(cx: &Cx<'a>, exports: Value<'a>) -> Result<()> {
+    cx.set(
+        exports,
+        c"generateId",
+        cx.function(c"generateId", GENERATE_ID, ())?,
+    )?;
+    cx.set(
+        exports,
+        c"createSigner",
+        cx.function(c"createSigner", CREATE_SIGNER, ())?,
+    )?;
+    cx.set(
+        exports,
+        c"createStore",
+        cx.function(c"createStore", CREATE_STORE, ())?,
+    )?;
+    Ok(())
+}
+
+// ---- signing and IDs -----------------------------------------------------------
+
+const VALUE_NOT_STRING: Throw = Throw::type_error(c"Cookie value must be provided as a string.");
+const SIGNED_NOT_STRING: Throw = Throw::type_error(c"Signed cookie string must be provided.");
+const NO_SECRET: Throw = Throw::type_error(c"Secret key must be provided.");
+const BAD_SECRETS: Throw = Throw::type_error(c"secrets must be an array of Buffers");
+
+callback! {
+    /// `generateId()`: a new 32-character session ID.
+    const GENERATE_ID: () = |cx, _| {
+        let mut id = [0u8; sid::ID_LEN];
+        sid::generate_into(&mut id).map_err(|_| Throw::error(c"failed to read random bytes"))?;
+        cx.latin1(&id)
+    }
+}
+
+callback! {
+    /// A signer's `sign(value)`: the 43-character signature of `value` (the caller
+    /// joins `value + '.' + signature`, keeping the JS string exactly as given).
+    const SIGN: signer::Signer = |cx, signer| {
+        let mut scratch = Scratch::<256>::default();
+        let value = cx.utf8(cx.arg(0), &mut scratch).ok_or(VALUE_NOT_STRING)?;
+        cx.latin1(&signer.signature(value))
+    }
+}
+
+callback! {
+    /// A signer's `verify(input)`: true when `input` is `value + '.' + signature`
+    /// under any of the signer's secrets.
+    const VERIFY: signer::Signer = |cx, signer| {
+        let mut scratch = Scratch::<256>::default();
+        let input = cx.utf8(cx.arg(0), &mut scratch).ok_or(SIGNED_NOT_STRING)?;
+        cx.boolean(signer.unsign_len(input).is_some())
+    }
+}
+
+callback! {
+    /// `createSigner(secrets: Buffer[])`: `{ sign(value), verify(input) }` with the
+    /// keys prepared once.
+    const CREATE_SIGNER: () = |cx, _| {
+        if cx.argc() < 1 {
+            return Err(NO_SECRET);
+        }
+        let secrets = cx
+            .array(cx.arg(0))
+            .ok_or(BAD_SECRETS)?
+            .into_iter()
+            .map(|el| cx.buffer(el))
+            .collect::<Option<Vec<&[u8]>>>()
+            .ok_or(BAD_SECRETS)?;
+        let signer = signer::Signer::new(secrets).map_err(|_| NO_SECRET)?;
+        let obj = cx.object()?;
+        cx.set(obj, c"sign", cx.function(c"sign", SIGN, signer.clone())?)?;
+        cx.set(obj, c"verify", cx.function(c"verify", VERIFY, signer)?)?;
+        Ok(obj)
+    }
+}
+
+// ---- the native session store --------------------------------------------------
+
+type StoreRef = Arc<store::Store>;
+
+const SID_NOT_STRING: Throw = Throw::type_error(c"session id must be a string");
+const JSON_NOT_STRING: Throw = Throw::type_error(c"session JSON must be a string");
+const NAME_NOT_STRING: Throw = Throw::type_error(c"store name must be a string");
+const NOW_NOT_NUMBER: Throw = Throw::type_error(c"now must be a number");
+const NOW_NOT_FINITE: Throw = Throw::range_error(c"now must be a finite number");
+const EXPIRES_NOT_NUMBER: Throw = Throw::type_error(c"expires must be a number");
+const BUDGET_NOT_NUMBER: Throw = Throw::type_error(c"budget must be a number");
+const BUDGET_OUT_OF_RANGE: Throw =
+    Throw::range_error(c"budget must be a finite number of milliseconds >= 0");
+const LIMIT_NOT_NUMBER: Throw = Throw::type_error(c"limits must be numbers");
+const LIMIT_OUT_OF_RANGE: Throw = Throw::range_error(c"limits must be >= 0 (0: unlimited)");
+
+/// The longest sweep step a caller may ask for.
+const MAX_BUDGET: Duration = Duration::from_secs(60);
+
+/// A session id argument (WTF-8: distinct JS strings stay distinct keys).
+fn sid_arg<'s, const N: usize>(cx: &Cx, i: usize, s: &'s mut Scratch<N>) -> Result<&'s [u8]> {
+    cx.wtf8(cx.arg(i), s).ok_or(SID_NOT_STRING)
+}
+
+/// A `now` argument: a finite number of ms since the epoch.
+fn now_arg(cx: &Cx, i: usize) -> Result<f64> {
+    let now = cx.number(cx.arg(i)).ok_or(NOW_NOT_NUMBER)?;
+    now.is_finite().then_some(now).ok_or(NOW_NOT_FINITE)
+}
+
+/// An `expires` argument: a number; NaN and ±Infinity mean never (as a non-finite
+/// `expires` becomes `null` in the stored JSON, which never expires).
+fn expires_arg(cx: &Cx, i: usize) -> Result<f64> {
+    cx.number(cx.arg(i)).ok_or(EXPIRES_NOT_NUMBER)
+}
+
+/// A sweep budget in ms: finite and >= 0; at most `MAX_BUDGET` is used.
+fn budget_arg(cx: &Cx, i: usize) -> Result<Duration> {
+    let ms = cx.number(cx.arg(i)).ok_or(BUDGET_NOT_NUMBER)?;
+    if !(ms.is_finite() && ms >= 0.0) {
+        return Err(BUDGET_OUT_OF_RANGE);
+    }
+    Ok(Duration::try_from_secs_f64(ms / 1000.0)
+        .unwrap_or(MAX_BUDGET)
+        .min(MAX_BUDGET))
+}
+
+/// A limit: a number >= 0; 0 and Infinity mean unlimited, fractions are floored.
+fn limit_arg(cx: &Cx, i: usize) -> Result<usize> {
+    let n = cx.number(cx.arg(i)).ok_or(LIMIT_NOT_NUMBER)?;
+    if n.is_nan() || n < 0.0 {
+        return Err(LIMIT_OUT_OF_RANGE);
+    }
+    // (`as` saturates: Infinity and huge values become usize::MAX, no limit)
+    Ok(if n == f64::INFINITY { 0 } else { n as usize })
+}
+
+callback! {
+    /// `get(sid, now)`: the stored JSON of a live session, or undefined.
+    const STORE_GET: StoreRef = |cx, store| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        let now = now_arg(cx, 1)?;
+        store
+            .get_with(sid, now, |json| cx.string(json))
+            .unwrap_or_else(|| cx.undefined())
+    }
+}
+
+callback! {
+    /// `peek(sid)`: the stored JSON, expired or not, or undefined (a raw read).
+    const STORE_PEEK: StoreRef = |cx, store| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        store
+            .peek_with(sid, |json| cx.string(json))
+            .unwrap_or_else(|| cx.undefined())
+    }
+}
+
+callback! {
+    /// `keys()`: every stored sid, expired or not, in insertion order.
+    const STORE_KEYS: StoreRef = |cx, store| {
+        let keys = store.keys();
+        cx.strings(keys.iter().map(Vec::as_slice))
+    }
+}
+
+callback! {
+    /// `set(sid, json, expires, now)`.
+    const STORE_SET: StoreRef = |cx, store| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        let mut json_scratch = Scratch::<1024>::default();
+        let json = cx.wtf8(cx.arg(1), &mut json_scratch).ok_or(JSON_NOT_STRING)?;
+        store.set(sid, json, expires_arg(cx, 2)?, now_arg(cx, 3)?);
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `destroy(sid)`: true when a session was removed.
+    const STORE_DESTROY: StoreRef = |cx, store| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        cx.boolean(store.destroy(sid))
+    }
+}
+
+callback! {
+    /// `touch(sid, cookieJson | undefined, expires, now)`: true when the session is
+    /// live.
+    const STORE_TOUCH: StoreRef = |cx, store| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        let mut cookie_scratch = Scratch::<512>::default();
+        let cookie = if cx.is_nullish(cx.arg(1)) {
+            None
+        } else {
+            Some(cx.wtf8(cx.arg(1), &mut cookie_scratch).ok_or(JSON_NOT_STRING)?)
+        };
+        cx.boolean(store.touch(sid, cookie, expires_arg(cx, 2)?, now_arg(cx, 3)?))
+    }
+}
+
+callback! {
+    /// `all(now)`: live sessions as a flat `[sid, json, sid, json, ...]` in
+    /// insertion order.
+    const STORE_ALL: StoreRef = |cx, store| {
+        let rows = store.all(now_arg(cx, 0)?);
+        let flat: Vec<&[u8]> = rows
+            .iter()
+            .flat_map(|(k, v)| [k.as_slice(), v.as_slice()])
+            .collect();
+        cx.strings(flat.into_iter())
+    }
+}
+
+callback! {
+    /// `ids(now)`: live session ids in insertion order.
+    const STORE_IDS: StoreRef = |cx, store| {
+        let ids = store.ids(now_arg(cx, 0)?);
+        cx.strings(ids.iter().map(Vec::as_slice))
+    }
+}
+
+callback! {
+    /// `length(now)`: the number of live sessions.
+    const STORE_LENGTH: StoreRef = |cx, store| {
+        cx.double(store.len(now_arg(cx, 0)?) as f64)
+    }
+}
+
+callback! {
+    /// `clear()`.
+    const STORE_CLEAR: StoreRef = |cx, store| {
+        store.clear();
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `removeExpired(now)`: removes every expired session now; returns how many.
+    const STORE_REMOVE_EXPIRED: StoreRef = |cx, store| {
+        cx.double(store.remove_expired(now_arg(cx, 0)?) as f64)
+    }
+}
+
+callback! {
+    /// `sweep(now, budgetMs)`: one incremental sweep step;
+    /// `{ removed, shards, passComplete }`.
+    const STORE_SWEEP: StoreRef = |cx, store| {
+        let r = store.sweep(now_arg(cx, 0)?, budget_arg(cx, 1)?);
+        let obj = cx.object()?;
+        cx.set(obj, c"removed", cx.double(r.removed as f64)?)?;
+        cx.set(obj, c"shards", cx.double(r.shards as f64)?)?;
+        cx.set(obj, c"passComplete", cx.boolean(r.pass_complete)?)?;
+        Ok(obj)
+    }
+}
+
+callback! {
+    /// `stats()`: `{ count, bytes, hits, misses, expired, evicted }`.
+    const STORE_STATS: StoreRef = |cx, store| {
+        let s = store.stats();
+        let obj = cx.object()?;
+        for (name, value) in [
+            (c"count", s.count),
+            (c"bytes", s.bytes),
+            (c"hits", s.hits),
+            (c"misses", s.misses),
+            (c"expired", s.expired),
+            (c"evicted", s.evicted),
+        ] {
+            cx.set(obj, name, cx.double(value as f64)?)?;
+        }
+        Ok(obj)
+    }
+}
+
+callback! {
+    /// `createStore(maxEntries, maxBytes, name?)`: an object of store methods.
+    /// Limits of 0 (or Infinity) mean unlimited. With a `name`, every store of that
+    /// name in the process (any thread) shares the same sessions.
+    const CREATE_STORE: () = |cx, _| {
+        let limits = store::Limits {
+            max_entries: limit_arg(cx, 0)?,
+            max_bytes: limit_arg(cx, 1)?,
+        };
+        let inner: StoreRef = if cx.is_nullish(cx.arg(2)) {
+            Arc::new(store::Store::new(limits))
+        } else {
+            let mut scratch = Scratch::<256>::default();
+            let name = cx.wtf8(cx.arg(2), &mut scratch).ok_or(NAME_NOT_STRING)?;
+            store::Store::named(name, limits)
+        };
+        let methods = [
+            (c"get", STORE_GET),
+            (c"peek", STORE_PEEK),
+            (c"keys", STORE_KEYS),
+            (c"set", STORE_SET),
+            (c"destroy", STORE_DESTROY),
+            (c"touch", STORE_TOUCH),
+            (c"all", STORE_ALL),
+            (c"ids", STORE_IDS),
+            (c"length", STORE_LENGTH),
+            (c"clear", STORE_CLEAR),
+            (c"removeExpired", STORE_REMOVE_EXPIRED),
+            (c"sweep", STORE_SWEEP),
+            (c"stats", STORE_STATS),
+        ];
+        let obj = cx.object()?;
+        for (name, method) in methods {
+            cx.set(obj, name, cx.function(name, method, inner.clone())?)?;
+        }
+        Ok(obj)
+    }
+}
