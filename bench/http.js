@@ -104,8 +104,11 @@ module.exports = async function httpSuite (options) {
   var frameworks = options.frameworks || ['express4', 'express5']
   var redisServer = null
   var env = Object.assign({}, process.env, { NODE_ENV: 'production', NO_DEPRECATION: 'express-session' })
-  var scenarios = SCENARIOS.slice()
-  if (redis.available()) {
+  var scenarios = options.scenarios || SCENARIOS.slice()
+  var workloads = options.workloads
+    ? WORKLOADS.filter(function (w) { return options.workloads.indexOf(w.id) !== -1 })
+    : WORKLOADS
+  if (redis.available() && scenarios.indexOf('express-session-rs-redis') !== -1) {
     redisServer = await redis.start()
     env.BENCH_REDIS_PORT = String(redisServer.port)
   } else {
@@ -116,7 +119,7 @@ module.exports = async function httpSuite (options) {
   try {
     for (var r = 0; r < reps; r++) {
       for (var f of frameworks) {
-        for (var w of WORKLOADS) {
+        for (var w of workloads) {
           // express 5 runs the returning-client workloads only (keeps the run short)
           if (f === 'express5' && (w.id === 'iii' || w.id === 'iv')) continue
           var list = w.preload ? scenarios.filter(function (s) { return s === 'express-session' || s === 'express-session-rs' }) : scenarios

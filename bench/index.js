@@ -1,8 +1,10 @@
 'use strict'
 
-// `npm run bench [-- suite...] [--quick] [--express4|--express5]`: runs the named
-// suites (micro, store, http; default: all) and prints Markdown tables; JSON
-// results go to bench/results/latest.json.
+// `npm run bench [-- suite...] [--quick] [--express4|--express5]
+// [--workloads=i,ii] [--scenarios=express-session,express-session-rs]`: runs the
+// named suites (micro, store, http; default: all) and prints Markdown tables;
+// JSON results go to bench/results/latest.json. The last two options narrow the
+// HTTP suite.
 
 var fs = require('fs')
 var os = require('os')
@@ -30,6 +32,10 @@ async function main () {
     if (!suite) throw new Error('unknown suite ' + name + ' (have: ' + Object.keys(SUITES).join(', ') + ')')
     var options = quick ? { rounds: 1, ms: 50, quick: true } : {}
     if (frameworks.length) options.frameworks = frameworks
+    args.forEach(function (a) {
+      var m = /^--(workloads|scenarios)=(.+)$/.exec(a)
+      if (m) options[m[1]] = m[2].split(',')
+    })
     var results = await suite(options)
     out.suites[name] = results
     console.log('## ' + name + '\n\n' + suite.table(results) + '\n')

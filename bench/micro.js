@@ -42,6 +42,7 @@ module.exports = function micro (options) {
     { name: 'unsign, 1 secret, forged', anchorName: 'cookie-signature.unsign', anchor: function () { use(unsignAll(forged, [secret])) }, ours: function () { use(one.unsign(forged)) } },
     { name: 'unsign, 3 secrets, valid on last', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(signed, three)) }, ours: function () { use(rotated.unsign(signed)) } },
     { name: 'unsign, 3 secrets, forged', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(forged, three)) }, ours: function () { use(rotated.unsign(forged)) } },
+    { name: 'unsign(value, [3 secrets]), valid on last', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(signed, three)) }, ours: function () { use(ours.unsign(signed, three)) } },
     { name: 'generateId', anchorName: 'uid-safe uid.sync(24)', target: 20, anchor: function () { use(uid.sync(24)) }, ours: function () { use(ours.generateId()) } }
   ]
 

@@ -190,6 +190,15 @@ test('MemoryStore set/get/touch/destroy/all equal express-session on every strin
   }
 })
 
+// Runs a scenario against both implementations and compares the raw results
+// (the IDs are fixed and no cookie expires, so nothing needs normalizing; the
+// harness's ID relabelling is not made for arbitrary text).
+async function same (scenario) {
+  var theirs = await harness.run('express-session', scenario, { raw: true })
+  var mine = await harness.run('express-session-rs', scenario, { raw: true })
+  assert.deepStrictEqual(mine, theirs, 'seed ' + SEED)
+}
+
 test('genid through the middleware equals express-session', async function () {
   // cookies are sent in a header: strings up to a few KB (URL-encoded up to 9x)
   var picked = STRINGS.filter(function (s) { return utf8Length(s) <= 1100 })
@@ -205,7 +214,7 @@ test('genid through the middleware equals express-session', async function () {
   })
   for (var i = 0; i < picked.length; i++) {
     var s = picked[i]
-    await harness.same({
+    await same({
       options: function () {
         return { secret: 'keyboard cat', resave: false, saveUninitialized: false, genid: function () { return s } }
       },
