@@ -86,47 +86,63 @@ function isCryptoKey (value) {
   return typeof CryptoKey === 'function' && value instanceof CryptoKey // eslint-disable-line no-undef
 }
 
-// Signers for string secrets and arrays of string secrets (cookie-signature's
-// API and req.secret), keyed by the secrets' text, bounded.
-var cache = new Map()
-var CACHE_MAX = 64
+// Signers for string secrets and arrays of string secrets (cookie-signature's API
+// and req.secret), in a trie keyed by each secret in turn: a lookup hashes
+// strings the caller already has (their hashes are cached), so it costs a few
+// Map reads even for a new array of the same secrets. Bounded by TRIE_MAX nodes.
+var trie = new Map()
+var trieSize = 0
+var TRIE_MAX = 256
 
 /**
- * A Signer for `secret` (one secret or an array): cached when every secret is a
- * string, so repeated calls prepare the keys once.
+ * A Signer for `secret` (one secret or an array), prepared once when every
+ * secret is a string.
  *
  * @param {*} secret
  * @return {Signer}
  * @private
  */
 function signerFor (secret) {
-  var key = cacheKey(secret)
-  var signer = key !== null ? cache.get(key) : undefined
-  if (signer === undefined) {
-    signer = new Signer(Array.isArray(secret) ? secret : [secret])
-    if (key !== null) {
-      if (cache.size >= CACHE_MAX) cache.clear()
-      cache.set(key, signer)
+  var secrets = Array.isArray(secret) ? secret : [secret]
+  var level = trie
+  var node
+  for (var i = 0; i < secrets.length; i++) {
+    if (typeof secrets[i] !== 'string') {
+      return new Signer(secrets)
     }
+    node = level ? level.get(secrets[i]) : undefined
+    if (node === undefined) {
+      if (trieSize >= TRIE_MAX) {
+        trie.clear()
+        trieSize = 0
+      }
+      return insert(secrets)
+    }
+    level = node.next
   }
-  return signer
+  return (node && node.signer) || insert(secrets)
 }
 
 /**
- * The cache key of a string or an array of strings (each prefixed by its
- * length, so no two arrays share a key), else null.
+ * Adds the path of `secrets` (strings) to the trie; returns its signer.
  *
  * @private
  */
-function cacheKey (secret) {
-  if (typeof secret === 'string') return secret
-  if (!Array.isArray(secret)) return null
-  var key = '\u0000' + secret.length
-  for (var i = 0; i < secret.length; i++) {
-    if (typeof secret[i] !== 'string') return null
-    key += ',' + secret[i].length + ':' + secret[i]
+function insert (secrets) {
+  var level = trie
+  var node
+  for (var i = 0; i < secrets.length; i++) {
+    node = level.get(secrets[i])
+    if (node === undefined) {
+      node = { signer: null, next: null }
+      level.set(secrets[i], node)
+      trieSize++
+    }
+    level = node.next || (node.next = new Map())
   }
-  return key
+  var signer = new Signer(secrets.slice())
+  if (node) node.signer = signer
+  return signer
 }
 
 /**

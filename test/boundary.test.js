@@ -222,6 +222,14 @@ test('the exported unsign prepares an array of secrets once', function () {
     // arrays of the same strings split differently are different keys
     assert.strictEqual(ours.unsign(cookieSignature.sign('v', 'ab'), ['a', 'b']), false)
     assert.strictEqual(ours.unsign(cookieSignature.sign('v', 'ab'), ['ab']), 'v')
+    // prefixes of one another, and more secrets than the cache holds
+    assert.strictEqual(ours.unsign(cookieSignature.sign('v', 'b'), ['a']), false)
+    assert.strictEqual(ours.unsign(cookieSignature.sign('v', 'b'), ['a', 'b']), 'v')
+    assert.strictEqual(ours.unsign(cookieSignature.sign('v', 'a'), 'a'), 'v')
+    for (i = 0; i < 1000; i++) {
+      assert.strictEqual(ours.unsign(cookieSignature.sign('v', 'k' + i), ['x', 'k' + i]), 'v')
+      assert.strictEqual(ours.sign('v', 'k' + i), cookieSignature.sign('v', 'k' + i))
+    }
   } finally {
     native.createSigner = createSigner
   }

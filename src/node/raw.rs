@@ -247,9 +247,13 @@ impl<const N: usize> Scratch<N> {
 }
 
 impl<'a> Cx<'a> {
-    /// Argument `i` (undefined when not given).
+    /// Argument `i` (undefined when not given; past `MAX_ARGS`, a null handle
+    /// that every reader treats as a value of the wrong type).
     pub fn arg(&self, i: usize) -> Value<'a> {
-        Value(self.argv[i], PhantomData)
+        Value(
+            self.argv.get(i).copied().unwrap_or(ptr::null_mut()),
+            PhantomData,
+        )
     }
 
     /// The number of arguments given.
