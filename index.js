@@ -1,9 +1,6 @@
 /*!
- * express-session-rs
- *
- * A drop-in replacement for express-session 1.19.0: the same middleware, options,
- * exports and behaviour, with cookie signing, session IDs and the default store
- * implemented in Rust.
+ * express-session-rs: the session middleware and the package's exports
+ * (express-session 1.19.0's index.js, with signing, IDs and the store in Rust).
  */
 
 'use strict'
@@ -16,15 +13,15 @@ var onHeaders = require('on-headers')
 var parseUrl = require('parseurl')
 
 var Cookie = require('./session/cookie')
-var callbackOrPromise = require('./session/promise')
-var defineMethod = require('./session/hidden')
-var dictionaryMode = require('./session/dictionary')
 var MemoryStore = require('./session/memory')
 var Session = require('./session/session')
-var Signer = require('./session/signature').Signer
 var Store = require('./session/store')
-var SYNC = require('./session/sync')
-var signature = require('./session/signature')
+
+var callbackOrPromise = require('./lib/promise')
+var defineHidden = require('./lib/hidden')
+var fastPath = require('./lib/fast-path')
+var signature = require('./lib/signature')
+var toDictionaryMode = require('./lib/dictionary-mode')
 
 exports = module.exports = session
 
@@ -64,6 +61,10 @@ function session (options) {
   var fixAutoInCookieFunction = Boolean(opts.fixAutoCookieFunction)
   var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
 
+  // Switch Express's req/res to V8's dictionary mode (see lib/dictionary-mode.js);
+  // `dictionaryMode: false` leaves their shape to V8.
+  var dictionaryMode = opts.dictionaryMode !== false
+
   if (typeof generateId !== 'function') {
     throw new TypeError('genid option must be a function')
   }
@@ -98,7 +99,7 @@ function session (options) {
 
   // The signer for the configured secrets, rebuilt if the array is changed later
   // (express-session keeps the array by reference).
-  var signer = secret ? new Signer(secret) : null
+  var signer = secret ? new signature.Signer(secret) : null
   var signerSecrets = secret ? secret.slice() : null
 
   // generates the new session
@@ -168,7 +169,7 @@ function session (options) {
     var reqSigner
     if (secret) {
       if (!sameSecrets(signerSecrets, secret)) {
-        signer = new Signer(secret)
+        signer = new signature.Signer(secret)
         signerSecrets = secret.slice()
       }
       reqSigner = signer
@@ -176,24 +177,26 @@ function session (options) {
       reqSigner = signature.signerFor(req.secret)
     }
 
-    var originalHash
+    var originalJSON
     var originalId
-    var savedHash
+    var savedJSON
     var savedId
     var touched = false
 
-    // hash of req.session memoized while res.end decides what to do (no user code
+    // data JSON of req.session memoized while res.end decides what to do (no user code
     // runs in between), so it is computed once instead of up to three times
     var memoOn = false
     var memoSess
-    var memoHash
+    var memoJSON
 
-    // the save wrapper of the current session (see wrapmethods)
+    // the save wrapper of the current session and the method it wraps (see
+    // wrapmethods)
     var wrappedSave
+    var wrappedSaveTarget
 
-    // expose store (and switch req to dictionary mode, see session/dictionary.js)
+    // expose store (and switch req to dictionary mode, see lib/dictionary-mode.js)
     req.sessionStore = store
-    dictionaryMode(req, 'sessionStore')
+    if (dictionaryMode) toDictionaryMode(req, 'sessionStore')
 
     // get the session ID from the cookie
     var cookieId = req.sessionID = getcookie(req, name, reqSigner)
@@ -230,7 +233,7 @@ function session (options) {
     })
 
     // on-headers just assigned res.writeHead: switch res to dictionary mode
-    dictionaryMode(res, 'writeHead')
+    if (dictionaryMode) toDictionaryMode(res, 'writeHead')
 
     // proxy end() to commit the session
     var _end = res.end
@@ -305,10 +308,10 @@ function session (options) {
           writeend()
         }
 
-        // the native store's own method completes synchronously (see session/sync.js);
-        // nothing else gets the extra argument (it may take its last as the callback)
-        if (store.destroy === MemoryStore.prototype.destroy) {
-          store.destroy(req.sessionID, ondestroy, SYNC)
+        // a native store's own method completes synchronously (lib/fast-path.js)
+        var destroySync = fastPath.of(store, 'destroy')
+        if (destroySync) {
+          ondestroy(destroySync.call(store, req.sessionID))
         } else {
           store.destroy(req.sessionID, ondestroy)
         }
@@ -339,10 +342,15 @@ function session (options) {
           writeend()
         }
 
-        if (req.session.save === wrappedSave && store.set === MemoryStore.prototype.set) {
-          req.session.save(onsave, SYNC)
+        var sess = req.session
+        var setSync = fastPath.of(store, 'set')
+        if (setSync && sess.save === wrappedSave && savesToStore(sess)) {
+          // what our save wrapper and Session#save do, with the native store's
+          // synchronous set and the data JSON just computed (lib/fast-path.js)
+          markSaved(sess)
+          onsave(setSync.call(store, sess.id, sess, savedJSON))
         } else {
-          req.session.save(onsave)
+          sess.save(onsave)
         }
 
         endMemo() // (our save wrapper already ended it; a replaced save may not)
@@ -361,8 +369,9 @@ function session (options) {
           writeend()
         }
 
-        if (store.touch === MemoryStore.prototype.touch) {
-          store.touch(req.sessionID, req.session, ontouch, SYNC)
+        var touchSync = fastPath.of(store, 'touch')
+        if (touchSync) {
+          ontouch(touchSync.call(store, req.sessionID, req.session))
         } else {
           store.touch(req.sessionID, req.session, ontouch)
         }
@@ -378,7 +387,7 @@ function session (options) {
     function generate () {
       store.generate(req)
       originalId = savedId = req.sessionID
-      originalHash = hash(req.session)
+      originalJSON = dataJSON(req.session)
       wrapmethods(req.session)
     }
 
@@ -386,10 +395,10 @@ function session (options) {
     function inflate (req, sess) {
       store.createSession(req, sess)
       originalId = savedId = req.sessionID
-      originalHash = hash(sess)
+      originalJSON = dataJSON(sess)
 
       if (!resaveSession) {
-        savedHash = originalHash
+        savedJSON = originalJSON
       }
 
       wrapmethods(req.session)
@@ -415,31 +424,38 @@ function session (options) {
         return callRewrapping(this, _reload, callback)
       }
 
-      function save (callback, token) {
-        debug('saving %s', this.id)
-        savedHash = hashOf(this)
-        savedId = this.id
-        endMemo()
-        // our own synchronous save (see res.end) hands the store the data JSON
-        // just computed, so the session is not stringified twice
-        if (token === SYNC) {
-          return _save.call(this, callback, token, savedHash)
-        }
+      function save () {
+        markSaved(this)
         return _save.apply(this, arguments)
       }
 
-      defineMethod(sess, 'reload', reload)
-      defineMethod(sess, 'save', save)
+      defineHidden(sess, 'reload', reload)
+      defineHidden(sess, 'save', save)
       wrappedSave = save
+      wrappedSaveTarget = _save
 
       // fixRegenerateSave: wrap the regenerated session too, so that a save() in
       // the regenerate callback is not followed by a second save at the end
       if (fixRegenerateSave) {
         var _regenerate = sess.regenerate
-        defineMethod(sess, 'regenerate', function regenerate (callback) {
+        defineHidden(sess, 'regenerate', function regenerate (callback) {
           return callRewrapping(this, _regenerate, callback)
         })
       }
+    }
+
+    // what the save wrapper records before saving
+    function markSaved (sess) {
+      debug('saving %s', sess.id)
+      savedJSON = dataJSONOf(sess)
+      savedId = sess.id
+      endMemo()
+    }
+
+    // true when the wrapped save is Session#save writing to this store (so the
+    // middleware may do its work itself)
+    function savesToStore (sess) {
+      return wrappedSaveTarget === Session.prototype.save && sess.req && sess.req.sessionStore === store
     }
 
     // calls method(callback) on sess, re-wrapping req.session before the callback
@@ -450,29 +466,29 @@ function session (options) {
       })
     }
 
-    function hashOf (sess) {
+    function dataJSONOf (sess) {
       if (memoOn && memoSess === sess) {
-        return memoHash
+        return memoJSON
       }
 
-      var h = hash(sess)
+      var json = dataJSON(sess)
 
       if (memoOn) {
         memoSess = sess
-        memoHash = h
+        memoJSON = json
       }
 
-      return h
+      return json
     }
 
     function endMemo () {
       memoOn = false
-      memoSess = memoHash = undefined
+      memoSess = memoJSON = undefined
     }
 
     // check if session has been modified
     function isModified (sess) {
-      return originalId !== sess.id || originalHash !== hashOf(sess)
+      return originalId !== sess.id || originalJSON !== dataJSONOf(sess)
     }
 
     // check if session has been saved
@@ -481,7 +497,7 @@ function session (options) {
       // regenerate() is saved again at the end (fixRegenerateSave compares with
       // the id that was saved)
       var id = fixRegenerateSave ? savedId : originalId
-      return id === sess.id && savedHash === hashOf(sess)
+      return id === sess.id && savedJSON === dataJSONOf(sess)
     }
 
     // determine if session should be destroyed
@@ -497,7 +513,7 @@ function session (options) {
         return false
       }
 
-      return !saveUninitializedSession && !savedHash && cookieId !== req.sessionID
+      return !saveUninitializedSession && !savedJSON && cookieId !== req.sessionID
         ? isModified(req.session)
         : !isSaved(req.session)
     }
@@ -646,7 +662,7 @@ function getcookie (req, name, signer) {
  * @return {String}
  * @private
  */
-function hash (sess) {
+function dataJSON (sess) {
   if (typeof sess.toJSON === 'function') {
     // a toJSON of any kind (own or inherited, enumerable or not) decides what
     // JSON.stringify writes: serialize exactly as express-session does

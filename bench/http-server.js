@@ -5,7 +5,7 @@
 //   scenario:  none | none-dictionary | express-session | express-session-rs |
 //              express-session-rs-redis
 //              (none-dictionary: no session, but req and res switched to dictionary
-//              mode as express-session-rs does; see session/dictionary.js)
+//              mode as express-session-rs does; see lib/dictionary-mode.js)
 //   workload:  write (load, modify, save) | read (load only) | new (a new client
 //              every request: saveUninitialized true)
 //   framework: express4 | express5

@@ -1,5 +1,6 @@
 /*!
  * express-session-rs: MemoryStore on the native store
+ * (express-session's MemoryStore, with the sessions kept as JSON text in Rust).
  *
  * express-session 1.19.0's MemoryStore semantics (callbacks deferred with
  * setImmediate, expired sessions removed when read, `touch` replacing only the stored
@@ -10,12 +11,12 @@
 
 'use strict'
 
-var SYNC = require('./sync')
-var defineHidden = require('./hidden')
-var Store = require('./store')
-var json = require('./json')
-var callbackOrPromise = require('./promise')
+var callbackOrPromise = require('../lib/promise')
+var defineHidden = require('../lib/hidden')
+var fastPath = require('../lib/fast-path')
+var json = require('../lib/json')
 var native = require('../native')
+var Store = require('./store')
 var util = require('util')
 
 var defer = setImmediate
@@ -206,16 +207,13 @@ MemoryStore.prototype.clear = function clear (callback) {
 /**
  * Removes a session, or each of an array of sessions.
  */
-MemoryStore.prototype.destroy = function destroy (sessionId, callback, token) {
-  if (Array.isArray(sessionId)) {
-    for (var i = 0; i < sessionId.length; i++) {
-      this._native.destroy(String(sessionId[i]))
-    }
-  } else {
-    this._native.destroy(String(sessionId))
-  }
-  return settle(callback, null, undefined, token)
+MemoryStore.prototype.destroy = function destroy (sessionId, callback) {
+  return settle(callback, destroySession(this, sessionId))
 }
+
+fastPath.define(MemoryStore.prototype.destroy, function destroySync (sessionId) {
+  return destroySession(this, sessionId)
+})
 
 /**
  * `callback(null, session)`, or `callback(null, undefined)` when there is no live one.
@@ -228,25 +226,15 @@ MemoryStore.prototype.get = function get (sessionId, callback) {
 /**
  * Stores `JSON.stringify(session)`.
  */
-MemoryStore.prototype.set = function set (sessionId, session, callback, token, dataJSON) {
-  // (from the middleware's synchronous save: the session's JSON without cookie,
-  // computed a moment ago)
-  var text = json.sessionJSON(session, token === SYNC ? dataJSON : undefined)
-  if (text === undefined) {
-    this._native.destroy(String(sessionId))
-    return settle(callback, null, undefined, token)
-  }
-  var now = Date.now()
-  var expires
-  try {
-    expires = this._expiry(session, now)
-  } catch (err) {
-    // (a ttl function threw: nothing is stored, the caller gets the error)
-    return settle(callback, err, undefined, token)
-  }
-  this._native.set(String(sessionId), text, expires, now)
-  return settle(callback, null, undefined, token)
+MemoryStore.prototype.set = function set (sessionId, session, callback) {
+  return settle(callback, setSession(this, sessionId, session))
 }
+
+// (the middleware hands over the session's JSON without cookie, computed a moment
+// ago for change detection, so that it is not serialized twice)
+fastPath.define(MemoryStore.prototype.set, function setSync (sessionId, session, dataJSON) {
+  return setSession(this, sessionId, session, dataJSON)
+})
 
 /**
  * The number of live sessions.
@@ -265,17 +253,71 @@ MemoryStore.prototype.ids = function ids (callback) {
 /**
  * Replaces the stored session's cookie (its data stays as stored).
  */
-MemoryStore.prototype.touch = function touch (sessionId, session, callback, token) {
+MemoryStore.prototype.touch = function touch (sessionId, session, callback) {
+  return settle(callback, touchSession(this, sessionId, session))
+}
+
+fastPath.define(MemoryStore.prototype.touch, function touchSync (sessionId, session) {
+  return touchSession(this, sessionId, session)
+})
+
+/**
+ * Removes `sessionId` (or each of an array of ids).
+ *
+ * @private
+ */
+function destroySession (store, sessionId) {
+  if (Array.isArray(sessionId)) {
+    for (var i = 0; i < sessionId.length; i++) {
+      store._native.destroy(String(sessionId[i]))
+    }
+  } else {
+    store._native.destroy(String(sessionId))
+  }
+}
+
+/**
+ * Stores the session's JSON (`dataJSON`: its JSON without cookie, when the
+ * caller has it); returns the error of a ttl function that threw. An error of
+ * JSON.stringify is thrown, as express-session's MemoryStore throws it.
+ *
+ * @private
+ */
+function setSession (store, sessionId, session, dataJSON) {
+  var text = json.sessionJSON(session, dataJSON)
+  if (text === undefined) {
+    store._native.destroy(String(sessionId))
+    return null
+  }
   var now = Date.now()
   var expires
   try {
-    expires = this._expiry(session, now)
+    expires = store._expiry(session, now)
   } catch (err) {
-    // (a ttl function threw: the session is left as it was, the caller gets the error)
-    return settle(callback, err, undefined, token)
+    // (a ttl function threw: nothing is stored, the caller gets the error)
+    return err
   }
-  this._native.touch(String(sessionId), json.cookieJSON(session.cookie), expires, now)
-  return settle(callback, null, undefined, token)
+  store._native.set(String(sessionId), text, expires, now)
+  return null
+}
+
+/**
+ * Replaces the stored cookie of a live session and restarts its expiry; returns
+ * the error of a ttl function that threw.
+ *
+ * @private
+ */
+function touchSession (store, sessionId, session) {
+  var now = Date.now()
+  var expires
+  try {
+    expires = store._expiry(session, now)
+  } catch (err) {
+    // (a ttl function threw: the session is left as it was)
+    return err
+  }
+  store._native.touch(String(sessionId), json.cookieJSON(session.cookie), expires, now)
+  return null
 }
 
 /**
@@ -291,16 +333,19 @@ MemoryStore.prototype._expiry = function (session, now) {
 }
 
 /**
- * Calls back on the next turn as express-session's MemoryStore does (at once for
- * the middleware's own calls, see ./sync.js); returns a Promise when no callback
- * is given.
+ * Calls back on the next turn with `err`, or with `(null, value)` when a value is
+ * given, as express-session's MemoryStore does; returns a Promise when no
+ * callback is given.
  *
  * @private
  */
-function settle (callback, err, value, token) {
+function settle (callback, err, value) {
+  var withValue = arguments.length > 2
   if (callback) {
-    if (token === SYNC) callback(err, value)
-    else defer(callback, err, value)
+    // (the arguments express-session's MemoryStore passes: none, or null and a value)
+    if (err) defer(callback, err)
+    else if (withValue) defer(callback, null, value)
+    else defer(callback)
     return
   }
   return callbackOrPromise(undefined, undefined, function (done) {

@@ -1,14 +1,13 @@
 /*!
  * express-session-rs: Session
- * Same behaviour as express-session 1.19.0's session/session.js; additionally
- * save/reload/destroy/regenerate return a Promise when called without a callback.
+ * express-session 1.19.0's session/session.js; save/reload/destroy/regenerate
+ * also return a Promise when called without a callback.
  */
 
 'use strict'
 
-var SYNC = require('./sync')
-var callbackOrPromise = require('./promise')
-var defineMethod = require('./hidden')
+var callbackOrPromise = require('../lib/promise')
+var defineHidden = require('../lib/hidden')
 
 module.exports = Session
 
@@ -33,27 +32,23 @@ function Session (req, data) {
   }
 }
 
-defineMethod(Session.prototype, 'touch', function touch () {
+defineHidden(Session.prototype, 'touch', function touch () {
   return this.resetMaxAge()
 })
 
-defineMethod(Session.prototype, 'resetMaxAge', function resetMaxAge () {
+defineHidden(Session.prototype, 'resetMaxAge', function resetMaxAge () {
   this.cookie.maxAge = this.cookie.originalMaxAge
   return this
 })
 
-defineMethod(Session.prototype, 'save', function save (fn, token, dataJSON) {
+defineHidden(Session.prototype, 'save', function save (fn) {
   var self = this
   return callbackOrPromise(fn, this, function (done) {
-    if (token === SYNC) {
-      self.req.sessionStore.set(self.id, self, done, token, dataJSON)
-    } else {
-      self.req.sessionStore.set(self.id, self, done)
-    }
+    self.req.sessionStore.set(self.id, self, done)
   })
 })
 
-defineMethod(Session.prototype, 'reload', function reload (fn) {
+defineHidden(Session.prototype, 'reload', function reload (fn) {
   var req = this.req
   var store = this.req.sessionStore
   var id = this.id
@@ -67,7 +62,7 @@ defineMethod(Session.prototype, 'reload', function reload (fn) {
   })
 })
 
-defineMethod(Session.prototype, 'destroy', function destroy (fn) {
+defineHidden(Session.prototype, 'destroy', function destroy (fn) {
   var req = this.req
   var id = this.id
   delete req.session
@@ -76,7 +71,7 @@ defineMethod(Session.prototype, 'destroy', function destroy (fn) {
   })
 })
 
-defineMethod(Session.prototype, 'regenerate', function regenerate (fn) {
+defineHidden(Session.prototype, 'regenerate', function regenerate (fn) {
   var req = this.req
   return callbackOrPromise(fn, this, function (done) {
     req.sessionStore.regenerate(req, done)

@@ -1,7 +1,7 @@
 'use strict'
 
 // req and res after the middleware: the same own properties as express-session
-// leaves (session/dictionary.js switches them to dictionary mode without visible
+// leaves (lib/dictionary-mode.js switches them to dictionary mode without visible
 // changes), the hidden-class effect itself (checked with V8 natives in a child
 // process), and request targets that do not start with '/'.
 
@@ -70,14 +70,15 @@ test('an earlier on-headers user (res.writeHead already own): same keys as expre
   assert.deepStrictEqual(ours.req, theirs.req.filter(function (k) { return k !== '_parsedOriginalUrl' }))
 })
 
-test('dictionary mode for Express req/res only (V8 natives, child process)', function () {
+test('dictionary mode for Express req/res only, unless dictionaryMode: false (V8 natives, child process)', function () {
   var script = path.join(__dirname, 'support', 'dictionary-child.js')
   var out = childProcess.execFileSync(process.execPath, ['--allow-natives-syntax', script], { encoding: 'utf8' })
   assert.deepStrictEqual(JSON.parse(out), {
     'express4 express-session-rs': { req: false, res: false },
     'express5 express-session-rs': { req: false, res: false },
     'http express-session-rs': { req: true, res: true },
-    'express4 express-session': { req: true, res: true }
+    'express4 express-session': { req: true, res: true },
+    'express4 express-session-rs dictionaryMode: false': { req: true, res: true }
   })
 })
 

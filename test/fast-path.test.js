@@ -1,7 +1,7 @@
 'use strict'
 
 // With an unwrapped native MemoryStore the middleware's end-of-request store call
-// completes synchronously (session/sync.js): the response is written in one piece.
+// completes synchronously (lib/fast-path.js): the response is written in one piece.
 // What clients and the store see must still match express-session.
 
 var assert = require('assert')

@@ -11,8 +11,8 @@ function fast (obj) {
   return eval('%HasFastProperties(obj)') // eslint-disable-line no-eval
 }
 
-async function check (framework, implName) {
-  var middleware = IMPLS[implName]({ secret: 'keyboard cat', resave: false, saveUninitialized: true })
+async function check (framework, implName, extra) {
+  var middleware = IMPLS[implName](Object.assign({ secret: 'keyboard cat', resave: false, saveUninitialized: true }, extra))
   var seen
   function route (req, res) { seen = { req: fast(req), res: fast(res) }; res.end('ok') }
   var server = await serve.serve(framework, middleware, route)
@@ -26,6 +26,7 @@ async function main () {
   for (var c of [['express4', 'express-session-rs'], ['express5', 'express-session-rs'], ['http', 'express-session-rs'], ['express4', 'express-session']]) {
     out[c.join(' ')] = await check(c[0], c[1])
   }
+  out['express4 express-session-rs dictionaryMode: false'] = await check('express4', 'express-session-rs', { dictionaryMode: false })
   process.stdout.write(JSON.stringify(out))
 }
 

@@ -1,5 +1,6 @@
 /*!
  * express-session-rs: non-enumerable properties
+ * How Session methods and the stores' internals are defined.
  */
 
 'use strict'

@@ -1,5 +1,6 @@
 /*!
- * express-session-rs: cookie signing on the native signer
+ * express-session-rs: cookie signing on the native signer, with a signer cache
+ * (cookie-signature's sign/unsign, for one secret or an array).
  *
  * Byte-identical to npm cookie-signature: `value + '.' + base64(HMAC-SHA256)`
  * without `=` padding. A Signer prepares its keys once; `unsign` tries every

@@ -1,5 +1,6 @@
 /*!
- * express-session-rs: cheap property additions on Express's req and res
+ * express-session-rs: switch Express's req and res to V8's dictionary mode
+ * (cheap property additions and cache-hitting reads after Express's setPrototypeOf).
  *
  * Express gives every req and res the prototype of its app (`Object.setPrototypeOf`
  * in expressInit). After that, V8 cannot share hidden classes between requests:
@@ -11,7 +12,7 @@
  * README, "Where the time goes").
  *
  * V8 switches an object to dictionary mode when the attributes of one of its
- * properties change. `settle(obj, key)` takes a property the caller has just
+ * properties change. `toDictionaryMode(obj, key)` takes a property the caller has just
  * assigned, makes it non-enumerable and enumerable again: nothing visible changes
  * (no key is added, removed or reordered; the property keeps its value and
  * attributes).
@@ -22,7 +23,7 @@
 var http = require('http')
 var http2 = require('http2')
 
-module.exports = settle
+module.exports = toDictionaryMode
 
 // Objects whose prototype is still one of Node's own classes share hidden classes
 // normally and are left alone (dictionary mode would only slow their reads).
@@ -45,7 +46,7 @@ var SHOW = { enumerable: true }
  * @param {String} key
  * @private
  */
-function settle (obj, key) {
+function toDictionaryMode (obj, key) {
   if (PLAIN.indexOf(Object.getPrototypeOf(obj)) !== -1) {
     return
   }

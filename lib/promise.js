@@ -1,5 +1,6 @@
 /*!
  * express-session-rs: optional promises for callback APIs
+ * A method called without a callback returns a Promise that never goes unhandled.
  */
 
 'use strict'
