@@ -94,7 +94,7 @@ function sessionJSON (sess, dataJSON) {
     return JSON.stringify(sess)
   }
   var first
-  for (first in sess) break
+  for (first in sess) break // eslint-disable-line no-unreachable-loop -- the first enumerable key, without building Object.keys
   if (first !== 'cookie') {
     return JSON.stringify(sess)
   }
@@ -128,4 +128,3 @@ function isoString (date) {
     'T' + pad(date.getUTCHours(), 2) + ':' + pad(date.getUTCMinutes(), 2) + ':' + pad(date.getUTCSeconds(), 2) +
     '.' + pad(date.getUTCMilliseconds(), 3) + 'Z'
 }
-

@@ -84,7 +84,7 @@ function isArrayBuffer (value) {
 }
 
 function isCryptoKey (value) {
-  return typeof CryptoKey === 'function' && value instanceof CryptoKey // eslint-disable-line no-undef
+  return typeof CryptoKey === 'function' && value instanceof CryptoKey
 }
 
 // Signers for string secrets and arrays of string secrets (cookie-signature's API

@@ -327,7 +327,7 @@ function touchSession (store, sessionId, session) {
  */
 MemoryStore.prototype._expiry = function (session, now) {
   var expires = expiryOf(session && session.cookie)
-  if (expires === expires) return expires // not NaN
+  if (!Number.isNaN(expires)) return expires
   var ttl = typeof this._ttl === 'function' ? this._ttl(session) : this._ttl
   return typeof ttl === 'number' && ttl > 0 ? now + ttl : NaN
 }

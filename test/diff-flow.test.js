@@ -19,10 +19,6 @@ function scenario (options, requests, extra) {
   }, extra)
 }
 
-function kinds (result) {
-  return result.calls.map(function (c) { return c[0] })
-}
-
 test('plain http server (no express)', async function () {
   var r = await same(scenario({ cookie: { maxAge: 60000 } }, ['/inc', '/inc', '/read', '/write', '/content-length', '/regen'], {
     framework: 'http',

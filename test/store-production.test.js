@@ -185,7 +185,7 @@ test('worker_threads: stores with the same name share sessions; unnamed stores d
     'var o = new M({ sweepInterval: 0 })',
     "s.get('from-main').then(async function (seen) {",
     "  for (var i = 0; i < 1000; i++) await s.set('from-worker-' + i, { cookie: {}, i: i })",
-    "  p.postMessage({ seen: seen && seen.who, own: (await o.length()) })",
+    '  p.postMessage({ seen: seen && seen.who, own: (await o.length()) })',
     '})'
   ].join('\n'), { eval: true })
   var msg = await new Promise(function (resolve, reject) {
@@ -202,7 +202,7 @@ test('worker_threads: stores with the same name share sessions; unnamed stores d
 test('a process with a store (and its sweep timer) exits normally', function () {
   var res = childProcess.spawnSync(process.execPath, ['-e', [
     'var s = require(' + JSON.stringify(path.join(__dirname, '..')) + ')',
-    "var store = new s.MemoryStore({ sweepInterval: 5 })",
+    'var store = new s.MemoryStore({ sweepInterval: 5 })',
     "store.set('a', { cookie: {} }, function () { console.log('stored') })"
   ].join(';')], { encoding: 'utf8', timeout: 10000 })
   assert.strictEqual(res.status, 0, res.stderr)

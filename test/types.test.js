@@ -28,7 +28,7 @@ test('type errors are reported (the check can fail)', function () {
     fs.writeFileSync(path.join(dir, 'bad.ts'), [
       "import session = require('express-session-rs')",
       "session({ secret: 's', unset: 'sometimes' })",
-      "new session.MemoryStore().get(42, () => {})"
+      'new session.MemoryStore().get(42, () => {})'
     ].join('\n'))
     var config = JSON.parse(fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8'))
     config.files = ['bad.ts']

@@ -103,7 +103,6 @@ var handlers = {
     req.session.n = 1
     var first = res.end('first')
     var second = res.end('second')
-    res.setHeader = res.setHeader // no-op, keep reference
     if (second !== false || first === false) throw new Error('unexpected end() results')
   },
   '/end-null': function (req, res) {
