@@ -1,10 +1,14 @@
 // Types for express-session-rs: the shapes of @types/express-session (1.19), plus
-// this package's additions (promises, MemoryStore limits/extras, fix options,
-// sign/unsign/generateId). Augment `SessionData` to type your session:
+// this package's additions (promises, MemoryStore options and extras, opt-in fixes).
+//
+// Augment `SessionData` to type your session:
 //
 //   declare module 'express-session-rs' {
 //     interface SessionData { views: number }
 //   }
+//
+// These types declare `req.session`, as @types/express-session does, so a program
+// should include one of the two: see the README's TypeScript section.
 
 import { CipherKey } from 'crypto'
 import { EventEmitter } from 'events'
@@ -60,6 +64,8 @@ declare namespace session {
     fixAutoCookieFunction?: boolean | undefined
     /** Fix (opt-in): save() inside regenerate()'s callback does not save twice. */
     fixRegenerateSave?: boolean | undefined
+    /** Switch Express's req/res to V8's dictionary mode (default true; false: leave them). */
+    dictionaryMode?: boolean | undefined
   }
 
   class Session {
@@ -130,12 +136,47 @@ declare namespace session {
     touch?(sid: string, session: SessionData, callback?: (err?: any) => void): void
   }
 
+  interface MemoryStoreOptions {
+    /**
+     * Lifetime in ms of sessions whose cookie has no expiry (default one day), from
+     * the last set/touch; Infinity: never; or a function of the session.
+     */
+    ttl?: number | ((session: SessionData) => number) | undefined
+    /** Most sessions kept (default 0: no limit); least recently used evicted first. */
+    max?: number | undefined
+    /** Most bytes of session ID + JSON kept (default 0: no limit). */
+    maxBytes?: number | undefined
+    /** ms between background expiry steps (default 1000; 0: none). */
+    sweepInterval?: number | undefined
+    /** ms one expiry step may take (default 2). */
+    sweepBudget?: number | undefined
+    /** Stores of the same name share their sessions across worker_threads. */
+    name?: string | undefined
+  }
+
+  interface MemoryStoreStats {
+    /** Sessions stored now (expired ones not yet removed included). */
+    count: number
+    /** Bytes of session ID + JSON stored now. */
+    bytes: number
+    /** `get` calls that found a live session, since the store was created. */
+    hits: number
+    /** `get` calls that found none. */
+    misses: number
+    /** Sessions removed because they expired. */
+    expired: number
+    /** Sessions evicted by `max` / `maxBytes`. */
+    evicted: number
+  }
+
   /**
    * The default store: sessions as JSON in a Rust map, off the V8 heap.
    * Every method returns a Promise when called without a callback.
    */
   class MemoryStore extends Store {
-    constructor()
+    constructor(options?: MemoryStoreOptions)
+    /** sid -> stored JSON: a live view, as express-session's `store.sessions`. */
+    sessions: { [sid: string]: string }
     get(sid: string, callback: (err: any, session?: SessionData | null) => void): void
     get(sid: string): Promise<SessionData | undefined>
     set(sid: string, session: SessionData, callback: (err?: any) => void): void
@@ -152,6 +193,14 @@ declare namespace session {
     touch(sid: string, session: SessionData): Promise<void>
     ids(callback: (err: any, ids?: string[]) => void): void
     ids(): Promise<string[]>
+    /** Counters and sizes, read without a scan. */
+    stats(): MemoryStoreStats
+    /** Removes every expired session now; returns how many. */
+    prune(): number
+    /** Starts the background expiry (the constructor does, unless sweepInterval is 0). */
+    startInterval(): void
+    /** Stops the background expiry. */
+    stopInterval(): void
   }
 
   /** cookie-signature's sign: `value + '.' + base64(HMAC-SHA256)` without padding. */

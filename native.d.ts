@@ -1,16 +1,19 @@
-// Types of the native addon (src/lib.rs). Internal: use the package's exports.
+// Types of the native addon (src/node/mod.rs), loaded by native.js: the raw
+// surface under the package's exports. Prefer those; this one validates its
+// arguments (TypeError for a wrong type, RangeError for a number out of range)
+// and keeps strings exactly (lone surrogates included).
 
 /** A new session ID: 32 base64url characters from 24 CSPRNG bytes. */
 export declare function generateId(): string
 
 export interface NativeSigner {
-  /** The 43-character base64 HMAC-SHA256 of `value` under the first secret. */
+  /** The 43-character base64 HMAC-SHA256 of `value` (as UTF-8) under the first secret. */
   sign(value: string): string
   /** True when `input` is `value + '.' + signature` under any of the secrets. */
   verify(input: string): boolean
 }
 
-/** Prepares HMAC keys once; secrets as raw bytes. */
+/** Prepares HMAC keys once; secrets as raw bytes (at least one). */
 export declare function createSigner(secrets: Buffer[]): NativeSigner
 
 export interface SweepResult {
@@ -28,7 +31,10 @@ export interface StoreStats {
   evicted: number
 }
 
-/** Session JSON by sid; times are ms since the epoch; NaN expiry: never. */
+/**
+ * Session JSON by sid. `now` is a finite number of ms since the epoch; an
+ * `expires` of NaN or ±Infinity never expires.
+ */
 export interface NativeStore {
   get(sid: string, now: number): string | undefined
   /** Raw read: expired or not, no statistics. */
@@ -37,16 +43,20 @@ export interface NativeStore {
   keys(): string[]
   set(sid: string, json: string, expires: number, now: number): void
   destroy(sid: string): boolean
-  touch(sid: string, cookieJson: string | undefined, expires: number, now: number): boolean
+  touch(sid: string, cookieJson: string | undefined | null, expires: number, now: number): boolean
   /** `[sid, json, sid, json, ...]` in insertion order. */
   all(now: number): string[]
   ids(now: number): string[]
   length(now: number): number
   clear(): void
   removeExpired(now: number): number
+  /** One sweep step of at most `budgetMs` (finite, >= 0; at most 60 s is used). */
   sweep(now: number, budgetMs: number): SweepResult
   stats(): StoreStats
 }
 
-/** Limits of 0 mean unlimited; stores of the same name share their data. */
-export declare function createStore(maxEntries: number, maxBytes: number, name?: string): NativeStore
+/**
+ * Limits are numbers >= 0; 0 and Infinity mean unlimited. Stores of the same name
+ * share their data across the process's threads.
+ */
+export declare function createStore(maxEntries: number, maxBytes: number, name?: string | null): NativeStore

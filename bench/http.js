@@ -10,7 +10,7 @@ var fs = require('fs')
 var path = require('path')
 var readline = require('readline')
 var lib = require('./lib')
-var redis = require('../test/support/redis')
+var redis = require('../tools/redis')
 
 var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-redis']
 var WORKLOADS = [

@@ -6,7 +6,7 @@
 var assert = require('assert')
 var test = require('node:test')
 var harness = require('./support/harness')
-var redis = require('./support/redis')
+var redis = require('../tools/redis')
 var routes = require('./support/routes')
 
 function flow (store) {

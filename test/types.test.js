@@ -1,7 +1,7 @@
 'use strict'
 
-// index.d.ts types every export and option: a small typed app compiles under
-// `tsc --noEmit --strict`, and a misuse does not.
+// index.d.ts types every export and option: typed fixture apps (Express 4 and 5,
+// with and without @types/express-session) compile under `tsc --strict`.
 
 var assert = require('assert')
 var childProcess = require('child_process')
@@ -11,15 +11,47 @@ var path = require('path')
 var test = require('node:test')
 
 var tsc = path.join(__dirname, '..', 'node_modules', 'typescript', 'bin', 'tsc')
-var project = path.join(__dirname, 'types')
+var fixtures = path.join(__dirname, 'types')
 
 function compile (dir) {
   return childProcess.spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8' })
 }
 
-test('the typed example app compiles with --strict', function () {
-  var res = compile(project)
-  assert.strictEqual(res.status, 0, res.stdout + res.stderr)
+// Each fixture app holds `// @ts-expect-error` lines too: the compile fails if one
+// of those misuses is not an error.
+;[
+  ['express5', 'an Express 5 app (@types/express 5), every option, promises'],
+  ['express4', 'an Express 4 app (@types/express 4), SessionData augmentation'],
+  ['with-types-express-session', 'an app that keeps @types/express-session, typed through it']
+].forEach(function (f) {
+  test(f[1] + ' compiles with --strict', function () {
+    var res = compile(path.join(fixtures, f[0]))
+    assert.strictEqual(res.status, 0, res.stdout + res.stderr)
+  })
+})
+
+test('with @types/express-session also in the program, the two req.session declarations clash (why the README recipe exists)', function () {
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-types-'))
+  try {
+    fs.writeFileSync(path.join(dir, 'both.ts'), "import session = require('express-session-rs')\nsession({ secret: 's' })\n")
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node', 'express-session'],
+        typeRoots: [path.join(__dirname, '..', 'node_modules', '@types')],
+        baseUrl: '.',
+        paths: { 'express-session-rs': [path.join(__dirname, '..', 'index.d.ts')] }
+      },
+      files: ['both.ts']
+    }))
+    var res = compile(dir)
+    assert.notStrictEqual(res.status, 0)
+    assert.match(res.stdout, /TS2717/)
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('type errors are reported (the check can fail)', function () {
@@ -30,7 +62,7 @@ test('type errors are reported (the check can fail)', function () {
       "session({ secret: 's', unset: 'sometimes' })",
       'new session.MemoryStore().get(42, () => {})'
     ].join('\n'))
-    var config = JSON.parse(fs.readFileSync(path.join(project, 'tsconfig.json'), 'utf8'))
+    var config = JSON.parse(fs.readFileSync(path.join(fixtures, 'express5', 'tsconfig.json'), 'utf8'))
     config.files = ['bad.ts']
     config.compilerOptions.paths['express-session-rs'] = [path.join(__dirname, '..', 'index.d.ts')]
     config.compilerOptions.typeRoots = [path.join(__dirname, '..', 'node_modules', '@types')]

@@ -1,6 +1,7 @@
-'use strict'
+// A throwaway redis-server on 127.0.0.1, stopped by its PID: used by the
+// connect-redis tests and the HTTP benchmark.
 
-// A throwaway redis-server on 127.0.0.1 for the connect-redis tests.
+'use strict'
 
 var childProcess = require('child_process')
 var net = require('net')

@@ -1,4 +1,5 @@
-// A small typed app: must compile with `tsc --noEmit --strict`.
+// A typed Express 5 app (@types/express 5) without @types/express-session: every
+// option, the promise forms, MemoryStore's options; compiled by `tsc --strict`.
 import express = require('express')
 import session = require('express-session-rs')
 import http = require('http')
@@ -10,7 +11,20 @@ declare module 'express-session-rs' {
   }
 }
 
-const store = new session.MemoryStore()
+const store = new session.MemoryStore({
+  ttl: (sess) => (sess.user ? 86400000 : 3600000),
+  max: 1000,
+  maxBytes: 64 * 2 ** 20,
+  sweepInterval: 1000,
+  sweepBudget: 2,
+  name: 'shared'
+})
+const stats: session.MemoryStoreStats = store.stats()
+const pruned: number = store.prune()
+store.stopInterval()
+store.startInterval()
+const raw: string | undefined = store.sessions.a
+new session.MemoryStore({ ttl: Infinity })
 const app = express()
 
 app.use(session({
@@ -25,8 +39,16 @@ app.use(session({
   genid: () => session.generateId(),
   cookie: (req) => ({ maxAge: 60000, secure: 'auto', sameSite: 'lax', partitioned: false, priority: 'high', path: '/', httpOnly: true }),
   fixAutoCookieFunction: true,
-  fixRegenerateSave: true
+  fixRegenerateSave: true,
+  dictionaryMode: false
 }))
+
+// @ts-expect-error unset is 'destroy' or 'keep'
+session({ secret: 's', unset: 'sometimes' })
+// @ts-expect-error max is a number
+new session.MemoryStore({ max: '1000' })
+// @ts-expect-error there is no such option
+new session.MemoryStore({ maxEntries: 5 })
 
 app.get('/', (req, res) => {
   req.session.views = (req.session.views ?? 0) + 1
@@ -47,6 +69,14 @@ app.post('/login', async (req, res, next) => {
 
 app.post('/logout', (req, res) => {
   req.session.destroy((err) => res.send(err ? 'error' : 'bye'))
+})
+
+app.get('/reload', async (req, res) => {
+  await req.session.reload()
+  req.session.reload((err) => { if (err) throw err })
+  // @ts-expect-error views is a number
+  req.session.views = 'many'
+  res.send(String(req.session.views))
 })
 
 async function storeApi (): Promise<number> {
@@ -77,4 +107,4 @@ http.createServer((req, res) => {
   session({ secret: 's', store: new MyStore() })(req, res, () => res.end())
 })
 
-export { storeApi, value, cookieMaxAge, original }
+export { storeApi, value, cookieMaxAge, original, stats, pruned, raw }
