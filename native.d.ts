@@ -3,6 +3,8 @@
 // arguments (TypeError for a wrong type, RangeError for a number out of range)
 // and keeps strings exactly (lone surrogates included).
 
+import session = require('./index')
+
 /** A new session ID: 32 base64url characters from 24 CSPRNG bytes. */
 export declare function generateId(): string
 
@@ -22,14 +24,8 @@ export interface SweepResult {
   passComplete: boolean
 }
 
-export interface StoreStats {
-  count: number
-  bytes: number
-  hits: number
-  misses: number
-  expired: number
-  evicted: number
-}
+/** The shape of `MemoryStore#stats()`. */
+export type StoreStats = session.MemoryStoreStats
 
 /**
  * Session JSON by sid. `now` is a finite number of ms since the epoch; an

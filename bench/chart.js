@@ -1,8 +1,8 @@
-'use strict'
-
 // Draws the HTTP suite's req/s per scenario and workload as an SVG bar chart.
 // usage: node bench/chart.js [results.json] [out.svg]
 // (defaults: bench/results/latest.json -> bench/results/http.svg)
+
+'use strict'
 
 var fs = require('fs')
 var path = require('path')

@@ -1,5 +1,3 @@
-'use strict'
-
 // The server of the HTTP benchmark (started by bench/http.js, one process per run).
 // usage: node bench/http-server.js <scenario> <workload> <framework> <preload>
 //   scenario:  none | none-dictionary | express-session | express-session-rs |
@@ -11,6 +9,8 @@
 //   framework: express4 | express5
 //   preload:   sessions to store before serving (workload iv: 1000000)
 // Prints one JSON line {port, cookie} when ready; GET / is the route under test.
+
+'use strict'
 
 var http = require('http')
 var path = require('path')

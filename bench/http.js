@@ -1,9 +1,9 @@
-'use strict'
-
 // HTTP end-to-end benchmark: an Express app with the session route, served by one
 // process pinned to core 0, loaded by wrk pinned to core 1 (50 connections), with a
 // discarded warm-up, measured runs and repetitions interleaved across scenarios.
 // Reports req/s, p50/p99 latency, server CPU per request (from /proc) and RSS.
+
+'use strict'
 
 var childProcess = require('child_process')
 var fs = require('fs')

@@ -1,10 +1,10 @@
-'use strict'
-
 // `npm run bench [-- suite...] [--quick] [--express4|--express5]
 // [--workloads=i,ii] [--scenarios=express-session,express-session-rs]`: runs the
 // named suites (micro, store, http; default: all) and prints Markdown tables;
 // JSON results go to bench/results/latest.json. The last two options narrow the
 // HTTP suite.
+
+'use strict'
 
 var fs = require('fs')
 var os = require('os')

@@ -1,6 +1,6 @@
-'use strict'
-
 // Small benchmarking helpers: time-boxed loops, interleaved rounds, medians.
+
+'use strict'
 
 exports.median = function median (xs) {
   var s = xs.slice().sort(function (a, b) { return a - b })

@@ -1,8 +1,8 @@
-'use strict'
-
 // Micro benchmark: signing, verification and ID generation against the modules
 // express-session uses (cookie-signature 1.0.7, uid-safe 2.1.5), same process,
-// interleaved rounds, medians.
+// interleaved rounds, medians; then the cost of a native call itself.
+
+'use strict'
 
 var cookieSignature = require('cookie-signature')
 var uid = require('uid-safe')
@@ -47,8 +47,36 @@ module.exports = function micro (options) {
   ]
 
   var results = lib.interleaved(cases, rounds, ms)
+  results.calls = callCosts(rounds, ms, use)
   results.sink = sink
   return results
+}
+
+/**
+ * What crossing into Rust costs: native calls that do next to no work, medians of
+ * `rounds` timings (the figure quoted in src/node/raw.rs and the README).
+ *
+ * @private
+ */
+function callCosts (rounds, ms, use) {
+  var native = require('../native')
+  var verify = native.createSigner([Buffer.from('k')]).verify
+  var store = native.createStore(0, 0)
+  var sid = ours.generateId()
+  var now = Date.now()
+  function js (s) { return s.length === 0 }
+  var calls = [
+    { name: 'a JS function call (reference)', fn: function () { use(js('') ? 'x' : '') } },
+    { name: 'verify(\'\'): one empty string in, boolean out', fn: function () { use(verify('') ? 'x' : '') } },
+    { name: 'store.destroy(sid), a miss: 32-character string in, boolean out', fn: function () { use(store.destroy(sid) ? 'x' : '') } },
+    { name: 'store.get(sid, now), a miss: string and number in, undefined out', fn: function () { use(store.get(sid, now) || '') } },
+    { name: 'generateId(): no argument, 32-character string out', fn: function () { use(native.generateId()) } }
+  ]
+  return calls.map(function (c) {
+    var samples = []
+    for (var r = 0; r < rounds; r++) samples.push(lib.nsPerOp(c.fn, ms))
+    return { name: c.name, ns: lib.median(samples) }
+  })
 }
 
 module.exports.table = function table (results) {
@@ -62,6 +90,10 @@ module.exports.table = function table (results) {
       lib.fmt(r.ratio, 1) + 'x (' + lib.fmt(r.ratioMin, 1) + '-' + lib.fmt(r.ratioMax, 1) + ')',
       r.target ? '>= ' + r.target + 'x ' + (r.ratio >= r.target ? '(met)' : '(missed)') : ''
     ].join(' | ') + ' |')
+  })
+  lines.push('', '| native call | ns/op (median) |', '|---|---:|')
+  ;(results.calls || []).forEach(function (c) {
+    lines.push('| ' + c.name + ' | ' + lib.fmt(c.ns) + ' |')
   })
   return lines.join('\n')
 }

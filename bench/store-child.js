@@ -1,9 +1,9 @@
-'use strict'
-
 // One store measurement in a fresh process (run by bench/store.js with
 // --expose-gc): fills a store with N sessions of about 200 B of JSON, then reports
 // memory added, the time of a forced full GC, and get/set/touch costs.
 // usage: node --expose-gc bench/store-child.js <impl> <n>
+
+'use strict'
 
 var lib = require('./lib')
 

@@ -1,8 +1,8 @@
-'use strict'
-
 // Store benchmark: express-session's MemoryStore, memorystore and ours, at 1k and
 // 1M sessions of ~200 B JSON. Each measurement runs in a fresh process (clean heap
 // and RSS); the order of the stores rotates between repetitions; medians reported.
+
+'use strict'
 
 var childProcess = require('child_process')
 var path = require('path')

@@ -1,11 +1,11 @@
-'use strict'
-
 // Example: a visit counter with login (regenerate) and logout (destroy) on the
 // native MemoryStore. `npm start`, then open http://127.0.0.1:3000/
 //
 //   curl -i -c jar -b jar http://127.0.0.1:3000/
 //   curl -i -c jar -b jar -X POST 'http://127.0.0.1:3000/login?name=alice'
 //   curl -i -c jar -b jar -X POST http://127.0.0.1:3000/logout
+
+'use strict'
 
 var express = require('express')
 var session = require('..')

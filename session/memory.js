@@ -290,13 +290,8 @@ function setSession (store, sessionId, session, dataJSON) {
     return null
   }
   var now = Date.now()
-  var expires
-  try {
-    expires = store._expiry(session, now)
-  } catch (err) {
-    // (a ttl function threw: nothing is stored, the caller gets the error)
-    return err
-  }
+  var expires = expiryOrError(store, session, now)
+  if (typeof expires !== 'number') return expires // nothing is stored
   store._native.set(String(sessionId), text, expires, now)
   return null
 }
@@ -309,15 +304,23 @@ function setSession (store, sessionId, session, dataJSON) {
  */
 function touchSession (store, sessionId, session) {
   var now = Date.now()
-  var expires
-  try {
-    expires = store._expiry(session, now)
-  } catch (err) {
-    // (a ttl function threw: the session is left as it was)
-    return err
-  }
+  var expires = expiryOrError(store, session, now)
+  if (typeof expires !== 'number') return expires // the session is left as it was
   store._native.touch(String(sessionId), json.cookieJSON(session.cookie), expires, now)
   return null
+}
+
+/**
+ * `store._expiry(session, now)`, or the error a ttl function threw.
+ *
+ * @private
+ */
+function expiryOrError (store, session, now) {
+  try {
+    return store._expiry(session, now)
+  } catch (err) {
+    return err
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
-'use strict'
-
 // Every public function of express-session 1.19.0 exists here with the same name
 // and the same Function#length: no private parameters in public signatures.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

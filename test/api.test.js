@@ -1,6 +1,6 @@
-'use strict'
-
 // The exported classes and their behaviour, compared with express-session's.
+
+'use strict'
 
 var assert = require('assert')
 var childProcess = require('child_process')

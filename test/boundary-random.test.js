@@ -1,5 +1,3 @@
-'use strict'
-
 // Randomized differential tests of every string that crosses into Rust: lengths
 // at and around every scratch-buffer size and power of two up to 70,000 UTF-8
 // bytes, built of 1-, 2-, 3- and 4-byte characters and lone surrogates, with a
@@ -10,10 +8,13 @@
 //
 // BOUNDARY_SEED=<n> repeats a run; BOUNDARY_LONG=1 runs more strings per case.
 
+'use strict'
+
 var assert = require('assert')
 var crypto = require('crypto')
 var http = require('http')
 var test = require('node:test')
+var call = require('./support/call')
 var cookieSignature = require('cookie-signature')
 var express = require('express')
 var original = require('express-session')
@@ -145,16 +146,6 @@ test('sign and unsign equal cookie-signature 1.0.7 on every string', function ()
     }
   })
 })
-
-function call (store, method) {
-  var args = Array.prototype.slice.call(arguments, 2)
-  return new Promise(function (resolve, reject) {
-    store[method].apply(store, args.concat(function (err, val) {
-      if (err) reject(err)
-      else resolve(val)
-    }))
-  })
-}
 
 // Runs every store method over `s` as key and as data; returns what comes back.
 async function storeRun (impl, s) {

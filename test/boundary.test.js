@@ -1,12 +1,13 @@
-'use strict'
-
 // Text crosses the Rust boundary exactly: regression tests for strings that were
 // cut at a stack-buffer size, merged lone surrogates, forged values, and the
 // smaller findings of the same audit. Each compares with express-session 1.19.0
 // (or cookie-signature 1.0.7) where it has an answer.
 
+'use strict'
+
 var assert = require('assert')
 var test = require('node:test')
+var call = require('./support/call')
 var cookieSignature = require('cookie-signature')
 var original = require('express-session')
 var harness = require('./support/harness')
@@ -19,17 +20,6 @@ function counter (app) {
   app.get('/', function (req, res) {
     req.session.n = (req.session.n || 0) + 1
     res.end('n=' + req.session.n)
-  })
-}
-
-// Calls `store[method](...args, cb)` and resolves with the callback's value.
-function call (store, method) {
-  var args = Array.prototype.slice.call(arguments, 2)
-  return new Promise(function (resolve, reject) {
-    store[method].apply(store, args.concat(function (err, val) {
-      if (err) reject(err)
-      else resolve(val)
-    }))
   })
 }
 

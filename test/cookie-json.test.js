@@ -1,6 +1,6 @@
-'use strict'
-
 // The fast cookie serializer gives exactly JSON.stringify(cookie).
+
+'use strict'
 
 var assert = require('assert')
 var crypto = require('crypto')

@@ -1,9 +1,9 @@
-'use strict'
-
 // req and res after the middleware: the same own properties as express-session
 // leaves (lib/dictionary-mode.js switches them to dictionary mode without visible
 // changes), the hidden-class effect itself (checked with V8 natives in a child
 // process), and request targets that do not start with '/'.
+
+'use strict'
 
 var assert = require('assert')
 var childProcess = require('child_process')

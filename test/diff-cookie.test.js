@@ -1,6 +1,6 @@
-'use strict'
-
 // Cookie options, names, secrets and transport security, differential.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

@@ -1,8 +1,8 @@
-'use strict'
-
 // The save / touch / Set-Cookie decision table of express-session 1.19.0, every row
 // run against the original and against ours (status, body, every Set-Cookie and the
 // sequence of store calls must match).
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

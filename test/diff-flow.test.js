@@ -1,6 +1,6 @@
-'use strict'
-
 // Request flow, store plumbing and response wrapping, differential.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

@@ -1,6 +1,6 @@
-'use strict'
-
 // `npm start`'s example app: counter, login (regenerate), logout (destroy).
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

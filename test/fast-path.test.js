@@ -1,8 +1,8 @@
-'use strict'
-
 // With an unwrapped native MemoryStore the middleware's end-of-request store call
 // completes synchronously (lib/fast-path.js): the response is written in one piece.
 // What clients and the store see must still match express-session.
+
+'use strict'
 
 var assert = require('assert')
 var http = require('http')

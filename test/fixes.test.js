@@ -1,6 +1,6 @@
-'use strict'
-
 // Opt-in fixes of known express-session bugs, and the promise API in a real app.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

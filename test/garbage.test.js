@@ -1,7 +1,7 @@
-'use strict'
-
 // Garbage of every JS type into every exported function: a clear error or a
 // documented result, never a crash of the process.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

@@ -1,25 +1,16 @@
-'use strict'
-
 // The same scenarios against express-session's MemoryStore and ours.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')
+var p = require('./support/call')
 var util = require('util')
 var original = require('express-session')
 var ours = require('..')
 
 function stores () {
   return [['express-session', new original.MemoryStore()], ['express-session-rs', new ours.MemoryStore()]]
-}
-
-function p (store, method) {
-  var args = Array.prototype.slice.call(arguments, 2)
-  return new Promise(function (resolve, reject) {
-    store[method].apply(store, args.concat(function (err, val) {
-      if (err) reject(err)
-      else resolve(val)
-    }))
-  })
 }
 
 function cookieIn (ms) {

@@ -1,3 +1,6 @@
+// Session IDs: uid-safe's uid(24) format (32 base64url characters), unique, and
+// uniformly distributed.
+
 'use strict'
 
 var assert = require('assert')

@@ -1,3 +1,6 @@
+// Signing and verification: byte-identical to cookie-signature 1.0.7 and 1.2.x,
+// every secret type, rotation, and the TypeErrors of cookie-signature.
+
 'use strict'
 
 var assert = require('assert')

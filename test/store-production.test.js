@@ -1,7 +1,7 @@
-'use strict'
-
 // The native MemoryStore's production features: ttl, background expiry, limits
 // with eviction, stats, concurrency, worker_threads, and exiting cleanly.
+
+'use strict'
 
 var assert = require('assert')
 var childProcess = require('child_process')

@@ -1,7 +1,7 @@
-'use strict'
-
 // Third-party stores work with our middleware, and our MemoryStore works as the
 // store of the original express-session.
+
+'use strict'
 
 var assert = require('assert')
 var test = require('node:test')

@@ -1,7 +1,7 @@
-'use strict'
-
 // index.d.ts types every export and option: typed fixture apps (Express 4 and 5,
 // with and without @types/express-session) compile under `tsc --strict`.
+
+'use strict'
 
 var assert = require('assert')
 var childProcess = require('child_process')

@@ -1,3 +1,6 @@
+// Unit tests of the native store: semantics (expiry, touch, order), limits and
+// eviction, sweeping, concurrency, and exact byte keys.
+
 use super::*;
 
 const NEVER: f64 = f64::NAN;

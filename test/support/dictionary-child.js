@@ -1,8 +1,8 @@
-'use strict'
-
 // Run with --allow-natives-syntax by test/dictionary.test.js: prints, per framework
 // and implementation, whether req and res still have fast (hidden-class) properties
 // when the route runs.
+
+'use strict'
 
 var serve = require('./serve')
 var IMPLS = { 'express-session': require('express-session'), 'express-session-rs': require('../..') }

@@ -1,8 +1,8 @@
-'use strict'
-
 // Differential harness: runs one scenario against express-session 1.19.0 and against
 // express-session-rs and returns what a client and a store see, with random session
 // IDs (and their signatures) replaced by labels in order of first appearance.
+
+'use strict'
 
 var assert = require('assert')
 var http = require('http')

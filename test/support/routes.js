@@ -1,7 +1,7 @@
-'use strict'
-
 // Routes shared by the differential scenarios. Each route is a plain
 // (req, res, next) handler, so the same table serves express and plain http.
+
+'use strict'
 
 var handlers = {
   '/': function (req, res) {

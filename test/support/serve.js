@@ -1,7 +1,7 @@
-'use strict'
-
 // One session middleware served by Express 4, Express 5 or plain `http`, and a
 // plain `http` request against it (for tests that look at req/res themselves).
+
+'use strict'
 
 var http = require('http')
 

@@ -1,6 +1,6 @@
-'use strict'
-
 // A self-signed certificate for 127.0.0.1, made once per test run with openssl.
+
+'use strict'
 
 var childProcess = require('child_process')
 var fs = require('fs')

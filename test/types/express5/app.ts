@@ -3,6 +3,7 @@
 import express = require('express')
 import session = require('express-session-rs')
 import http = require('http')
+import native = require('express-session-rs/native')
 
 declare module 'express-session-rs' {
   interface SessionData {
@@ -107,4 +108,11 @@ http.createServer((req, res) => {
   session({ secret: 's', store: new MyStore() })(req, res, () => res.end())
 })
 
-export { storeApi, value, cookieMaxAge, original, stats, pruned, raw }
+// the raw addon surface
+const nativeStore: native.NativeStore = native.createStore(0, 0, 'name')
+const nativeStats: native.StoreStats = nativeStore.stats()
+const signature: string = native.createSigner([Buffer.from('k')]).sign(native.generateId())
+// @ts-expect-error secrets are Buffers
+native.createSigner(['k'])
+
+export { nativeStats, signature, storeApi, value, cookieMaxAge, original, stats, pruned, raw }
