@@ -12,6 +12,7 @@ declare module 'express-session-rs' {
 const app = express()
 app.use(session({
   secret: 'keyboard cat',
+  key: 'legacy.sid',
   resave: false,
   saveUninitialized: false,
   cookie: { maxAge: 60000, sameSite: 'strict', secure: false, domain: 'example.com', expires: new Date() }
