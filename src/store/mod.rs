@@ -18,6 +18,7 @@
 
 pub mod json;
 mod shard;
+pub mod sqlite;
 
 use shard::{Entry, Shard};
 use std::collections::HashMap;

@@ -1,0 +1,532 @@
+//! The durable session store: one SQLite file (WAL) that every process of the
+//! machine can share, written by one writer thread per store.
+//!
+//! Schema (inspect it with the `sqlite3` shell):
+//!
+//! ```sql
+//! CREATE TABLE sessions (
+//!   sid     TEXT PRIMARY KEY,  -- the session ID (WTF-8 bytes, as given)
+//!   expires REAL,              -- ms since the epoch; NULL: never
+//!   json    TEXT NOT NULL      -- the session, as JSON.stringify wrote it
+//! ) WITHOUT ROWID;
+//! CREATE INDEX sessions_expires ON sessions (expires);
+//! ```
+//!
+//! Reads (`get`, `all`, `ids`, `len`) run on the caller's connection: in WAL mode
+//! a reader never waits for the writer. Writes are queued to the writer thread,
+//! which takes every write waiting in the queue into one transaction (one commit,
+//! so one fsync with `Durability::PowerLoss`) and then completes each with its
+//! own result. A write is acknowledged (its `done` runs with `Ok`) only after its
+//! transaction committed: with `Durability::ProcessCrash` (SQLite's
+//! `synchronous=NORMAL` in WAL mode) it then survives a crash of the process, with
+//! `Durability::PowerLoss` (`synchronous=FULL`) also a power loss.
+
+#![forbid(unsafe_code)]
+
+use super::json;
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+/// The member `touch` replaces.
+const COOKIE: &[u8] = b"cookie";
+
+/// Writes the writer thread takes into one transaction at most.
+const MAX_BATCH: usize = 1024;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sessions (
+  sid     TEXT PRIMARY KEY,
+  expires REAL,
+  json    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
+";
+
+/// What an acknowledged write survives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// A crash of the process at any moment (`synchronous=NORMAL`, WAL).
+    #[default]
+    ProcessCrash,
+    /// A crash of the machine or a power loss too (`synchronous=FULL`: an fsync
+    /// per commit, shared by every write of the batch).
+    PowerLoss,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The database file (created when missing).
+    pub path: PathBuf,
+    pub durability: Durability,
+    /// How long a statement waits for another process's lock before failing.
+    pub busy_timeout: Duration,
+    /// SQLite's `max_page_count` (pages of 4 KiB by default): a size limit, past
+    /// which writes fail as on a full disk. `None`: SQLite's default.
+    pub max_page_count: Option<u64>,
+}
+
+impl Options {
+    pub fn new(path: impl Into<PathBuf>) -> Options {
+        Options {
+            path: path.into(),
+            durability: Durability::default(),
+            busy_timeout: Duration::from_secs(5),
+            max_page_count: None,
+        }
+    }
+}
+
+/// Why an operation failed, in the terms a user can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The file is not a SQLite database.
+    NotADatabase,
+    /// The database file is damaged.
+    Corrupt,
+    /// The file or its folder cannot be opened or written (permissions).
+    CannotOpen,
+    /// The disk, or the `max_page_count` limit, is full.
+    Full,
+    /// Another process held the database lock past the busy timeout.
+    Busy,
+    /// An I/O error of the operating system.
+    Io,
+    /// The writer thread is gone (the store was closed).
+    Closed,
+    /// Anything else SQLite reported.
+    Other,
+}
+
+/// A failed store operation: its kind and SQLite's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        let kind = match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => ErrorKind::NotADatabase,
+            Some(ErrorCode::DatabaseCorrupt) => ErrorKind::Corrupt,
+            Some(ErrorCode::CannotOpen)
+            | Some(ErrorCode::PermissionDenied)
+            | Some(ErrorCode::ReadOnly) => ErrorKind::CannotOpen,
+            Some(ErrorCode::DiskFull) => ErrorKind::Full,
+            Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => ErrorKind::Busy,
+            Some(ErrorCode::SystemIoFailure) => ErrorKind::Io,
+            _ => ErrorKind::Other,
+        };
+        Error {
+            kind,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn closed() -> Error {
+    Error {
+        kind: ErrorKind::Closed,
+        message: "the session store is closed".to_owned(),
+    }
+}
+
+/// A write for the writer thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// Insert or replace a session.
+    Set {
+        sid: Vec<u8>,
+        json: Vec<u8>,
+        expires: f64,
+    },
+    /// Replace the `cookie` member of a live session and its expiry.
+    Touch {
+        sid: Vec<u8>,
+        cookie: Option<Vec<u8>>,
+        expires: f64,
+        now: f64,
+    },
+    /// Remove sessions.
+    Destroy { sids: Vec<Vec<u8>> },
+    /// Remove every session.
+    Clear,
+    /// Remove at most `limit` sessions expired at `now`.
+    Sweep { now: f64, limit: u32 },
+}
+
+/// A stored session: (session ID, JSON).
+pub type Row = (Vec<u8>, Vec<u8>);
+
+/// Called once with a write's result: the number of rows it changed.
+pub type Done = Box<dyn FnOnce(Result<u64, Error>) + Send>;
+
+struct Job {
+    write: Write,
+    done: Done,
+}
+
+/// Counters since the store was opened (this process only).
+#[derive(Debug, Default)]
+struct Counters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    expired: AtomicU64,
+}
+
+/// What `stats()` reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Rows in the file now (live or expired), all processes.
+    pub count: u64,
+    /// Bytes of session IDs and JSON in the file now.
+    pub bytes: u64,
+    pub hits: u64,
+    pub misses: u64,
+    /// Sessions this process found expired on read or removed by its sweeps.
+    pub expired: u64,
+}
+
+/// A durable session store on one SQLite file.
+pub struct SqliteStore {
+    reader: Mutex<Connection>,
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<thread::JoinHandle<()>>>,
+    counters: Arc<Counters>,
+}
+
+/// An expiry for the `expires` column: NULL (never) unless finite.
+fn expiry(expires: f64) -> Option<f64> {
+    expires.is_finite().then_some(expires)
+}
+
+fn open_connection(o: &Options) -> Result<Connection, Error> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let c = Connection::open_with_flags(&o.path, flags)?;
+    c.busy_timeout(o.busy_timeout)?;
+    // Reads the header: a file that is not a database fails here, before anything
+    // could be written over it.
+    let mode: String = c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error {
+            kind: ErrorKind::Other,
+            message: format!(
+                "cannot switch {} to WAL (journal_mode is {mode})",
+                o.path.display()
+            ),
+        });
+    }
+    let sync = match o.durability {
+        Durability::ProcessCrash => "NORMAL",
+        Durability::PowerLoss => "FULL",
+    };
+    c.execute_batch(&format!("PRAGMA synchronous={sync};"))?;
+    if let Some(pages) = o.max_page_count {
+        c.query_row(&format!("PRAGMA max_page_count={pages}"), [], |_| Ok(()))?;
+    }
+    Ok(c)
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store's file and starts its writer thread. Fails,
+    /// without touching the file, when it is not a usable SQLite database.
+    pub fn open(options: Options) -> Result<SqliteStore, Error> {
+        let writer_conn = open_connection(&options)?;
+        writer_conn.execute_batch(SCHEMA)?;
+        let reader = open_connection(&options)?;
+        // check the schema is readable now rather than on the first request
+        reader.query_row("SELECT count(*) FROM sessions LIMIT 1", [], |_| Ok(()))?;
+        let counters = Arc::new(Counters::default());
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread_counters = counters.clone();
+        let writer = thread::Builder::new()
+            .name("express-session-rs sqlite writer".to_owned())
+            .spawn(move || writer_loop(writer_conn, rx, thread_counters))
+            .map_err(|e| Error {
+                kind: ErrorKind::Other,
+                message: format!("cannot start the writer thread: {e}"),
+            })?;
+        Ok(SqliteStore {
+            reader: Mutex::new(reader),
+            queue: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            counters,
+        })
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a write; `done` runs on the writer thread once it committed (or
+    /// failed). After `close`, `done` runs at once with a `Closed` error.
+    pub fn write(&self, write: Write, done: Done) {
+        let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        match queue.as_ref() {
+            Some(tx) => {
+                if let Err(mpsc::SendError(job)) = tx.send(Job { write, done }) {
+                    (job.done)(Err(closed()));
+                }
+            }
+            None => done(Err(closed())),
+        }
+    }
+
+    /// The JSON of a live session. An expired one reads as absent (the sweep, or
+    /// the next write of that ID, removes it).
+    pub fn get(&self, sid: &[u8], now: f64) -> Result<Option<Vec<u8>>, Error> {
+        let c = self.reader();
+        let mut st = c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?;
+        let row = st
+            .query_row(params![text(sid)], |r| {
+                let json = r.get_ref(0)?.as_bytes().map(<[u8]>::to_vec)?;
+                let expires: Option<f64> = r.get(1)?;
+                Ok((json, expires))
+            })
+            .optional()?;
+        Ok(match row {
+            Some((json, expires)) if !expires.is_some_and(|e| e <= now) => {
+                self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                Some(json)
+            }
+            Some(_) => {
+                self.counters.expired.fetch_add(1, Ordering::Relaxed);
+                self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+            None => {
+                self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                None
+            }
+        })
+    }
+
+    /// Every live session as (sid, JSON), in session ID order.
+    pub fn all(&self, now: f64) -> Result<Vec<Row>, Error> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(
+            "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY sid",
+        )?;
+        let rows = st.query_map(params![now], |r| {
+            Ok((
+                r.get_ref(0)?.as_bytes()?.to_vec(),
+                r.get_ref(1)?.as_bytes()?.to_vec(),
+            ))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Every live session ID.
+    pub fn ids(&self, now: f64) -> Result<Vec<Vec<u8>>, Error> {
+        let c = self.reader();
+        let mut st = c.prepare_cached(
+            "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY sid",
+        )?;
+        let rows = st.query_map(params![now], |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec()))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The number of live sessions.
+    pub fn len(&self, now: f64) -> Result<u64, Error> {
+        let c = self.reader();
+        let n: i64 = c.query_row(
+            "SELECT count(*) FROM sessions WHERE expires IS NULL OR expires > ?1",
+            params![now],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Rows and bytes in the file, and this process's counters.
+    pub fn stats(&self) -> Result<Stats, Error> {
+        let c = self.reader();
+        let (count, bytes): (i64, i64) = c.query_row(
+            "SELECT count(*), coalesce(sum(length(CAST(sid AS BLOB)) + length(CAST(json AS BLOB))), 0) FROM sessions",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Stats {
+            count: u64::try_from(count).unwrap_or(0),
+            bytes: u64::try_from(bytes).unwrap_or(0),
+            hits: self.counters.hits.load(Ordering::Relaxed),
+            misses: self.counters.misses.load(Ordering::Relaxed),
+            expired: self.counters.expired.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Stops taking writes, lets the writer finish every queued one, and waits
+    /// for it.
+    pub fn close(&self) {
+        drop(self.queue.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let handle = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// Binds bytes as TEXT (SQLite stores them as given).
+fn text(b: &[u8]) -> rusqlite::types::ToSqlOutput<'_> {
+    rusqlite::types::ToSqlOutput::Borrowed(rusqlite::types::ValueRef::Text(b))
+}
+
+/// The writer thread: every write waiting in the queue goes into one transaction.
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = run_batch(&mut conn, &batch, &counters);
+        for (job, result) in batch.into_iter().zip(results) {
+            (job.done)(result);
+        }
+    }
+}
+
+/// Runs `batch` in one transaction, each write in a savepoint so that a failing
+/// write does not undo the others. Some errors (a full disk, an I/O error) make
+/// SQLite roll back the whole transaction: the failed write then gets its error
+/// and the others run again in a new transaction. A failed commit fails every
+/// write still pending.
+fn run_batch(conn: &mut Connection, batch: &[Job], counters: &Counters) -> Vec<Result<u64, Error>> {
+    let mut results: Vec<Option<Result<u64, Error>>> = batch.iter().map(|_| None).collect();
+    'attempt: loop {
+        let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => return fail_pending(results, Error::from(e)),
+        };
+        let mut done: Vec<(usize, Result<u64, Error>)> = Vec::new();
+        for (i, job) in batch.iter().enumerate() {
+            if results[i].is_some() {
+                continue;
+            }
+            let r = tx.savepoint().map_err(Error::from).and_then(|sp| {
+                let n = apply(&sp, &job.write, counters)?;
+                sp.commit()?;
+                Ok(n)
+            });
+            if r.is_err() && tx.is_autocommit() {
+                // the whole transaction was rolled back: this write failed, the
+                // others run again
+                results[i] = Some(r);
+                continue 'attempt;
+            }
+            done.push((i, r));
+        }
+        return match tx.commit() {
+            Ok(()) => {
+                for (i, r) in done {
+                    results[i] = Some(r);
+                }
+                results
+                    .into_iter()
+                    .map(|r| r.unwrap_or_else(|| Err(closed())))
+                    .collect()
+            }
+            Err(e) => fail_pending(results, Error::from(e)),
+        };
+    }
+}
+
+/// Every write without a result gets `e`.
+fn fail_pending(results: Vec<Option<Result<u64, Error>>>, e: Error) -> Vec<Result<u64, Error>> {
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(e.clone())))
+        .collect()
+}
+
+/// One write inside the open transaction; returns the rows it changed.
+fn apply(c: &Connection, w: &Write, counters: &Counters) -> Result<u64, Error> {
+    let n = match w {
+        Write::Set { sid, json, expires } => c
+            .prepare_cached(
+                "INSERT INTO sessions (sid, expires, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sid) DO UPDATE SET expires = excluded.expires, json = excluded.json",
+            )?
+            .execute(params![text(sid), expiry(*expires), text(json)])?,
+        Write::Touch {
+            sid,
+            cookie,
+            expires,
+            now,
+        } => {
+            let row = c
+                .prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?
+                .query_row(params![text(sid)], |r| {
+                    Ok((
+                        r.get_ref(0)?.as_bytes()?.to_vec(),
+                        r.get::<_, Option<f64>>(1)?,
+                    ))
+                })
+                .optional()?;
+            match row {
+                None => 0,
+                Some((_, Some(e))) if e <= *now => {
+                    counters.expired.fetch_add(1, Ordering::Relaxed);
+                    c.prepare_cached("DELETE FROM sessions WHERE sid = ?1")?
+                        .execute(params![text(sid)])?;
+                    0
+                }
+                Some((stored, _)) => {
+                    // stored text that is not a JSON object keeps its data; the
+                    // expiry moves all the same (as the in-memory store does)
+                    let json =
+                        json::replace_member(&stored, COOKIE, cookie.as_deref()).unwrap_or(stored);
+                    c.prepare_cached("UPDATE sessions SET expires = ?2, json = ?3 WHERE sid = ?1")?
+                        .execute(params![text(sid), expiry(*expires), text(&json)])?
+                }
+            }
+        }
+        Write::Destroy { sids } => {
+            let mut st = c.prepare_cached("DELETE FROM sessions WHERE sid = ?1")?;
+            let mut n = 0;
+            for sid in sids {
+                n += st.execute(params![text(sid)])?;
+            }
+            n
+        }
+        Write::Clear => c.execute("DELETE FROM sessions", [])?,
+        Write::Sweep { now, limit } => {
+            let n = c
+                .prepare_cached(
+                    "DELETE FROM sessions WHERE sid IN
+                       (SELECT sid FROM sessions WHERE expires <= ?1 LIMIT ?2)",
+                )?
+                .execute(params![now, limit])?;
+            counters.expired.fetch_add(n as u64, Ordering::Relaxed);
+            n
+        }
+    };
+    Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,365 @@
+// Unit tests of the durable store: semantics, exact keys, sharing one file
+// between connections (as processes do), batching, and the fault cases.
+
+use super::*;
+use std::sync::mpsc::channel;
+
+const NEVER: f64 = f64::NAN;
+
+/// A fresh database path in its own temporary folder.
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "esrs-sqlite-{}-{}-{}",
+        std::process::id(),
+        name,
+        fastrand::u64(..)
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join("sessions.db")
+}
+
+fn open(path: &PathBuf) -> SqliteStore {
+    match SqliteStore::open(Options::new(path)) {
+        Ok(s) => s,
+        Err(e) => panic!("open {}: {e}", path.display()),
+    }
+}
+
+/// Queues `w` and waits for its result.
+fn write(s: &SqliteStore, w: Write) -> Result<u64, Error> {
+    let (tx, rx) = channel();
+    s.write(w, Box::new(move |r| drop(tx.send(r))));
+    rx.recv().unwrap_or(Err(closed()))
+}
+
+fn set(s: &SqliteStore, sid: &str, json: &str, expires: f64) -> Result<u64, Error> {
+    write(
+        s,
+        Write::Set {
+            sid: sid.as_bytes().to_vec(),
+            json: json.as_bytes().to_vec(),
+            expires,
+        },
+    )
+}
+
+fn get(s: &SqliteStore, sid: &str, now: f64) -> Option<String> {
+    s.get(sid.as_bytes(), now)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+#[test]
+fn set_get_touch_destroy() -> Result<(), Error> {
+    let path = temp_path("basic");
+    let s = open(&path);
+    assert_eq!(get(&s, "a", 0.0), None);
+    set(&s, "a", r#"{"cookie":{"e":1},"n":1}"#, 100.0)?;
+    assert_eq!(
+        get(&s, "a", 50.0).as_deref(),
+        Some(r#"{"cookie":{"e":1},"n":1}"#)
+    );
+    assert_eq!(get(&s, "a", 100.0), None, "expires <= now is expired");
+    let touched = write(
+        &s,
+        Write::Touch {
+            sid: b"a".to_vec(),
+            cookie: Some(br#"{"e":2}"#.to_vec()),
+            expires: 200.0,
+            now: 50.0,
+        },
+    )?;
+    assert_eq!(touched, 1);
+    assert_eq!(
+        get(&s, "a", 150.0).as_deref(),
+        Some(r#"{"cookie":{"e":2},"n":1}"#)
+    );
+    // touching an expired session removes it instead of reviving it
+    let revived = write(
+        &s,
+        Write::Touch {
+            sid: b"a".to_vec(),
+            cookie: None,
+            expires: 1e12,
+            now: 300.0,
+        },
+    )?;
+    assert_eq!(revived, 0);
+    assert_eq!(s.stats()?.count, 0);
+    set(&s, "b", "{}", NEVER)?;
+    set(&s, "c", "{}", NEVER)?;
+    assert_eq!(s.len(1e15)?, 2);
+    assert_eq!(s.ids(0.0)?, vec![b"b".to_vec(), b"c".to_vec()]);
+    assert_eq!(
+        write(
+            &s,
+            Write::Destroy {
+                sids: vec![b"b".to_vec(), b"x".to_vec()]
+            }
+        )?,
+        1
+    );
+    assert_eq!(s.all(0.0)?, vec![(b"c".to_vec(), b"{}".to_vec())]);
+    assert_eq!(write(&s, Write::Clear)?, 1);
+    assert_eq!(s.len(0.0)?, 0);
+    Ok(())
+}
+
+#[test]
+fn keys_and_text_are_exact_bytes() -> Result<(), Error> {
+    let s = open(&temp_path("bytes"));
+    let a = vec![b'x', 0xED, 0xA0, 0x80]; // WTF-8 of 'x\uD800'
+    let b = vec![b'x', 0xED, 0xAF, 0xBF]; // 'x\uDBFF'
+    let json = "{\"name\":\"Ж€𝄞\"}".as_bytes().to_vec();
+    for (sid, v) in [(&a, b"1".to_vec()), (&b, json.clone())] {
+        write(
+            &s,
+            Write::Set {
+                sid: sid.clone(),
+                json: v,
+                expires: NEVER,
+            },
+        )?;
+    }
+    assert_eq!(s.get(&a, 0.0)?, Some(b"1".to_vec()));
+    assert_eq!(s.get(&b, 0.0)?, Some(json));
+    let big = "é".repeat(300_000);
+    set(&s, "big", &big, NEVER)?;
+    assert_eq!(get(&s, "big", 0.0).map(|j| j.len()), Some(big.len()));
+    Ok(())
+}
+
+#[test]
+fn two_stores_on_one_file_see_each_other() -> Result<(), Error> {
+    let path = temp_path("shared");
+    let one = open(&path);
+    let two = open(&path);
+    set(&one, "s", r#"{"n":1}"#, NEVER)?;
+    assert_eq!(get(&two, "s", 0.0).as_deref(), Some(r#"{"n":1}"#));
+    set(&two, "s", r#"{"n":2}"#, NEVER)?;
+    assert_eq!(get(&one, "s", 0.0).as_deref(), Some(r#"{"n":2}"#));
+    write(
+        &one,
+        Write::Destroy {
+            sids: vec![b"s".to_vec()],
+        },
+    )?;
+    assert_eq!(get(&two, "s", 0.0), None);
+    Ok(())
+}
+
+#[test]
+fn a_reopened_file_keeps_every_acknowledged_write() -> Result<(), Error> {
+    let path = temp_path("reopen");
+    {
+        let s = open(&path);
+        let (tx, rx) = channel();
+        for i in 0..2000 {
+            let tx = tx.clone();
+            s.write(
+                Write::Set {
+                    sid: format!("s{i}").into_bytes(),
+                    json: format!("{{\"i\":{i}}}").into_bytes(),
+                    expires: NEVER,
+                },
+                Box::new(move |r| drop(tx.send(r))),
+            );
+        }
+        drop(tx);
+        let acked = rx.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(acked, 2000);
+    }
+    let s = open(&path);
+    assert_eq!(s.len(0.0)?, 2000);
+    assert_eq!(get(&s, "s1999", 0.0).as_deref(), Some(r#"{"i":1999}"#));
+    Ok(())
+}
+
+#[test]
+fn durability_modes_set_synchronous() -> Result<(), Error> {
+    let path = temp_path("sync");
+    let mut o = Options::new(&path);
+    o.durability = Durability::PowerLoss;
+    let s = SqliteStore::open(o)?;
+    let mode: i64 = s
+        .reader()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    assert_eq!(mode, 2, "FULL");
+    let journal: String = s
+        .reader()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    assert_eq!(journal, "wal");
+    Ok(())
+}
+
+#[test]
+fn sweep_removes_in_bounded_batches() -> Result<(), Error> {
+    let s = open(&temp_path("sweep"));
+    for i in 0..100 {
+        set(&s, &format!("e{i}"), "{}", 10.0)?;
+    }
+    set(&s, "live", "{}", NEVER)?;
+    assert_eq!(
+        write(
+            &s,
+            Write::Sweep {
+                now: 20.0,
+                limit: 30
+            }
+        )?,
+        30
+    );
+    assert_eq!(s.stats()?.count, 71);
+    while write(
+        &s,
+        Write::Sweep {
+            now: 20.0,
+            limit: 30,
+        },
+    )? > 0
+    {}
+    assert_eq!(s.ids(0.0)?, vec![b"live".to_vec()]);
+    assert_eq!(s.stats()?.expired, 100);
+    Ok(())
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
+    let path = temp_path("notadb");
+    let text = b"these are somebody's notes, not a database\n".repeat(200);
+    std::fs::write(&path, &text).ok();
+    let err = SqliteStore::open(Options::new(&path)).err();
+    assert_eq!(err.map(|e| e.kind), Some(ErrorKind::NotADatabase));
+    assert_eq!(
+        std::fs::read(&path).ok(),
+        Some(text),
+        "the file is unchanged"
+    );
+}
+
+#[test]
+fn a_truncated_database_is_an_error_not_an_empty_store() -> Result<(), Error> {
+    let path = temp_path("truncated");
+    {
+        let s = open(&path);
+        for i in 0..3000 {
+            set(&s, &format!("s{i}"), &"x".repeat(200), NEVER)?;
+        }
+        s.close();
+        // fold the WAL into the main file, then cut the file in half
+        let c = Connection::open(&path)?;
+        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    assert!(len > 100_000);
+    let f = std::fs::OpenOptions::new().write(true).open(&path);
+    f.and_then(|f| f.set_len(len / 2)).ok();
+    let result = SqliteStore::open(Options::new(&path)).and_then(|s| s.len(0.0));
+    match result {
+        Err(e) => assert!(
+            matches!(e.kind, ErrorKind::Corrupt | ErrorKind::NotADatabase),
+            "{e:?}"
+        ),
+        Ok(n) => panic!("a truncated file read as {n} sessions"),
+    }
+    Ok(())
+}
+
+#[test]
+fn a_path_that_cannot_be_opened_is_a_clear_error() {
+    let missing_dir = temp_path("missing").with_file_name("no/such/dir/sessions.db");
+    let e = SqliteStore::open(Options::new(missing_dir)).err();
+    assert_eq!(e.map(|e| e.kind), Some(ErrorKind::CannotOpen));
+    let a_dir = temp_path("dir");
+    std::fs::create_dir_all(&a_dir).ok();
+    let e = SqliteStore::open(Options::new(&a_dir)).err();
+    assert_eq!(e.map(|e| e.kind), Some(ErrorKind::CannotOpen));
+}
+
+#[test]
+fn a_full_database_fails_writes_and_keeps_serving() -> Result<(), Error> {
+    let path = temp_path("full");
+    let mut o = Options::new(&path);
+    o.max_page_count = Some(40);
+    let s = SqliteStore::open(o)?;
+    set(&s, "small", "{}", NEVER)?;
+    let big = "y".repeat(400_000);
+    let err = set(&s, "big", &big, NEVER).err();
+    assert_eq!(
+        err.as_ref().map(|e| e.kind),
+        Some(ErrorKind::Full),
+        "{err:?}"
+    );
+    // the store keeps serving: reads, small writes and destroys work
+    assert_eq!(get(&s, "small", 0.0).as_deref(), Some("{}"));
+    assert_eq!(get(&s, "big", 0.0), None);
+    set(&s, "other", "{}", NEVER)?;
+    assert_eq!(
+        write(
+            &s,
+            Write::Destroy {
+                sids: vec![b"small".to_vec()]
+            }
+        )?,
+        1
+    );
+    Ok(())
+}
+
+#[test]
+fn a_lock_held_past_the_busy_timeout_is_a_busy_error() -> Result<(), Error> {
+    let path = temp_path("busy");
+    let mut o = Options::new(&path);
+    o.busy_timeout = Duration::from_millis(100);
+    let s = SqliteStore::open(o)?;
+    let other = Connection::open(&path)?;
+    other.execute_batch("BEGIN IMMEDIATE; INSERT INTO sessions VALUES ('x', NULL, '{}');")?;
+    let err = set(&s, "a", "{}", NEVER).err();
+    assert_eq!(err.map(|e| e.kind), Some(ErrorKind::Busy));
+    other.execute_batch("COMMIT")?;
+    set(&s, "a", "{}", NEVER)?;
+    assert_eq!(s.len(0.0)?, 2);
+    Ok(())
+}
+
+#[test]
+fn writes_after_close_fail_with_closed() {
+    let s = open(&temp_path("closed"));
+    s.close();
+    let err = set(&s, "a", "{}", NEVER).err();
+    assert_eq!(err.map(|e| e.kind), Some(ErrorKind::Closed));
+}
+
+#[test]
+fn a_failing_write_does_not_undo_the_others_of_its_batch() -> Result<(), Error> {
+    let path = temp_path("batch-full");
+    let mut o = Options::new(&path);
+    o.max_page_count = Some(40);
+    let s = SqliteStore::open(o)?;
+    let (tx, rx) = channel();
+    for (i, json) in ["{}".to_string(), "z".repeat(400_000), "[]".to_string()]
+        .into_iter()
+        .enumerate()
+    {
+        let tx = tx.clone();
+        s.write(
+            Write::Set {
+                sid: format!("s{i}").into_bytes(),
+                json: json.into_bytes(),
+                expires: NEVER,
+            },
+            Box::new(move |r| drop(tx.send((i, r)))),
+        );
+    }
+    drop(tx);
+    let mut results: Vec<(usize, Result<u64, Error>)> = rx.iter().collect();
+    results.sort_by_key(|r| r.0);
+    let kinds: Vec<Option<ErrorKind>> = results
+        .iter()
+        .map(|r| r.1.as_ref().err().map(|e| e.kind))
+        .collect();
+    assert_eq!(kinds, vec![None, Some(ErrorKind::Full), None]);
+    assert_eq!(s.ids(0.0)?, vec![b"s0".to_vec(), b"s2".to_vec()]);
+    Ok(())
+}
