@@ -203,6 +203,70 @@ declare namespace session {
     stopInterval(): void
   }
 
+  interface SqliteStoreOptions {
+    /** The database file (created when missing; a file that is not one is refused). */
+    path: string
+    /** Also survive power loss: fsync each commit, shared by concurrent writes (default false). */
+    fsync?: boolean | undefined
+    /** Lifetime in ms of sessions whose cookie has no expiry (default one day), or a function. */
+    ttl?: number | ((session: SessionData) => number) | undefined
+    /** ms a write waits for another process's lock before failing (default 5000). */
+    busyTimeout?: number | undefined
+    /** ms between background removals of expired sessions (default 60000; 0: none). */
+    sweepInterval?: number | undefined
+    /** Expired sessions removed per step (default 1000). */
+    sweepBatch?: number | undefined
+    /** SQLite's max_page_count: a size limit past which writes fail (default 0: none). */
+    maxPages?: number | undefined
+  }
+
+  interface SqliteStoreStats {
+    /** Rows in the file now (every process's), expired ones not yet removed included. */
+    count: number
+    /** Bytes of session ID + JSON in the file now. */
+    bytes: number
+    /** This process's `get` calls that found a live session. */
+    hits: number
+    misses: number
+    /** Sessions this process found expired or removed. */
+    expired: number
+  }
+
+  /**
+   * The durable store: sessions in one SQLite file, kept across restarts and
+   * shared by the processes of one machine. Errors carry `err.code`
+   * (`SQLITE_NOTADB`, `SQLITE_CORRUPT`, `SQLITE_CANTOPEN`, `SQLITE_FULL`,
+   * `SQLITE_BUSY`, `SQLITE_IOERR`, `ERR_STORE_CLOSED`, `SQLITE_ERROR`).
+   */
+  class SqliteStore extends Store {
+    constructor(options: SqliteStoreOptions)
+    readonly path: string
+    get(sid: string, callback: (err: any, session?: SessionData | null) => void): void
+    get(sid: string): Promise<SessionData | undefined>
+    set(sid: string, session: SessionData, callback: (err?: any) => void): void
+    set(sid: string, session: SessionData): Promise<void>
+    destroy(sid: string | string[], callback: (err?: any) => void): void
+    destroy(sid: string | string[]): Promise<void>
+    all(callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
+    all(): Promise<{ [sid: string]: SessionData }>
+    length(callback: (err: any, length?: number) => void): void
+    length(): Promise<number>
+    clear(callback: (err?: any) => void): void
+    clear(): Promise<void>
+    touch(sid: string, session: SessionData, callback: (err?: any) => void): void
+    touch(sid: string, session: SessionData): Promise<void>
+    ids(callback: (err: any, ids?: string[]) => void): void
+    ids(): Promise<string[]>
+    /** Removes every expired session now. */
+    prune(callback: (err?: any) => void): void
+    prune(): Promise<void>
+    stats(): SqliteStoreStats
+    startInterval(): void
+    stopInterval(): void
+    /** Writes what is queued, then refuses further writes. */
+    close(): void
+  }
+
   /** cookie-signature's sign: `value + '.' + base64(HMAC-SHA256)` without padding. */
   function sign(value: string, secret: CipherKey): string
   /** cookie-signature's unsign, also taking an array of secrets. */

@@ -15,6 +15,7 @@ var parseUrl = require('parseurl')
 var Cookie = require('./session/cookie')
 var MemoryStore = require('./session/memory')
 var Session = require('./session/session')
+var SqliteStore = require('./session/sqlite')
 var Store = require('./session/store')
 
 var callbackOrPromise = require('./lib/promise')
@@ -31,6 +32,7 @@ exports.Session = Session
 exports.MemoryStore = MemoryStore
 
 // Extras of this package (not in express-session).
+exports.SqliteStore = SqliteStore
 exports.sign = signature.sign
 exports.unsign = signature.unsign
 exports.generateId = native.generateId

@@ -11,7 +11,7 @@
 
 'use strict'
 
-var callbackOrPromise = require('../lib/promise')
+var common = require('../lib/store-common')
 var defineHidden = require('../lib/hidden')
 var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
@@ -19,9 +19,8 @@ var native = require('../native')
 var Store = require('./store')
 var util = require('util')
 
-var defer = setImmediate
-
-var DAY = 24 * 60 * 60 * 1000
+var checkLimit = common.checkLimit
+var settle = common.settle
 
 module.exports = MemoryStore
 
@@ -48,10 +47,7 @@ function MemoryStore () {
   // (options read from arguments: MemoryStore.length stays 0, as in express-session)
   var opts = arguments[0] || {}
 
-  var ttl = opts.ttl === undefined ? DAY : opts.ttl
-  if (typeof ttl !== 'function' && !(typeof ttl === 'number' && ttl > 0)) {
-    throw new TypeError('ttl option must be a positive number of milliseconds or a function')
-  }
+  var ttl = common.ttlOption(opts.ttl)
   checkLimit('max', opts.max)
   checkLimit('maxBytes', opts.maxBytes)
   checkLimit('sweepInterval', opts.sweepInterval)
@@ -70,12 +66,6 @@ function MemoryStore () {
 }
 
 util.inherits(MemoryStore, Store)
-
-function checkLimit (name, value) {
-  if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
-    throw new TypeError(name + ' option must be a non-negative number')
-  }
-}
 
 /**
  * Starts the background sweep (done by the constructor unless sweepInterval is 0):
@@ -329,61 +319,5 @@ function expiryOrError (store, session, now) {
  * @private
  */
 MemoryStore.prototype._expiry = function (session, now) {
-  var expires = expiryOf(session && session.cookie)
-  if (!Number.isNaN(expires)) return expires
-  var ttl = typeof this._ttl === 'function' ? this._ttl(session) : this._ttl
-  return typeof ttl === 'number' && ttl > 0 ? now + ttl : NaN
-}
-
-/**
- * Calls back on the next turn with `err`, or with `(null, value)` when a value is
- * given, as express-session's MemoryStore does; returns a Promise when no
- * callback is given.
- *
- * @private
- */
-function settle (callback, err, value) {
-  var withValue = arguments.length > 2
-  if (callback) {
-    // (the arguments express-session's MemoryStore passes: none, or null and a value)
-    if (err) defer(callback, err)
-    else if (withValue) defer(callback, null, value)
-    else defer(callback)
-    return
-  }
-  return callbackOrPromise(undefined, undefined, function (done) {
-    defer(done, err, value)
-  })
-}
-
-/**
- * The instant (ms) at which a session with this cookie expires, as MemoryStore
- * decides it from the stored JSON: `expires` as a date string, or a number; anything
- * else (null, an invalid date, a missing cookie) never expires. NaN means never.
- *
- * @private
- */
-function expiryOf (cookie) {
-  if (!cookie || typeof cookie !== 'object') return NaN
-  var expires
-  if (json.isPlainCookie(cookie)) {
-    expires = cookie._expires // what Cookie#toJSON serializes as expires
-  } else {
-    var data = typeof cookie.toJSON === 'function' ? cookie.toJSON() : cookie
-    expires = data && data.expires
-  }
-  if (expires instanceof Date) return expires.getTime()
-  switch (typeof expires) {
-    case 'string':
-      return expires ? Date.parse(expires) : NaN
-    case 'number':
-      return expires || NaN
-    case 'boolean':
-      return expires ? 1 : NaN
-    case 'object':
-      // After the JSON round trip: `null`, or an object/array compared as a number.
-      return expires === null ? NaN : Number(JSON.parse(JSON.stringify(expires))) || NaN
-    default:
-      return NaN
-  }
+  return common.expiry(session, now, this._ttl)
 }

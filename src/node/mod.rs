@@ -8,8 +8,9 @@
 
 mod raw;
 
+use crate::store::sqlite;
 use crate::{sid, signer, store};
-use raw::{callback, Cx, Result, Scratch, Throw, Value};
+use raw::{callback, Cx, Result, Scratch, Throw, Tsfn, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +30,11 @@ fn register<'a>(cx: &Cx<'a>, exports: Value<'a>) -> Result<()> {
         exports,
         c"createStore",
         cx.function(c"createStore", CREATE_STORE, ())?,
+    )?;
+    cx.set(
+        exports,
+        c"createSqliteStore",
+        cx.function(c"createSqliteStore", CREATE_SQLITE_STORE, ())?,
     )?;
     Ok(())
 }
@@ -325,6 +331,271 @@ callback! {
         let obj = cx.object()?;
         for (name, method) in methods {
             cx.set(obj, name, cx.function(name, method, inner.clone())?)?;
+        }
+        Ok(obj)
+    }
+}
+
+// ---- the durable file store ----------------------------------------------------
+
+/// A write's completion, for the main thread: (request id, rows changed or error).
+type Completion = (f64, std::result::Result<u64, sqlite::Error>);
+
+/// A file store and the JS function its writes complete through.
+struct SqliteHandle {
+    store: sqlite::SqliteStore,
+    done: Arc<Tsfn<Completion>>,
+}
+
+type SqliteRef = Arc<SqliteHandle>;
+
+const PATH_NOT_STRING: Throw = Throw::type_error(c"path must be a non-empty string");
+const ID_NOT_NUMBER: Throw = Throw::type_error(c"request id must be a number");
+const ON_DONE_NOT_FUNCTION: Throw = Throw::type_error(c"onDone must be a function");
+const SIDS_NOT_STRINGS: Throw = Throw::type_error(c"session ids must be strings");
+
+/// `err.code` of a file store error.
+fn error_code(kind: sqlite::ErrorKind) -> &'static std::ffi::CStr {
+    match kind {
+        sqlite::ErrorKind::NotADatabase => c"SQLITE_NOTADB",
+        sqlite::ErrorKind::Corrupt => c"SQLITE_CORRUPT",
+        sqlite::ErrorKind::CannotOpen => c"SQLITE_CANTOPEN",
+        sqlite::ErrorKind::Full => c"SQLITE_FULL",
+        sqlite::ErrorKind::Busy => c"SQLITE_BUSY",
+        sqlite::ErrorKind::Io => c"SQLITE_IOERR",
+        sqlite::ErrorKind::Closed => c"ERR_STORE_CLOSED",
+        sqlite::ErrorKind::Other => c"SQLITE_ERROR",
+    }
+}
+
+fn thrown(e: sqlite::Error) -> Throw {
+    Throw::error_with_code(&e.message, error_code(e.kind))
+}
+
+/// Runs on the main thread for each completed write: `onDone(id, err, rows)`.
+fn complete<'a>(cx: &Cx<'a>, on_done: Value<'a>, (id, result): Completion) -> Result<()> {
+    let id = cx.double(id)?;
+    match result {
+        Ok(rows) => {
+            let rows = cx.double(rows as f64)?;
+            cx.call(on_done, &[id, cx.null()?, rows])
+        }
+        Err(e) => {
+            let err = cx.error(&e.message, error_code(e.kind))?;
+            cx.call(on_done, &[id, err])
+        }
+    }
+}
+
+/// Queues `write` for request `id` (argument 0).
+fn queue(cx: &Cx, h: &SqliteHandle, write: sqlite::Write) -> Result<()> {
+    let id = cx.number(cx.arg(0)).ok_or(ID_NOT_NUMBER)?;
+    let done = h.done.clone();
+    h.store.write(
+        write,
+        Box::new(move |r| {
+            done.call((id, r));
+        }),
+    );
+    Ok(())
+}
+
+/// A session id argument as owned WTF-8 bytes.
+fn owned_sid(cx: &Cx, i: usize) -> Result<Vec<u8>> {
+    let mut scratch = Scratch::<256>::default();
+    sid_arg(cx, i, &mut scratch).map(<[u8]>::to_vec)
+}
+
+callback! {
+    /// `get(sid, now)`: the JSON of a live session, or undefined (synchronous: a
+    /// WAL reader never waits for the writer).
+    const SQLITE_GET: SqliteRef = |cx, h| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        match h.store.get(sid, now_arg(cx, 1)?).map_err(thrown)? {
+            Some(json) => cx.string(&json),
+            None => cx.undefined(),
+        }
+    }
+}
+
+callback! {
+    /// `set(id, sid, json, expires)`: queued; completes through onDone(id, ...).
+    const SQLITE_SET: SqliteRef = |cx, h| {
+        let sid = owned_sid(cx, 1)?;
+        let mut json_scratch = Scratch::<1024>::default();
+        let json = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
+        let expires = expires_arg(cx, 3)?;
+        queue(cx, h, sqlite::Write::Set { sid, json, expires })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `touch(id, sid, cookieJson | null, expires, now)`: queued.
+    const SQLITE_TOUCH: SqliteRef = |cx, h| {
+        let sid = owned_sid(cx, 1)?;
+        let mut cookie_scratch = Scratch::<512>::default();
+        let cookie = if cx.is_nullish(cx.arg(2)) {
+            None
+        } else {
+            Some(cx.wtf8(cx.arg(2), &mut cookie_scratch).ok_or(JSON_NOT_STRING)?.to_vec())
+        };
+        let expires = expires_arg(cx, 3)?;
+        let now = now_arg(cx, 4)?;
+        queue(cx, h, sqlite::Write::Touch { sid, cookie, expires, now })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `destroy(id, sidOrSids)`: queued.
+    const SQLITE_DESTROY: SqliteRef = |cx, h| {
+        let sids = match cx.array(cx.arg(1)) {
+            Some(items) => items
+                .into_iter()
+                .map(|v| {
+                    let mut scratch = Scratch::<256>::default();
+                    cx.wtf8(v, &mut scratch).map(<[u8]>::to_vec).ok_or(SIDS_NOT_STRINGS)
+                })
+                .collect::<Result<Vec<_>>>()?,
+            None => vec![owned_sid(cx, 1)?],
+        };
+        queue(cx, h, sqlite::Write::Destroy { sids })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `clear(id)`: queued.
+    const SQLITE_CLEAR: SqliteRef = |cx, h| {
+        queue(cx, h, sqlite::Write::Clear)?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `sweep(id, now, limit)`: queued; removes at most `limit` expired sessions.
+    const SQLITE_SWEEP: SqliteRef = |cx, h| {
+        let now = now_arg(cx, 1)?;
+        let limit = limit_arg(cx, 2)?;
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        queue(cx, h, sqlite::Write::Sweep { now, limit })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `all(now)`: live sessions as a flat `[sid, json, ...]`, in session ID order.
+    const SQLITE_ALL: SqliteRef = |cx, h| {
+        let rows = h.store.all(now_arg(cx, 0)?).map_err(thrown)?;
+        let flat: Vec<&[u8]> = rows
+            .iter()
+            .flat_map(|(k, v)| [k.as_slice(), v.as_slice()])
+            .collect();
+        cx.strings(flat.into_iter())
+    }
+}
+
+callback! {
+    /// `ids(now)`: live session ids.
+    const SQLITE_IDS: SqliteRef = |cx, h| {
+        let ids = h.store.ids(now_arg(cx, 0)?).map_err(thrown)?;
+        cx.strings(ids.iter().map(Vec::as_slice))
+    }
+}
+
+callback! {
+    /// `length(now)`: the number of live sessions.
+    const SQLITE_LENGTH: SqliteRef = |cx, h| {
+        cx.double(h.store.len(now_arg(cx, 0)?).map_err(thrown)? as f64)
+    }
+}
+
+callback! {
+    /// `stats()`: `{ count, bytes, hits, misses, expired }`.
+    const SQLITE_STATS: SqliteRef = |cx, h| {
+        let s = h.store.stats().map_err(thrown)?;
+        let obj = cx.object()?;
+        for (name, value) in [
+            (c"count", s.count),
+            (c"bytes", s.bytes),
+            (c"hits", s.hits),
+            (c"misses", s.misses),
+            (c"expired", s.expired),
+        ] {
+            cx.set(obj, name, cx.double(value as f64)?)?;
+        }
+        Ok(obj)
+    }
+}
+
+callback! {
+    /// `ref()` / `unref()`: keep the event loop alive while writes are pending.
+    const SQLITE_REF: SqliteRef = |cx, h| {
+        cx.ref_tsfn(&h.done)?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    const SQLITE_UNREF: SqliteRef = |cx, h| {
+        cx.unref_tsfn(&h.done)?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `close()`: finishes the queued writes and stops the writer (blocks until
+    /// they are written).
+    const SQLITE_CLOSE: SqliteRef = |cx, h| {
+        h.store.close();
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `createSqliteStore(path, fsync, busyTimeoutMs, maxPageCount, onDone)`: an
+    /// object of store methods. Throws an Error with `err.code` when the file
+    /// cannot be opened as a session database (it is then left as it was).
+    const CREATE_SQLITE_STORE: () = |cx, _| {
+        let mut scratch = Scratch::<256>::default();
+        let path = cx.utf8(cx.arg(0), &mut scratch).ok_or(PATH_NOT_STRING)?;
+        if path.is_empty() {
+            return Err(PATH_NOT_STRING);
+        }
+        let mut options = sqlite::Options::new(String::from_utf8_lossy(path).into_owned());
+        if cx.number(cx.arg(1)).is_some_and(|n| n != 0.0) {
+            options.durability = sqlite::Durability::PowerLoss;
+        }
+        options.busy_timeout = std::time::Duration::from_millis(limit_arg(cx, 2)? as u64);
+        let pages = limit_arg(cx, 3)?;
+        options.max_page_count = (pages > 0).then_some(pages as u64);
+        let on_done = cx.arg(4);
+        if !cx.is_function(on_done) {
+            return Err(ON_DONE_NOT_FUNCTION);
+        }
+        let done = Arc::new(cx.threadsafe_function(on_done, complete)?);
+        let store = sqlite::SqliteStore::open(options).map_err(thrown)?;
+        let handle: SqliteRef = Arc::new(SqliteHandle { store, done });
+        let methods = [
+            (c"get", SQLITE_GET),
+            (c"set", SQLITE_SET),
+            (c"touch", SQLITE_TOUCH),
+            (c"destroy", SQLITE_DESTROY),
+            (c"clear", SQLITE_CLEAR),
+            (c"sweep", SQLITE_SWEEP),
+            (c"all", SQLITE_ALL),
+            (c"ids", SQLITE_IDS),
+            (c"length", SQLITE_LENGTH),
+            (c"stats", SQLITE_STATS),
+            (c"ref", SQLITE_REF),
+            (c"unref", SQLITE_UNREF),
+            (c"close", SQLITE_CLOSE),
+        ];
+        let obj = cx.object()?;
+        for (name, method) in methods {
+            cx.set(obj, name, cx.function(name, method, handle.clone())?)?;
         }
         Ok(obj)
     }

@@ -17,14 +17,16 @@
 
 use crate::text;
 use napi::sys;
-use std::ffi::{c_void, CStr};
+use std::borrow::Cow;
+use std::ffi::{c_void, CStr, CString};
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::{Arc, Mutex};
 
 /// The most arguments a callback reads (the rest are ignored).
-const MAX_ARGS: usize = 4;
+const MAX_ARGS: usize = 5;
 
 /// The kind of JS error to throw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,32 +36,50 @@ pub enum Kind {
     RangeError,
 }
 
-/// A JS exception to throw.
-#[derive(Clone, Copy, Debug)]
+/// A JS exception to throw: its kind, message and (for errors of the file store)
+/// an `err.code`.
+#[derive(Clone, Debug)]
 pub struct Throw {
     pub kind: Kind,
-    pub message: &'static CStr,
+    pub message: Cow<'static, CStr>,
+    pub code: Option<&'static CStr>,
 }
 
 impl Throw {
     pub const fn type_error(message: &'static CStr) -> Throw {
         Throw {
             kind: Kind::TypeError,
-            message,
+            message: Cow::Borrowed(message),
+            code: None,
         }
     }
     pub const fn range_error(message: &'static CStr) -> Throw {
         Throw {
             kind: Kind::RangeError,
-            message,
+            message: Cow::Borrowed(message),
+            code: None,
         }
     }
     pub const fn error(message: &'static CStr) -> Throw {
         Throw {
             kind: Kind::Error,
-            message,
+            message: Cow::Borrowed(message),
+            code: None,
         }
     }
+    /// An `Error` with a message made at run time and an `err.code`.
+    pub fn error_with_code(message: &str, code: &'static CStr) -> Throw {
+        Throw {
+            kind: Kind::Error,
+            message: Cow::Owned(c_string(message)),
+            code: Some(code),
+        }
+    }
+}
+
+/// `s` as a C string (a NUL inside becomes U+FFFD).
+fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', "\u{FFFD}")).unwrap_or_default()
 }
 
 pub type Result<T> = std::result::Result<T, Throw>;
@@ -186,17 +206,18 @@ pub unsafe fn enter<T>(
 
 fn throw(env: sys::napi_env, t: Throw) {
     let mut pending = false;
-    // SAFETY: env is the current call's; the message is NUL-terminated.
+    // SAFETY: env is the current call's; the message and code are NUL-terminated.
     unsafe {
         sys::napi_is_exception_pending(env, &mut pending);
         if pending {
             return;
         }
         let m = t.message.as_ptr();
+        let code = t.code.map_or(ptr::null(), CStr::as_ptr);
         match t.kind {
-            Kind::Error => sys::napi_throw_error(env, ptr::null(), m),
-            Kind::TypeError => sys::napi_throw_type_error(env, ptr::null(), m),
-            Kind::RangeError => sys::napi_throw_range_error(env, ptr::null(), m),
+            Kind::Error => sys::napi_throw_error(env, code, m),
+            Kind::TypeError => sys::napi_throw_type_error(env, code, m),
+            Kind::RangeError => sys::napi_throw_range_error(env, code, m),
         };
     }
 }
@@ -422,6 +443,22 @@ impl<'a> Cx<'a> {
         ok.then_some(out)
     }
 
+    /// True for a function.
+    pub fn is_function(&self, v: Value) -> bool {
+        let mut t = 0;
+        // SAFETY: env and v are the current call's.
+        let status = unsafe { sys::napi_typeof(self.env, v.0, &mut t) };
+        status == sys::Status::napi_ok && t == sys::ValueType::napi_function
+    }
+
+    /// `null`.
+    pub fn null(&self) -> Result<Value<'a>> {
+        let mut out = ptr::null_mut();
+        // SAFETY: env is the current call's.
+        let status = unsafe { sys::napi_get_null(self.env, &mut out) };
+        checked(status, Value(out, PhantomData), c"cannot get null")
+    }
+
     /// True for `undefined` and `null`.
     pub fn is_nullish(&self, v: Value) -> bool {
         let mut t = 0;
@@ -562,6 +599,225 @@ fn function<T: 'static>(
         return Err(Throw::error(c"express-session-rs: cannot create function"));
     }
     Ok(f)
+}
+
+/// A JS function that any thread may ask the main thread to run, with a `T`
+/// (Node-API's thread-safe function). Dropping it releases it.
+pub struct Tsfn<T: Send + 'static> {
+    shared: Arc<TsfnShared>,
+    _data: PhantomData<fn(T)>,
+}
+
+/// The raw handle, as an address: 0 once Node-API finalized the function (at
+/// the latest when the environment is torn down), after which nothing may use it.
+struct TsfnShared {
+    raw: Mutex<usize>,
+}
+
+/// What `call_js` and `finalize_tsfn` get as context.
+struct TsfnContext<T> {
+    handler: TsfnHandler<T>,
+    shared: Arc<TsfnShared>,
+}
+
+/// What the main thread does with each `T`: called with the JS function.
+pub type TsfnHandler<T> = for<'a> fn(&Cx<'a>, Value<'a>, T) -> Result<()>;
+
+impl<T: Send + 'static> Tsfn<T> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
+        self.shared.raw.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `data` for the main thread; false when the function is closing.
+    pub fn call(&self, data: T) -> bool {
+        let raw = self.lock();
+        if *raw == 0 {
+            return false;
+        }
+        let data = Box::into_raw(Box::new(data)).cast::<c_void>();
+        // SAFETY: the lock keeps `raw` from being finalized meanwhile; `call_js`
+        // takes back the box, or the teardown (null env) drops it.
+        let status = unsafe {
+            sys::napi_call_threadsafe_function(
+                *raw as sys::napi_threadsafe_function,
+                data,
+                sys::ThreadsafeFunctionCallMode::nonblocking,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: the call was refused, so nobody else owns the box.
+            drop(unsafe { Box::from_raw(data.cast::<T>()) });
+            return false;
+        }
+        true
+    }
+
+    /// Runs `f` with the raw handle unless it was finalized.
+    fn with_raw(
+        &self,
+        f: impl FnOnce(sys::napi_threadsafe_function) -> sys::napi_status,
+    ) -> sys::napi_status {
+        let raw = self.lock();
+        if *raw == 0 {
+            return sys::Status::napi_ok;
+        }
+        f(*raw as sys::napi_threadsafe_function)
+    }
+}
+
+impl<T: Send + 'static> Drop for Tsfn<T> {
+    fn drop(&mut self) {
+        let mut raw = self.lock();
+        if *raw != 0 {
+            // SAFETY: a live handle (not finalized, under the lock): releases this
+            // handle's one acquisition, from any thread. Finalization follows on
+            // the main thread, asynchronously.
+            unsafe {
+                sys::napi_release_threadsafe_function(
+                    *raw as sys::napi_threadsafe_function,
+                    sys::ThreadsafeFunctionReleaseMode::release,
+                );
+            }
+            *raw = 0;
+        }
+    }
+}
+
+/// Runs on the main thread for each queued `T` (or with a null env while the
+/// function is torn down, to free what is left).
+unsafe extern "C" fn call_js<T: Send + 'static>(
+    env: sys::napi_env,
+    js_callback: sys::napi_value,
+    context: *mut c_void,
+    data: *mut c_void,
+) {
+    // SAFETY: `data` is a `Box<T>` queued by `Tsfn::call`; `context` is the
+    // `TsfnContext<T>` made by `Cx::threadsafe_function`, alive until finalize.
+    let (data, handler) = unsafe {
+        (
+            Box::from_raw(data.cast::<T>()),
+            (*(context as *const TsfnContext<T>)).handler,
+        )
+    };
+    if env.is_null() || js_callback.is_null() {
+        return;
+    }
+    let cx = Cx {
+        env,
+        argv: [ptr::null_mut(); MAX_ARGS],
+        argc: 0,
+        _call: PhantomData,
+    };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        handler(&cx, Value(js_callback, PhantomData), *data)
+    }))
+    .unwrap_or(Err(Throw::error(
+        c"express-session-rs: internal error (Rust panic)",
+    )));
+    if let Err(t) = result {
+        throw(env, t);
+    }
+}
+
+unsafe extern "C" fn finalize_tsfn<T: Send + 'static>(
+    _env: sys::napi_env,
+    data: *mut c_void,
+    _hint: *mut c_void,
+) {
+    // SAFETY: the `TsfnContext<T>` box made by `Cx::threadsafe_function`; Node-API
+    // finalizes a thread-safe function once.
+    let context = unsafe { Box::from_raw(data.cast::<TsfnContext<T>>()) };
+    *context.shared.raw.lock().unwrap_or_else(|e| e.into_inner()) = 0;
+}
+
+impl<'a> Cx<'a> {
+    /// A thread-safe function calling `handler(cx, f, data)` on the main thread for
+    /// each `data` queued from any thread. It does not keep the event loop alive
+    /// unless `ref_tsfn` is called.
+    pub fn threadsafe_function<T: Send + 'static>(
+        &self,
+        f: Value,
+        handler: TsfnHandler<T>,
+    ) -> Result<Tsfn<T>> {
+        let name = self.latin1(b"express-session-rs")?;
+        let shared = Arc::new(TsfnShared { raw: Mutex::new(0) });
+        let context = Box::into_raw(Box::new(TsfnContext {
+            handler,
+            shared: shared.clone(),
+        }))
+        .cast::<c_void>();
+        let mut raw = ptr::null_mut();
+        // SAFETY: env and values are the current call's; `context` is a live box
+        // freed by `finalize_tsfn`; `call_js::<T>` reads data as `Box<T>`.
+        let status = unsafe {
+            sys::napi_create_threadsafe_function(
+                self.env,
+                f.0,
+                ptr::null_mut(),
+                name.0,
+                0,
+                1,
+                context,
+                Some(finalize_tsfn::<T>),
+                context,
+                Some(call_js::<T>),
+                &mut raw,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: no thread-safe function owns the context box.
+            drop(unsafe { Box::from_raw(context.cast::<TsfnContext<T>>()) });
+            return Err(Throw::error(c"cannot create a thread-safe function"));
+        }
+        *shared.raw.lock().unwrap_or_else(|e| e.into_inner()) = raw as usize;
+        let tsfn = Tsfn {
+            shared,
+            _data: PhantomData,
+        };
+        self.unref_tsfn(&tsfn)?;
+        Ok(tsfn)
+    }
+
+    /// Keeps the event loop alive while `tsfn` exists (for pending work).
+    pub fn ref_tsfn<T: Send + 'static>(&self, tsfn: &Tsfn<T>) -> Result<()> {
+        // SAFETY: env is the current call's (the main thread); the handle is live
+        // (`with_raw` skips a finalized one).
+        let status =
+            tsfn.with_raw(|raw| unsafe { sys::napi_ref_threadsafe_function(self.env, raw) });
+        checked(status, (), c"cannot ref a thread-safe function")
+    }
+
+    /// Lets the event loop end although `tsfn` exists.
+    pub fn unref_tsfn<T: Send + 'static>(&self, tsfn: &Tsfn<T>) -> Result<()> {
+        // SAFETY: env is the current call's (the main thread); the handle is live
+        // (`with_raw` skips a finalized one).
+        let status =
+            tsfn.with_raw(|raw| unsafe { sys::napi_unref_threadsafe_function(self.env, raw) });
+        checked(status, (), c"cannot unref a thread-safe function")
+    }
+
+    /// Calls the JS function `f` with `args` (`this` undefined).
+    pub fn call(&self, f: Value, args: &[Value]) -> Result<()> {
+        let argv: Vec<sys::napi_value> = args.iter().map(|v| v.0).collect();
+        let recv = self.undefined()?;
+        let mut out = ptr::null_mut();
+        // SAFETY: env and values are the current call's; argv holds argv.len() values.
+        let status = unsafe {
+            sys::napi_call_function(self.env, recv.0, f.0, argv.len(), argv.as_ptr(), &mut out)
+        };
+        // (a JS exception stays pending and propagates as from any callback)
+        checked(status, (), c"cannot call a function")
+    }
+
+    /// A new `Error` with `message` and `err.code = code`.
+    pub fn error(&self, message: &str, code: &CStr) -> Result<Value<'a>> {
+        let msg = self.string(message.as_bytes())?;
+        let code = self.latin1(code.to_bytes())?;
+        let mut out = ptr::null_mut();
+        // SAFETY: env and values are the current call's.
+        let status = unsafe { sys::napi_create_error(self.env, code.0, msg.0, &mut out) };
+        checked(status, Value(out, PhantomData), c"cannot create error")
+    }
 }
 
 /// Module registration: `super::register` defines the exports.

@@ -115,4 +115,15 @@ const signature: string = native.createSigner([Buffer.from('k')]).sign(native.ge
 // @ts-expect-error secrets are Buffers
 native.createSigner(['k'])
 
-export { nativeStats, signature, storeApi, value, cookieMaxAge, original, stats, pruned, raw }
+// the durable store
+const durable = new session.SqliteStore({ path: './sessions.db', fsync: true, busyTimeout: 1000, sweepInterval: 0, sweepBatch: 100, maxPages: 0, ttl: 1000 })
+async function durableApi (): Promise<number> {
+  await durable.set('a', { cookie: new session.Cookie(), views: 1, user: { name: 'x' } })
+  await durable.prune()
+  durable.close()
+  return durable.stats().count + (await durable.length())
+}
+// @ts-expect-error path is required
+new session.SqliteStore({})
+
+export { durableApi, nativeStats, signature, storeApi, value, cookieMaxAge, original, stats, pruned, raw }

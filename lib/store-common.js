@@ -1,0 +1,109 @@
+/*!
+ * express-session-rs: what the native stores share
+ * (deferred callbacks, expiry of a session from its cookie or a ttl, option checks).
+ */
+
+'use strict'
+
+var callbackOrPromise = require('./promise')
+var json = require('./json')
+
+var defer = setImmediate
+
+var DAY = 24 * 60 * 60 * 1000
+
+exports.settle = settle
+exports.expiry = expiry
+exports.ttlOption = ttlOption
+exports.checkLimit = checkLimit
+
+/**
+ * Calls back on the next turn with `err`, or with `(null, value)` when a value is
+ * given, as express-session's MemoryStore does; returns a Promise when no
+ * callback is given.
+ *
+ * @private
+ */
+function settle (callback, err, value) {
+  var withValue = arguments.length > 2
+  if (callback) {
+    // (the arguments express-session's MemoryStore passes: none, or null and a value)
+    if (err) defer(callback, err)
+    else if (withValue) defer(callback, null, value)
+    else defer(callback)
+    return
+  }
+  return callbackOrPromise(undefined, undefined, function (done) {
+    defer(done, err, value)
+  })
+}
+
+/**
+ * When `session` expires (ms since the epoch): its cookie's expiry, else `ttl`
+ * (ms, or a function of the session) from `now`; NaN for never. A ttl function
+ * that throws throws here.
+ *
+ * @private
+ */
+function expiry (session, now, ttl) {
+  var expires = expiryOf(session && session.cookie)
+  if (!Number.isNaN(expires)) return expires
+  var ms = typeof ttl === 'function' ? ttl(session) : ttl
+  return typeof ms === 'number' && ms > 0 ? now + ms : NaN
+}
+
+/**
+ * The `ttl` option: one day when undefined; a positive number or a function.
+ *
+ * @private
+ */
+function ttlOption (ttl) {
+  var value = ttl === undefined ? DAY : ttl
+  if (typeof value !== 'function' && !(typeof value === 'number' && value > 0)) {
+    throw new TypeError('ttl option must be a positive number of milliseconds or a function')
+  }
+  return value
+}
+
+/**
+ * Throws unless `value` is undefined or a number >= 0.
+ *
+ * @private
+ */
+function checkLimit (name, value) {
+  if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
+    throw new TypeError(name + ' option must be a non-negative number')
+  }
+}
+
+/**
+ * The instant (ms) at which a session with this cookie expires, as MemoryStore
+ * decides it from the stored JSON: `expires` as a date string, or a number; anything
+ * else (null, an invalid date, a missing cookie) never expires. NaN means never.
+ *
+ * @private
+ */
+function expiryOf (cookie) {
+  if (!cookie || typeof cookie !== 'object') return NaN
+  var expires
+  if (json.isPlainCookie(cookie)) {
+    expires = cookie._expires // what Cookie#toJSON serializes as expires
+  } else {
+    var data = typeof cookie.toJSON === 'function' ? cookie.toJSON() : cookie
+    expires = data && data.expires
+  }
+  if (expires instanceof Date) return expires.getTime()
+  switch (typeof expires) {
+    case 'string':
+      return expires ? Date.parse(expires) : NaN
+    case 'number':
+      return expires || NaN
+    case 'boolean':
+      return expires ? 1 : NaN
+    case 'object':
+      // After the JSON round trip: `null`, or an object/array compared as a number.
+      return expires === null ? NaN : Number(JSON.parse(JSON.stringify(expires))) || NaN
+    default:
+      return NaN
+  }
+}

@@ -1,0 +1,266 @@
+/*!
+ * express-session-rs: SqliteStore, the durable store
+ * (sessions in one SQLite file: they survive restarts and every process shares them).
+ */
+
+'use strict'
+
+var callbackOrPromise = require('../lib/promise')
+var common = require('../lib/store-common')
+var defineHidden = require('../lib/hidden')
+var json = require('../lib/json')
+var native = require('../native')
+var path = require('path')
+var Store = require('./store')
+var util = require('util')
+
+var checkLimit = common.checkLimit
+var settle = common.settle
+
+module.exports = SqliteStore
+
+// Stops a store's sweep timer once the store itself is garbage-collected.
+var timers = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(function (timer) { clearInterval(timer) })
+  : null
+
+/**
+ * @param {Object} options
+ * @param {string} options.path the database file (created when missing)
+ * @param {boolean} [options.fsync=false] also survive power loss: fsync each
+ *   commit (concurrent writes share one)
+ * @param {number|Function} [options.ttl=86400000] lifetime (ms) of sessions
+ *   whose cookie has no expiry, or `function (session) { return ms }`
+ * @param {number} [options.busyTimeout=5000] ms a write waits for another
+ *   process's lock before failing
+ * @param {number} [options.sweepInterval=60000] ms between background removals
+ *   of expired sessions (0: none)
+ * @param {number} [options.sweepBatch=1000] expired sessions removed per step
+ * @param {number} [options.maxPages=0] SQLite's max_page_count (0: none)
+ * @public
+ */
+function SqliteStore (options) {
+  Store.call(this)
+  var opts = options || {}
+  if (typeof opts.path !== 'string' || opts.path === '') {
+    throw new TypeError('path option must be a non-empty string')
+  }
+  var ttl = common.ttlOption(opts.ttl)
+  checkLimit('busyTimeout', opts.busyTimeout)
+  checkLimit('sweepInterval', opts.sweepInterval)
+  checkLimit('sweepBatch', opts.sweepBatch)
+  checkLimit('maxPages', opts.maxPages)
+
+  var pending = new Map()
+  var nat = native.createSqliteStore(
+    path.resolve(opts.path),
+    opts.fsync ? 1 : 0,
+    opts.busyTimeout === undefined ? 5000 : opts.busyTimeout,
+    opts.maxPages || 0,
+    function onDone (id, err) {
+      var done = pending.get(id)
+      pending.delete(id)
+      if (pending.size === 0) nat.unref()
+      if (done) done(err)
+    }
+  )
+
+  defineHidden(this, '_native', nat)
+  defineHidden(this, '_pending', pending)
+  defineHidden(this, '_nextId', 1)
+  defineHidden(this, '_ttl', ttl)
+  defineHidden(this, '_sweepBatch', opts.sweepBatch || 1000)
+  defineHidden(this, '_sweepInterval', opts.sweepInterval === undefined ? 60000 : opts.sweepInterval)
+  defineHidden(this, '_timer', null)
+  defineHidden(this, 'path', path.resolve(opts.path))
+
+  this.startInterval()
+}
+
+util.inherits(SqliteStore, Store)
+
+/**
+ * Queues `native[method](id, ...args)`; `callback(err)` runs once it committed.
+ * A Promise when no callback is given.
+ *
+ * @private
+ */
+function write (store, method, args, callback) {
+  return callbackOrPromise(callback, undefined, function (done) {
+    var id = store._nextId++
+    store._pending.set(id, function (err) {
+      if (err) done(err)
+      else done()
+    })
+    if (store._pending.size === 1) store._native.ref()
+    try {
+      store._native[method].apply(null, [id].concat(args))
+    } catch (err) {
+      store._pending.delete(id)
+      if (store._pending.size === 0) store._native.unref()
+      setImmediate(done, err)
+    }
+  })
+}
+
+/**
+ * Runs a synchronous read; its error, if any, goes to the callback.
+ *
+ * @private
+ */
+function read (callback, fn) {
+  var value
+  try {
+    value = fn()
+  } catch (err) {
+    return settle(callback, err)
+  }
+  return settle(callback, null, value)
+}
+
+/**
+ * Starts the background removal of expired sessions (the constructor does,
+ * unless sweepInterval is 0): an unref'd timer. Safe with several processes.
+ */
+SqliteStore.prototype.startInterval = function startInterval () {
+  if (this._timer || !this._sweepInterval) return
+  var store = this
+  this._timer = setInterval(function sweep () {
+    // (a step that fails, a lock held too long, is simply tried again next time)
+    write(store, 'sweep', [Date.now(), store._sweepBatch], function () {})
+  }, this._sweepInterval)
+  this._timer.unref()
+  if (timers) timers.register(this, this._timer, this)
+}
+
+/**
+ * Stops the background removal of expired sessions.
+ */
+SqliteStore.prototype.stopInterval = function stopInterval () {
+  if (!this._timer) return
+  clearInterval(this._timer)
+  if (timers) timers.unregister(this)
+  this._timer = null
+}
+
+/**
+ * Removes every expired session now: `callback(err)`.
+ */
+SqliteStore.prototype.prune = function prune (callback) {
+  return write(this, 'sweep', [Date.now(), 0xffffffff], callback)
+}
+
+/**
+ * `{ count, bytes, hits, misses, expired }`: rows and bytes in the file now (every
+ * process's), and this process's reads and removals.
+ */
+SqliteStore.prototype.stats = function stats () {
+  return this._native.stats()
+}
+
+/**
+ * Writes what is queued, then stops taking writes (a later write fails with
+ * `ERR_STORE_CLOSED`). Blocks until the queued writes are written.
+ */
+SqliteStore.prototype.close = function close () {
+  this.stopInterval()
+  this._native.close()
+}
+
+/**
+ * All live sessions: `callback(null, {sid: session})`.
+ */
+SqliteStore.prototype.all = function all (callback) {
+  var nat = this._native
+  return read(callback, function () {
+    var flat = nat.all(Date.now())
+    var sessions = Object.create(null)
+    for (var i = 0; i < flat.length; i += 2) {
+      sessions[flat[i]] = JSON.parse(flat[i + 1])
+    }
+    return sessions
+  })
+}
+
+/**
+ * Removes every session.
+ */
+SqliteStore.prototype.clear = function clear (callback) {
+  return write(this, 'clear', [], callback)
+}
+
+/**
+ * Removes a session, or each of an array of sessions.
+ */
+SqliteStore.prototype.destroy = function destroy (sessionId, callback) {
+  var ids = Array.isArray(sessionId) ? sessionId.map(String) : String(sessionId)
+  return write(this, 'destroy', [ids], callback)
+}
+
+/**
+ * `callback(null, session)`, or `callback(null, undefined)` when there is no live one.
+ */
+SqliteStore.prototype.get = function get (sessionId, callback) {
+  var nat = this._native
+  return read(callback, function () {
+    var text = nat.get(String(sessionId), Date.now())
+    return text == null ? undefined : JSON.parse(text)
+  })
+}
+
+/**
+ * Stores `JSON.stringify(session)`; `callback(err)` once it is committed.
+ */
+SqliteStore.prototype.set = function set (sessionId, session, callback) {
+  var text = json.sessionJSON(session)
+  if (text === undefined) {
+    return this.destroy(sessionId, callback)
+  }
+  var expires
+  try {
+    expires = this._expiry(session, Date.now())
+  } catch (err) {
+    return settle(callback, err) // (a ttl function threw: nothing is written)
+  }
+  return write(this, 'set', [String(sessionId), text, expires], callback)
+}
+
+/**
+ * The number of live sessions.
+ */
+SqliteStore.prototype.length = function length (callback) {
+  var nat = this._native
+  return read(callback, function () { return nat.length(Date.now()) })
+}
+
+/**
+ * The ids of all live sessions.
+ */
+SqliteStore.prototype.ids = function ids (callback) {
+  var nat = this._native
+  return read(callback, function () { return nat.ids(Date.now()) })
+}
+
+/**
+ * Replaces the stored session's cookie (its data stays as stored) and restarts
+ * its expiry.
+ */
+SqliteStore.prototype.touch = function touch (sessionId, session, callback) {
+  var now = Date.now()
+  var expires
+  try {
+    expires = this._expiry(session, now)
+  } catch (err) {
+    return settle(callback, err) // (a ttl function threw: nothing is written)
+  }
+  return write(this, 'touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now], callback)
+}
+
+/**
+ * When a session expires: its cookie's expiry, or the ttl from `now`.
+ *
+ * @private
+ */
+SqliteStore.prototype._expiry = function (session, now) {
+  return common.expiry(session, now, this._ttl)
+}

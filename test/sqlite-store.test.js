@@ -1,0 +1,222 @@
+// The durable SqliteStore: express-session's store semantics (against its
+// MemoryStore), persistence across processes, sharing one file, and file faults.
+
+'use strict'
+
+var assert = require('assert')
+var childProcess = require('child_process')
+var fs = require('fs')
+var os = require('os')
+var path = require('path')
+var test = require('node:test')
+var original = require('express-session')
+var call = require('./support/call')
+var harness = require('./support/harness')
+var ours = require('..')
+
+var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-sqlite-'))
+var files = 0
+test.after(function () { fs.rmSync(dir, { recursive: true, force: true }) })
+
+function dbPath () {
+  return path.join(dir, 'sessions-' + (++files) + '.db')
+}
+
+function cookie (impl, ms) {
+  var c = new impl.Cookie({ maxAge: ms })
+  c.expires = new Date(Date.now() + ms)
+  c.originalMaxAge = ms
+  return c
+}
+
+// the same calls against express-session's MemoryStore and a SqliteStore
+async function scenario (impl, store) {
+  var out = []
+  await call(store, 'set', 'a', { cookie: cookie(impl, 60000), n: 1, text: 'Ж€𝄞\ud800' })
+  await call(store, 'set', 'b', { cookie: cookie(impl, 60000), n: 2 })
+  await call(store, 'set', 'old', { cookie: { expires: new Date(Date.now() - 1000).toISOString() }, n: 3 })
+  out.push(await call(store, 'get', 'a'), await call(store, 'get', 'old'), await call(store, 'get', 'missing'))
+  await call(store, 'touch', 'b', { cookie: cookie(impl, 120000), ignored: true })
+  out.push(await call(store, 'get', 'b'))
+  out.push(await call(store, 'length'))
+  out.push(await call(store, 'all'))
+  await call(store, 'destroy', 'a')
+  out.push(await call(store, 'get', 'a'), await call(store, 'length'))
+  await call(store, 'clear')
+  out.push(await call(store, 'length'))
+  return JSON.parse(JSON.stringify(out).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>'))
+}
+
+test('SqliteStore gives what express-session\'s MemoryStore gives', async function () {
+  var store = new ours.SqliteStore({ path: dbPath() })
+  var mine = await scenario(ours, store)
+  var theirs = await scenario(original, new original.MemoryStore())
+  assert.deepStrictEqual(mine, theirs)
+  assert.strictEqual(mine[0].text, 'Ж€𝄞\ud800')
+  store.close()
+})
+
+test('callbacks, promises and errors', async function () {
+  var store = new ours.SqliteStore({ path: dbPath(), ttl: function () { throw new Error('ttl boom') } })
+  var args = await new Promise(function (resolve) {
+    store.set('x', { cookie: cookie(ours, 1000) }, function () { resolve(Array.from(arguments)) })
+  })
+  assert.deepStrictEqual(args, [], 'success calls back without arguments, as express-session does')
+  await assert.rejects(store.set('y', { cookie: {} }), /ttl boom/)
+  assert.deepStrictEqual(await store.ids(), ['x'])
+  assert.deepStrictEqual(await store.destroy(['x', 'nope']), undefined)
+  assert.strictEqual(await store.length(), 0)
+  store.close()
+  await assert.rejects(store.set('z', { cookie: cookie(ours, 1000) }), function (err) { return err.code === 'ERR_STORE_CLOSED' })
+})
+
+test('sessions survive the process that wrote them, and two processes share one file', async function () {
+  var file = dbPath()
+  var script = [
+    'var S = require(process.argv[1]).SqliteStore',
+    'var s = new S({ path: process.argv[2] })',
+    "s.set('from-child', { cookie: { expires: null }, who: 'child' }, function (err) {",
+    '  if (err) throw err',
+    "  s.get('from-parent', function (err, sess) { process.stdout.write(JSON.stringify(sess || null)); process.exit(0) })",
+    '})'
+  ].join('\n')
+  var parent = new ours.SqliteStore({ path: file })
+  await parent.set('from-parent', { cookie: { expires: null }, who: 'parent' })
+  var out = childProcess.execFileSync(process.execPath, ['-e', script, path.join(__dirname, '..'), file], { encoding: 'utf8' })
+  assert.deepStrictEqual(JSON.parse(out), { cookie: { expires: null }, who: 'parent' })
+  // the child exited right after its write was acknowledged
+  assert.deepStrictEqual(await parent.get('from-child'), { cookie: { expires: null }, who: 'child' })
+  await parent.destroy('from-child')
+  var again = new ours.SqliteStore({ path: file })
+  assert.strictEqual(await again.get('from-child'), undefined)
+  parent.close()
+  again.close()
+})
+
+test('a file that is not a database is refused and left as it was', function () {
+  var file = dbPath()
+  var text = 'notes, not a database\n'.repeat(300)
+  fs.writeFileSync(file, text)
+  assert.throws(function () { return new ours.SqliteStore({ path: file }) }, function (err) {
+    return err instanceof Error && err.code === 'SQLITE_NOTADB' && /not a database/.test(err.message)
+  })
+  assert.strictEqual(fs.readFileSync(file, 'utf8'), text)
+  assert.throws(function () { return new ours.SqliteStore({ path: path.join(dir, 'no', 'such', 'dir.db') }) },
+    function (err) { return err.code === 'SQLITE_CANTOPEN' })
+  assert.throws(function () { return new ours.SqliteStore({}) }, /path option must be a non-empty string/)
+  assert.throws(function () { return new ours.SqliteStore({ path: file, busyTimeout: -1 }) }, /busyTimeout option/)
+})
+
+test('a full database: the request gets next(err), the next one is served', async function () {
+  var store = new ours.SqliteStore({ path: dbPath(), maxPages: 40 })
+  var result = await harness.run('express-session-rs', {
+    store: function () { return store },
+    record: false,
+    options: function () { return { secret: 's', resave: false, saveUninitialized: false } },
+    routes: function (app) {
+      app.get('/big', function (req, res) { req.session.big = 'x'.repeat(500000); res.end('big') })
+      app.get('/small', function (req, res) { req.session.n = 1; res.end('small') })
+    },
+    requests: [{ path: '/big', cookie: false }, { path: '/small', cookie: false }]
+  }, { raw: true })
+  assert.deepStrictEqual(result.errors, ['database or disk is full'])
+  assert.strictEqual(result.responses[1].body, 'small')
+  assert.strictEqual(await store.length(), 1)
+  store.close()
+})
+
+test('SqliteStore as the store of the original express-session and of ours: login, counter, logout', async function () {
+  for (var implName of ['express-session', 'express-session-rs']) {
+    var store = new ours.SqliteStore({ path: dbPath() })
+    var r = await harness.run(implName, {
+      options: function () { return { secret: 's', resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } } },
+      store: function () { return store },
+      record: false,
+      routes: function (app) {
+        app.post('/login', function (req, res, next) {
+          req.session.regenerate(function (err) {
+            if (err) return next(err)
+            req.session.user = 'alice'
+            res.end('welcome')
+          })
+        })
+        app.get('/inc', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.end(req.session.user + ' ' + req.session.n) })
+        app.post('/logout', function (req, res, next) {
+          req.session.destroy(function (err) { if (err) return next(err); res.end('bye') })
+        })
+      },
+      requests: [{ path: '/login', method: 'POST' }, '/inc', '/inc', { path: '/logout', method: 'POST' }, '/inc']
+    }, { raw: true })
+    assert.deepStrictEqual(r.responses.map(function (x) { return x.body }),
+      ['welcome', 'alice 1', 'alice 2', 'bye', 'undefined 1'], implName)
+    store.close()
+  }
+})
+
+test('the raw file store survives garbage arguments', async function () {
+  var native = require('../native')
+  var garbage = [undefined, null, true, 0, -1, NaN, Infinity, 2n, '', Symbol('s'), {}, [], [1], function () {}, Buffer.alloc(1)]
+  garbage.forEach(function (a) {
+    garbage.forEach(function (b) {
+      try { native.createSqliteStore(a, b, b, b, b) } catch (err) { assert.ok(err instanceof Error) }
+    })
+  })
+  var done = []
+  var nat = native.createSqliteStore(dbPath(), 0, 100, 0, function (id, err) { done.push([id, err && err.code]) })
+  ;['get', 'set', 'touch', 'destroy', 'clear', 'sweep', 'all', 'ids', 'length', 'stats'].forEach(function (m) {
+    garbage.forEach(function (a) {
+      garbage.forEach(function (b) {
+        try { nat[m](a, b, a, b, a) } catch (err) { assert.ok(err instanceof Error, m) }
+      })
+    })
+  })
+  nat.set(1, 'sid', '{}', NaN)
+  nat.ref()
+  await new Promise(function (resolve) { setTimeout(resolve, 100) })
+  nat.unref()
+  assert.ok(done.some(function (d) { return d[0] === 1 && d[1] === null }))
+  assert.strictEqual(nat.get('sid', Date.now()), '{}')
+  nat.close()
+})
+
+test('kill -9 at random moments: every acknowledged write is there, no destroyed session comes back', async function () {
+  var file = dbPath()
+  var child = path.join(__dirname, 'support', 'sqlite-crash-child.js')
+  var acked = {} // key -> last acknowledged state: a version, or 'deleted'
+  var inFlight = {} // key -> the state its unacknowledged write would leave
+  var seed = Date.now() % 100000
+  var random = function () { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
+  console.log('# crash test seed ' + seed)
+  for (var run = 0; run < 5; run++) {
+    var proc = childProcess.spawn(process.execPath, [child, file, 'run' + run], { stdio: ['ignore', 'pipe', 'inherit'] })
+    var out = ''
+    proc.stdout.on('data', function (d) { out += d })
+    await new Promise(function (resolve) { setTimeout(resolve, 150 + Math.floor(random() * 350)) })
+    proc.kill('SIGKILL')
+    await new Promise(function (resolve) { proc.on('exit', resolve) })
+    out.split('\n').slice(0, -1).forEach(function (line) { // (only whole lines)
+      var parts = line.split(' ')
+      var started = parts[0] === '>'
+      if (started) parts.shift()
+      var state = parts[0] === 'del' ? 'deleted' : Number(parts[2])
+      if (started) {
+        inFlight[parts[1]] = state
+      } else {
+        acked[parts[1]] = state
+        delete inFlight[parts[1]]
+      }
+    })
+  }
+  var store = new ours.SqliteStore({ path: file })
+  var keys = Object.keys(acked)
+  assert.ok(keys.length > 50, 'the writers ran (' + keys.length + ' keys)')
+  for (var k of keys) {
+    var sess = await store.get(k)
+    var found = sess === undefined ? 'deleted' : sess.v
+    // its last acknowledged write, or the one in flight when the process died
+    var allowed = [acked[k]].concat(k in inFlight ? [inFlight[k]] : [])
+    assert.ok(allowed.indexOf(found) !== -1, k + ': found ' + found + ', acknowledged ' + acked[k] +
+      (k in inFlight ? ', in flight ' + inFlight[k] : ''))
+  }
+  store.close()
+})
