@@ -1,6 +1,6 @@
 // `npm run bench [-- suite...] [--quick] [--express4|--express5]
 // [--workloads=i,ii] [--scenarios=express-session,express-session-rs]`: runs the
-// named suites (micro, store, http; default: all) and prints Markdown tables;
+// named suites (micro, store, sqlite, http; default: all) and prints Markdown tables;
 // JSON results go to bench/results/latest.json. The last two options narrow the
 // HTTP suite.
 
@@ -13,6 +13,7 @@ var path = require('path')
 var SUITES = {
   micro: require('./micro'),
   store: require('./store'),
+  sqlite: require('./sqlite'),
   http: require('./http')
 }
 

@@ -220,3 +220,43 @@ test('kill -9 at random moments: every acknowledged write is there, no destroyed
   }
   store.close()
 })
+
+test('a cluster of 2 workers on one file: each sees the other\'s creates, updates and destroys', async function () {
+  var file = dbPath()
+  var primary = childProcess.spawn(process.execPath, [path.join(__dirname, 'support', 'sqlite-cluster.js'), file], { stdio: ['ignore', 'pipe', 'inherit'] })
+  try {
+    var ports = await new Promise(function (resolve, reject) {
+      var out = ''
+      primary.stdout.on('data', function (d) {
+        out += d
+        if (out.indexOf('\n') !== -1) resolve(JSON.parse(out))
+      })
+      primary.on('exit', function (code) { reject(new Error('cluster exited with ' + code)) })
+    })
+    var cookie = ''
+    function get (port, p) {
+      return new Promise(function (resolve, reject) {
+        var headers = cookie ? { cookie: cookie } : {}
+        require('http').get({ host: '127.0.0.1', port: port, path: p, headers: headers }, function (res) {
+          var body = ''
+          if (res.headers['set-cookie']) cookie = res.headers['set-cookie'][0].split(';')[0]
+          res.on('data', function (d) { body += d })
+          res.on('end', function () { resolve(body) })
+        }).on('error', reject)
+      })
+    }
+    var a = ports[0]
+    var b = ports[1]
+    var login = JSON.parse(await get(a, '/login'))
+    var other = JSON.parse(await get(b, '/inc'))
+    assert.notStrictEqual(login.worker, other.worker)
+    assert.strictEqual(other.user, 'alice', 'created through one worker, read by the other')
+    assert.strictEqual(other.n, 1)
+    assert.strictEqual(JSON.parse(await get(a, '/inc')).n, 2, 'updated through one, seen by the other')
+    assert.strictEqual(await get(b, '/logout'), 'bye')
+    var after = JSON.parse(await get(a, '/'))
+    assert.strictEqual(after.user, undefined, 'destroyed through one worker, gone for the other')
+  } finally {
+    primary.kill('SIGKILL')
+  }
+})
