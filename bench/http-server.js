@@ -1,7 +1,8 @@
 // The server of the HTTP benchmark (started by bench/http.js, one process per run).
 // usage: node bench/http-server.js <scenario> <workload> <framework> <preload>
 //   scenario:  none | none-dictionary | express-session | express-session-rs |
-//              express-session-rs-redis
+//              express-session-rs-redis | express-session-rs-sqlite (a fresh
+//              SqliteStore file in the temporary folder)
 //              (none-dictionary: no session, but req and res switched to dictionary
 //              mode as express-session-rs does; see lib/dictionary-mode.js)
 //   workload:  write (load, modify, save) | read (load only) | new (a new client
@@ -30,6 +31,11 @@ async function createStore () {
       return { session: require('express-session'), store: new (require('express-session').MemoryStore)() }
     case 'express-session-rs':
       return { session: require(root), store: new (require(root).MemoryStore)() }
+    case 'express-session-rs-sqlite': {
+      var file = path.join(require('os').tmpdir(), 'esrs-bench-' + process.pid + '.db')
+      ;['', '-wal', '-shm'].forEach(function (suffix) { require('fs').rmSync(file + suffix, { force: true }) })
+      return { session: require(root), store: new (require(root).SqliteStore)({ path: file, sweepInterval: 0 }) }
+    }
     case 'express-session-rs-redis': {
       var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + redisPort })
       await client.connect()
@@ -69,7 +75,7 @@ async function main () {
   var made = await createStore()
 
   if (scenario === 'none-dictionary') {
-    var dictionaryMode = require(path.join(root, 'session', 'dictionary'))
+    var dictionaryMode = require(path.join(root, 'lib', 'dictionary-mode'))
     app.use(function dictionary (req, res, next) {
       // the same switch as express-session-rs, through one added property each
       req.ceiling = true

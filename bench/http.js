@@ -7,12 +7,13 @@
 
 var childProcess = require('child_process')
 var fs = require('fs')
+var os = require('os')
 var path = require('path')
 var readline = require('readline')
 var lib = require('./lib')
 var redis = require('../tools/redis')
 
-var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-redis']
+var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-sqlite', 'express-session-rs-redis']
 var WORKLOADS = [
   { id: 'i', name: 'returning client, load+modify+save', workload: 'write', preload: 0 },
   { id: 'ii', name: 'returning client, read-only', workload: 'read', preload: 0 },
@@ -91,6 +92,10 @@ async function runOne (scenario, w, framework, seconds, warmup, env) {
   } finally {
     server.proc.kill('SIGKILL')
     await new Promise(function (resolve) { server.proc.once('exit', resolve) })
+    // the SqliteStore scenario's file (named after the server's PID)
+    ;['', '-wal', '-shm'].forEach(function (suffix) {
+      fs.rmSync(path.join(os.tmpdir(), 'esrs-bench-' + server.proc.pid + '.db' + suffix), { force: true })
+    })
   }
 }
 

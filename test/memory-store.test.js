@@ -1,8 +1,12 @@
-// The same scenarios against express-session's MemoryStore and ours.
+// The same scenarios against express-session's MemoryStore and ours (and, where
+// they hold for it, the durable SqliteStore).
 
 'use strict'
 
 var assert = require('assert')
+var fs = require('fs')
+var os = require('os')
+var path = require('path')
 var test = require('node:test')
 var p = require('./support/call')
 var util = require('util')
@@ -18,13 +22,24 @@ function cookieIn (ms) {
   return c
 }
 
-// Runs `scenario(store)` against both stores and compares the results.
-async function same (scenario) {
+// A SqliteStore on a new file, for the scenarios that hold for it too.
+var dbDir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-memory-test-'))
+var dbFiles = 0
+test.after(function () { fs.rmSync(dbDir, { recursive: true, force: true }) })
+
+// Runs `scenario(store)` against both stores (and, with `durable`, against a
+// SqliteStore too) and compares the results with express-session's.
+async function same (scenario, durable) {
   var results = []
-  for (var [name, store] of stores()) {
+  var pairs = stores()
+  if (durable) pairs.push(['SqliteStore', new ours.SqliteStore({ path: path.join(dbDir, (++dbFiles) + '.db') })])
+  for (var [name, store] of pairs) {
     results.push([name, await scenario(store)])
+    if (store.close) store.close()
   }
-  assert.deepStrictEqual(results[1][1], results[0][1])
+  for (var i = 1; i < results.length; i++) {
+    assert.deepStrictEqual(results[i][1], results[0][1], results[i][0])
+  }
   return results[0][1]
 }
 
@@ -63,7 +78,7 @@ test('get returns the stored JSON parsed; missing is undefined', function () {
     var missing = await p(store, 'get', 'nope')
     got.cookie.expires = typeof got.cookie.expires
     return [got, missing]
-  })
+  }, true)
 })
 
 test('expired sessions are removed on read; sessions without expiry never expire', function () {
@@ -77,7 +92,7 @@ test('expired sessions are removed on read; sessions without expiry never expire
     var len = await p(store, 'length')
     var all = await p(store, 'all')
     return [len, Object.keys(all), await p(store, 'get', 'old'), (await p(store, 'get', 'num'))]
-  })
+  }, true)
 })
 
 test('touch replaces only the stored cookie and keeps stored data', function () {
@@ -86,7 +101,7 @@ test('touch replaces only the stored cookie and keeps stored data', function () 
     await p(store, 'touch', 's', { cookie: { originalMaxAge: 5000, expires: new Date(8e12), path: '/x' }, n: 99, extra: true })
     await p(store, 'touch', 'missing', { cookie: {} })
     return [await p(store, 'get', 's'), await p(store, 'get', 'missing'), await p(store, 'length')]
-  })
+  }, true)
 })
 
 test('touch of an expired session does not revive it', function () {
@@ -94,7 +109,7 @@ test('touch of an expired session does not revive it', function () {
     await p(store, 'set', 's', { cookie: { expires: new Date(Date.now() - 5) }, n: 1 })
     await p(store, 'touch', 's', { cookie: { expires: new Date(Date.now() + 60000) } })
     return [await p(store, 'get', 's'), await p(store, 'length')]
-  })
+  }, true)
 })
 
 test('touch with a session without cookie removes the stored cookie', function () {
@@ -102,7 +117,7 @@ test('touch with a session without cookie removes the stored cookie', function (
     await p(store, 'set', 's', { cookie: { expires: null }, n: 1 })
     await p(store, 'touch', 's', { n: 2 })
     return await p(store, 'get', 's')
-  })
+  }, true)
 })
 
 test('all is an object keyed by sid, in insertion order, with a null prototype', function () {
@@ -113,7 +128,7 @@ test('all is an object keyed by sid, in insertion order, with a null prototype',
     await p(store, 'set', 'b', { cookie: {}, v: 4 })
     var all = await p(store, 'all')
     return [Object.getPrototypeOf(all), Object.keys(all), all.b, all.a]
-  })
+  }, true)
 })
 
 test('destroy, clear and length', function () {
@@ -126,7 +141,7 @@ test('destroy, clear and length', function () {
     var afterDestroy = await p(store, 'length')
     await p(store, 'clear')
     return [afterDestroy, await p(store, 'length'), await p(store, 'all')]
-  })
+  }, true)
 })
 
 test('set throws synchronously on data JSON cannot represent', function () {

@@ -8,7 +8,7 @@
 //!   sid     TEXT PRIMARY KEY,  -- the session ID (WTF-8 bytes, as given)
 //!   expires REAL,              -- ms since the epoch; NULL: never
 //!   json    TEXT NOT NULL      -- the session, as JSON.stringify wrote it
-//! ) WITHOUT ROWID;
+//! );                           -- rowid order: insertion order, as MemoryStore's
 //! CREATE INDEX sessions_expires ON sessions (expires);
 //! ```
 //!
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS sessions (
   sid     TEXT PRIMARY KEY,
   expires REAL,
   json    TEXT NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
 ";
 
@@ -317,11 +317,12 @@ impl SqliteStore {
         })
     }
 
-    /// Every live session as (sid, JSON), in session ID order.
+    /// Every live session as (sid, JSON), in insertion order (an update keeps a
+    /// session's place; the rowid of an upsert does not change).
     pub fn all(&self, now: f64) -> Result<Vec<Row>, Error> {
         let c = self.reader();
         let mut st = c.prepare_cached(
-            "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY sid",
+            "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
         )?;
         let rows = st.query_map(params![now], |r| {
             Ok((
@@ -332,11 +333,11 @@ impl SqliteStore {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Every live session ID.
+    /// Every live session ID, in insertion order.
     pub fn ids(&self, now: f64) -> Result<Vec<Vec<u8>>, Error> {
         let c = self.reader();
         let mut st = c.prepare_cached(
-            "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY sid",
+            "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
         )?;
         let rows = st.query_map(params![now], |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec()))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)

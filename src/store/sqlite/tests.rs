@@ -87,10 +87,15 @@ fn set_get_touch_destroy() -> Result<(), Error> {
     )?;
     assert_eq!(revived, 0);
     assert_eq!(s.stats()?.count, 0);
-    set(&s, "b", "{}", NEVER)?;
     set(&s, "c", "{}", NEVER)?;
+    set(&s, "b", "{}", NEVER)?;
+    set(&s, "c", "[]", NEVER)?;
     assert_eq!(s.len(1e15)?, 2);
-    assert_eq!(s.ids(0.0)?, vec![b"b".to_vec(), b"c".to_vec()]);
+    assert_eq!(
+        s.ids(0.0)?,
+        vec![b"c".to_vec(), b"b".to_vec()],
+        "insertion order, kept by updates"
+    );
     assert_eq!(
         write(
             &s,
@@ -100,7 +105,7 @@ fn set_get_touch_destroy() -> Result<(), Error> {
         )?,
         1
     );
-    assert_eq!(s.all(0.0)?, vec![(b"c".to_vec(), b"{}".to_vec())]);
+    assert_eq!(s.all(0.0)?, vec![(b"c".to_vec(), b"[]".to_vec())]);
     assert_eq!(write(&s, Write::Clear)?, 1);
     assert_eq!(s.len(0.0)?, 0);
     Ok(())
