@@ -154,6 +154,24 @@ fn limit_arg(cx: &Cx, i: usize) -> Result<usize> {
     Ok(if n == f64::INFINITY { 0 } else { n as usize })
 }
 
+/// `{ name: value, ... }` of counters.
+fn counts<'a>(cx: &Cx<'a>, fields: &[(&std::ffi::CStr, u64)]) -> Result<Value<'a>> {
+    let obj = cx.object()?;
+    for &(name, value) in fields {
+        cx.set(obj, name, cx.double(value as f64)?)?;
+    }
+    Ok(obj)
+}
+
+/// `[sid, json, sid, json, ...]` of stored rows.
+fn flat_rows<'a>(cx: &Cx<'a>, rows: &[(Vec<u8>, Vec<u8>)]) -> Result<Value<'a>> {
+    let flat: Vec<&[u8]> = rows
+        .iter()
+        .flat_map(|(k, v)| [k.as_slice(), v.as_slice()])
+        .collect();
+    cx.strings(flat.into_iter())
+}
+
 callback! {
     /// `get(sid, now)`: the stored JSON of a live session, or undefined.
     const STORE_GET: StoreRef = |cx, store| {
@@ -226,12 +244,7 @@ callback! {
     /// `all(now)`: live sessions as a flat `[sid, json, sid, json, ...]` in
     /// insertion order.
     const STORE_ALL: StoreRef = |cx, store| {
-        let rows = store.all(now_arg(cx, 0)?);
-        let flat: Vec<&[u8]> = rows
-            .iter()
-            .flat_map(|(k, v)| [k.as_slice(), v.as_slice()])
-            .collect();
-        cx.strings(flat.into_iter())
+        flat_rows(cx, &store.all(now_arg(cx, 0)?))
     }
 }
 
@@ -282,18 +295,17 @@ callback! {
     /// `stats()`: `{ count, bytes, hits, misses, expired, evicted }`.
     const STORE_STATS: StoreRef = |cx, store| {
         let s = store.stats();
-        let obj = cx.object()?;
-        for (name, value) in [
-            (c"count", s.count),
-            (c"bytes", s.bytes),
-            (c"hits", s.hits),
-            (c"misses", s.misses),
-            (c"expired", s.expired),
-            (c"evicted", s.evicted),
-        ] {
-            cx.set(obj, name, cx.double(value as f64)?)?;
-        }
-        Ok(obj)
+        counts(
+            cx,
+            &[
+                (c"count", s.count),
+                (c"bytes", s.bytes),
+                (c"hits", s.hits),
+                (c"misses", s.misses),
+                (c"expired", s.expired),
+                (c"evicted", s.evicted),
+            ],
+        )
     }
 }
 
@@ -488,12 +500,7 @@ callback! {
 callback! {
     /// `all(now)`: live sessions as a flat `[sid, json, ...]`, in session ID order.
     const SQLITE_ALL: SqliteRef = |cx, h| {
-        let rows = h.store.all(now_arg(cx, 0)?).map_err(thrown)?;
-        let flat: Vec<&[u8]> = rows
-            .iter()
-            .flat_map(|(k, v)| [k.as_slice(), v.as_slice()])
-            .collect();
-        cx.strings(flat.into_iter())
+        flat_rows(cx, &h.store.all(now_arg(cx, 0)?).map_err(thrown)?)
     }
 }
 
@@ -516,17 +523,16 @@ callback! {
     /// `stats()`: `{ count, bytes, hits, misses, expired }`.
     const SQLITE_STATS: SqliteRef = |cx, h| {
         let s = h.store.stats().map_err(thrown)?;
-        let obj = cx.object()?;
-        for (name, value) in [
-            (c"count", s.count),
-            (c"bytes", s.bytes),
-            (c"hits", s.hits),
-            (c"misses", s.misses),
-            (c"expired", s.expired),
-        ] {
-            cx.set(obj, name, cx.double(value as f64)?)?;
-        }
-        Ok(obj)
+        counts(
+            cx,
+            &[
+                (c"count", s.count),
+                (c"bytes", s.bytes),
+                (c"hits", s.hits),
+                (c"misses", s.misses),
+                (c"expired", s.expired),
+            ],
+        )
     }
 }
 
