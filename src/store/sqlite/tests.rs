@@ -6,16 +6,17 @@ use std::sync::mpsc::channel;
 
 const NEVER: f64 = f64::NAN;
 
-/// A fresh database path in its own temporary folder.
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "esrs-sqlite-{}-{}-{}",
-        std::process::id(),
-        name,
-        fastrand::u64(..)
-    ));
-    let _ = std::fs::create_dir_all(&dir);
-    dir.join("sessions.db")
+/// A fresh database path in its own temporary folder, removed with the guard.
+fn temp_db(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = match tempfile::Builder::new()
+        .prefix(&format!("esrs-sqlite-{name}-"))
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => panic!("temporary folder: {e}"),
+    };
+    let path = dir.path().join("sessions.db");
+    (dir, path)
 }
 
 fn open(path: &PathBuf) -> SqliteStore {
@@ -52,7 +53,7 @@ fn get(s: &SqliteStore, sid: &str, now: f64) -> Option<String> {
 
 #[test]
 fn set_get_touch_destroy() -> Result<(), Error> {
-    let path = temp_path("basic");
+    let (_dir, path) = temp_db("basic");
     let s = open(&path);
     assert_eq!(get(&s, "a", 0.0), None);
     set(&s, "a", r#"{"cookie":{"e":1},"n":1}"#, 100.0)?;
@@ -113,7 +114,8 @@ fn set_get_touch_destroy() -> Result<(), Error> {
 
 #[test]
 fn keys_and_text_are_exact_bytes() -> Result<(), Error> {
-    let s = open(&temp_path("bytes"));
+    let (_dir, path) = temp_db("bytes");
+    let s = open(&path);
     let a = vec![b'x', 0xED, 0xA0, 0x80]; // WTF-8 of 'x\uD800'
     let b = vec![b'x', 0xED, 0xAF, 0xBF]; // 'x\uDBFF'
     let json = "{\"name\":\"Ж€𝄞\"}".as_bytes().to_vec();
@@ -137,7 +139,7 @@ fn keys_and_text_are_exact_bytes() -> Result<(), Error> {
 
 #[test]
 fn two_stores_on_one_file_see_each_other() -> Result<(), Error> {
-    let path = temp_path("shared");
+    let (_dir, path) = temp_db("shared");
     let one = open(&path);
     let two = open(&path);
     set(&one, "s", r#"{"n":1}"#, NEVER)?;
@@ -156,7 +158,7 @@ fn two_stores_on_one_file_see_each_other() -> Result<(), Error> {
 
 #[test]
 fn a_reopened_file_keeps_every_acknowledged_write() -> Result<(), Error> {
-    let path = temp_path("reopen");
+    let (_dir, path) = temp_db("reopen");
     {
         let s = open(&path);
         let (tx, rx) = channel();
@@ -183,7 +185,7 @@ fn a_reopened_file_keeps_every_acknowledged_write() -> Result<(), Error> {
 
 #[test]
 fn durability_modes_set_synchronous() -> Result<(), Error> {
-    let path = temp_path("sync");
+    let (_dir, path) = temp_db("sync");
     let mut o = Options::new(&path);
     o.durability = Durability::PowerLoss;
     let s = SqliteStore::open(o)?;
@@ -200,7 +202,8 @@ fn durability_modes_set_synchronous() -> Result<(), Error> {
 
 #[test]
 fn sweep_removes_in_bounded_batches() -> Result<(), Error> {
-    let s = open(&temp_path("sweep"));
+    let (_dir, path) = temp_db("sweep");
+    let s = open(&path);
     for i in 0..100 {
         set(&s, &format!("e{i}"), "{}", 10.0)?;
     }
@@ -231,7 +234,7 @@ fn sweep_removes_in_bounded_batches() -> Result<(), Error> {
 
 #[test]
 fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
-    let path = temp_path("notadb");
+    let (_dir, path) = temp_db("notadb");
     let text = b"these are somebody's notes, not a database\n".repeat(200);
     std::fs::write(&path, &text).ok();
     let err = SqliteStore::open(Options::new(&path)).err();
@@ -245,7 +248,7 @@ fn a_file_that_is_not_a_database_is_refused_and_left_alone() {
 
 #[test]
 fn a_truncated_database_is_an_error_not_an_empty_store() -> Result<(), Error> {
-    let path = temp_path("truncated");
+    let (_dir, path) = temp_db("truncated");
     {
         let s = open(&path);
         for i in 0..3000 {
@@ -273,10 +276,11 @@ fn a_truncated_database_is_an_error_not_an_empty_store() -> Result<(), Error> {
 
 #[test]
 fn a_path_that_cannot_be_opened_is_a_clear_error() {
-    let missing_dir = temp_path("missing").with_file_name("no/such/dir/sessions.db");
+    let (_dir, base) = temp_db("missing");
+    let missing_dir = base.with_file_name("no/such/dir/sessions.db");
     let e = SqliteStore::open(Options::new(missing_dir)).err();
     assert_eq!(e.map(|e| e.kind), Some(ErrorKind::CannotOpen));
-    let a_dir = temp_path("dir");
+    let (_dir2, a_dir) = temp_db("dir");
     std::fs::create_dir_all(&a_dir).ok();
     let e = SqliteStore::open(Options::new(&a_dir)).err();
     assert_eq!(e.map(|e| e.kind), Some(ErrorKind::CannotOpen));
@@ -284,7 +288,7 @@ fn a_path_that_cannot_be_opened_is_a_clear_error() {
 
 #[test]
 fn a_full_database_fails_writes_and_keeps_serving() -> Result<(), Error> {
-    let path = temp_path("full");
+    let (_dir, path) = temp_db("full");
     let mut o = Options::new(&path);
     o.max_page_count = Some(40);
     let s = SqliteStore::open(o)?;
@@ -314,7 +318,7 @@ fn a_full_database_fails_writes_and_keeps_serving() -> Result<(), Error> {
 
 #[test]
 fn a_lock_held_past_the_busy_timeout_is_a_busy_error() -> Result<(), Error> {
-    let path = temp_path("busy");
+    let (_dir, path) = temp_db("busy");
     let mut o = Options::new(&path);
     o.busy_timeout = Duration::from_millis(100);
     let s = SqliteStore::open(o)?;
@@ -330,7 +334,8 @@ fn a_lock_held_past_the_busy_timeout_is_a_busy_error() -> Result<(), Error> {
 
 #[test]
 fn writes_after_close_fail_with_closed() {
-    let s = open(&temp_path("closed"));
+    let (_dir, path) = temp_db("closed");
+    let s = open(&path);
     s.close();
     let err = set(&s, "a", "{}", NEVER).err();
     assert_eq!(err.map(|e| e.kind), Some(ErrorKind::Closed));
@@ -338,7 +343,7 @@ fn writes_after_close_fail_with_closed() {
 
 #[test]
 fn a_failing_write_does_not_undo_the_others_of_its_batch() -> Result<(), Error> {
-    let path = temp_path("batch-full");
+    let (_dir, path) = temp_db("batch-full");
     let mut o = Options::new(&path);
     o.max_page_count = Some(40);
     let s = SqliteStore::open(o)?;
