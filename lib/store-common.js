@@ -16,6 +16,39 @@ exports.settle = settle
 exports.expiry = expiry
 exports.ttlOption = ttlOption
 exports.checkLimit = checkLimit
+exports.startTimer = startTimer
+exports.stopTimer = stopTimer
+
+// Stops a store's sweep timer once the store itself is garbage-collected.
+var timers = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(function (timer) { clearInterval(timer) })
+  : null
+
+/**
+ * Starts `store`'s background sweep: `step()` every `store._sweepInterval` ms
+ * (none when 0), on an unref'd timer that never keeps the process alive and stops
+ * when the store is garbage-collected (`step` must not hold the store itself).
+ *
+ * @private
+ */
+function startTimer (store, step) {
+  if (store._timer || !store._sweepInterval) return
+  store._timer = setInterval(step, store._sweepInterval)
+  store._timer.unref()
+  if (timers) timers.register(store, store._timer, store)
+}
+
+/**
+ * Stops `store`'s background sweep.
+ *
+ * @private
+ */
+function stopTimer (store) {
+  if (!store._timer) return
+  clearInterval(store._timer)
+  if (timers) timers.unregister(store)
+  store._timer = null
+}
 
 /**
  * Calls back on the next turn with `err`, or with `(null, value)` when a value is

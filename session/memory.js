@@ -24,11 +24,6 @@ var settle = common.settle
 
 module.exports = MemoryStore
 
-// Stops a store's sweep timer once the store itself is garbage-collected.
-var timers = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(function (timer) { clearInterval(timer) })
-  : null
-
 /**
  * @param {Object} [options]
  * @param {number|Function} [options.ttl=86400000] lifetime (ms) of sessions whose
@@ -72,24 +67,18 @@ util.inherits(MemoryStore, Store)
  * an unref'd timer, so it never keeps the process alive.
  */
 MemoryStore.prototype.startInterval = function startInterval () {
-  if (this._timer || !this._sweepInterval) return
   var store = this._native
   var budget = this._sweepBudget
-  this._timer = setInterval(function sweep () {
+  common.startTimer(this, function sweep () {
     store.sweep(Date.now(), budget)
-  }, this._sweepInterval)
-  this._timer.unref()
-  if (timers) timers.register(this, this._timer, this)
+  })
 }
 
 /**
  * Stops the background sweep.
  */
 MemoryStore.prototype.stopInterval = function stopInterval () {
-  if (!this._timer) return
-  clearInterval(this._timer)
-  if (timers) timers.unregister(this)
-  this._timer = null
+  common.stopTimer(this)
 }
 
 /**

@@ -19,11 +19,6 @@ var settle = common.settle
 
 module.exports = SqliteStore
 
-// Stops a store's sweep timer once the store itself is garbage-collected.
-var timers = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(function (timer) { clearInterval(timer) })
-  : null
-
 /**
  * @param {Object} options
  * @param {string} options.path the database file (created when missing)
@@ -123,24 +118,20 @@ function read (callback, fn) {
  * unless sweepInterval is 0): an unref'd timer. Safe with several processes.
  */
 SqliteStore.prototype.startInterval = function startInterval () {
-  if (this._timer || !this._sweepInterval) return
+  // (the step holds the store: a SqliteStore lives until close(), as the
+  // function its writes complete through is held by the addon)
   var store = this
-  this._timer = setInterval(function sweep () {
+  common.startTimer(this, function sweep () {
     // (a step that fails, a lock held too long, is simply tried again next time)
     write(store, 'sweep', [Date.now(), store._sweepBatch], function () {})
-  }, this._sweepInterval)
-  this._timer.unref()
-  if (timers) timers.register(this, this._timer, this)
+  })
 }
 
 /**
  * Stops the background removal of expired sessions.
  */
 SqliteStore.prototype.stopInterval = function stopInterval () {
-  if (!this._timer) return
-  clearInterval(this._timer)
-  if (timers) timers.unregister(this)
-  this._timer = null
+  common.stopTimer(this)
 }
 
 /**
