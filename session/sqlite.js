@@ -52,17 +52,18 @@ function SqliteStore (options) {
     opts.fsync ? 1 : 0,
     opts.busyTimeout === undefined ? 5000 : opts.busyTimeout,
     opts.maxPages || 0,
-    function onDone (id, err) {
-      var done = pending.get(id)
-      pending.delete(id)
-      if (pending.size === 0) nat.unref()
-      if (done) done(err)
+    function onDone (list) {
+      completeAll(pending, list)
+      // (the addon holds this function: it must not hold the store or its native
+      // object, or neither could ever be collected)
+      var held = weakNative.deref()
+      if (pending.size === 0 && held) held.unref()
     }
   )
+  var weakNative = new WeakRef(nat)
 
   defineHidden(this, '_native', nat)
-  defineHidden(this, '_pending', pending)
-  defineHidden(this, '_nextId', 1)
+  defineHidden(this, '_writes', new Writes(nat, pending))
   defineHidden(this, '_ttl', ttl)
   defineHidden(this, '_sweepBatch', opts.sweepBatch || 1000)
   defineHidden(this, '_sweepInterval', opts.sweepInterval === undefined ? 60000 : opts.sweepInterval)
@@ -75,27 +76,80 @@ function SqliteStore (options) {
 util.inherits(SqliteStore, Store)
 
 /**
+ * The writes of one store in flight: its native object and the callbacks of
+ * its pending writes by request id. (Kept apart from the store, so that its
+ * sweep timer holds this and not the store.)
+ *
+ * @private
+ */
+function Writes (nat, pending) {
+  this.native = nat
+  this.pending = pending
+  this.nextId = 1
+  this.flushing = false
+}
+
+/**
+ * Sends the writes staged during this turn of the event loop to the writer
+ * thread, together: one wake-up of the thread, one transaction.
+ *
+ * @private
+ */
+function flush (writes) {
+  writes.flushing = false
+  writes.native.flush()
+}
+
+/**
  * Queues `native[method](id, ...args)`; `callback(err)` runs once it committed.
  * A Promise when no callback is given.
  *
  * @private
  */
-function write (store, method, args, callback) {
+function write (writes, method, args, callback) {
   return callbackOrPromise(callback, undefined, function (done) {
-    var id = store._nextId++
-    store._pending.set(id, function (err) {
+    var id = writes.nextId++
+    writes.pending.set(id, function (err) {
       if (err) done(err)
       else done()
     })
-    if (store._pending.size === 1) store._native.ref()
+    if (writes.pending.size === 1) writes.native.ref()
     try {
-      store._native[method].apply(null, [id].concat(args))
+      writes.native[method].apply(null, [id].concat(args))
+      if (!writes.flushing) {
+        writes.flushing = true
+        setImmediate(flush, writes)
+      }
     } catch (err) {
-      store._pending.delete(id)
-      if (store._pending.size === 0) store._native.unref()
+      writes.pending.delete(id)
+      if (writes.pending.size === 0) writes.native.unref()
       setImmediate(done, err)
     }
   })
+}
+
+/**
+ * Runs the callbacks of a batch of completed writes, `[id, err | null, ...]`. A
+ * callback that throws does not keep the others from running: its error is
+ * thrown again, uncaught, on the next tick.
+ *
+ * @private
+ */
+function completeAll (pending, list) {
+  for (var i = 0; i < list.length; i += 2) {
+    var done = pending.get(list[i])
+    pending.delete(list[i])
+    if (!done) continue
+    try {
+      done(list[i + 1])
+    } catch (err) {
+      process.nextTick(rethrow, err)
+    }
+  }
+}
+
+function rethrow (err) {
+  throw err
 }
 
 /**
@@ -118,12 +172,12 @@ function read (callback, fn) {
  * unless sweepInterval is 0): an unref'd timer. Safe with several processes.
  */
 SqliteStore.prototype.startInterval = function startInterval () {
-  // (the step holds the store: a SqliteStore lives until close(), as the
-  // function its writes complete through is held by the addon)
-  var store = this
+  // (the step must not hold the store, see common.startTimer)
+  var writes = this._writes
+  var batch = this._sweepBatch
   common.startTimer(this, function sweep () {
     // (a step that fails, a lock held too long, is simply tried again next time)
-    write(store, 'sweep', [Date.now(), store._sweepBatch], function () {})
+    write(writes, 'sweep', [Date.now(), batch], function () {})
   })
 }
 
@@ -138,7 +192,7 @@ SqliteStore.prototype.stopInterval = function stopInterval () {
  * Removes every expired session now: `callback(err)`.
  */
 SqliteStore.prototype.prune = function prune (callback) {
-  return write(this, 'sweep', [Date.now(), 0xffffffff], callback)
+  return write(this._writes, 'sweep', [Date.now(), 0xffffffff], callback)
 }
 
 /**
@@ -177,7 +231,7 @@ SqliteStore.prototype.all = function all (callback) {
  * Removes every session.
  */
 SqliteStore.prototype.clear = function clear (callback) {
-  return write(this, 'clear', [], callback)
+  return write(this._writes, 'clear', [], callback)
 }
 
 /**
@@ -185,7 +239,7 @@ SqliteStore.prototype.clear = function clear (callback) {
  */
 SqliteStore.prototype.destroy = function destroy (sessionId, callback) {
   var ids = Array.isArray(sessionId) ? sessionId.map(String) : String(sessionId)
-  return write(this, 'destroy', [ids], callback)
+  return write(this._writes, 'destroy', [ids], callback)
 }
 
 /**
@@ -213,7 +267,7 @@ SqliteStore.prototype.set = function set (sessionId, session, callback) {
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
-  return write(this, 'set', [String(sessionId), text, expires], callback)
+  return write(this._writes, 'set', [String(sessionId), text, expires], callback)
 }
 
 /**
@@ -244,7 +298,7 @@ SqliteStore.prototype.touch = function touch (sessionId, session, callback) {
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
-  return write(this, 'touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now], callback)
+  return write(this._writes, 'touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now], callback)
 }
 
 /**

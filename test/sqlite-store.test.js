@@ -162,8 +162,10 @@ test('the raw file store survives garbage arguments', async function () {
     })
   })
   var done = []
-  var nat = native.createSqliteStore(dbPath(), 0, 100, 0, function (id, err) { done.push([id, err && err.code]) })
-  ;['get', 'set', 'touch', 'destroy', 'clear', 'sweep', 'all', 'ids', 'length', 'stats'].forEach(function (m) {
+  var nat = native.createSqliteStore(dbPath(), 0, 100, 0, function (list) {
+    for (var i = 0; i < list.length; i += 2) done.push([list[i], list[i + 1] && list[i + 1].code])
+  })
+  ;['get', 'set', 'touch', 'destroy', 'clear', 'sweep', 'all', 'ids', 'length', 'stats', 'flush'].forEach(function (m) {
     garbage.forEach(function (a) {
       garbage.forEach(function (b) {
         try { nat[m](a, b, a, b, a) } catch (err) { assert.ok(err instanceof Error, m) }
@@ -171,12 +173,73 @@ test('the raw file store survives garbage arguments', async function () {
     })
   })
   nat.set(1, 'sid', '{}', NaN)
+  nat.flush()
   nat.ref()
   await new Promise(function (resolve) { setTimeout(resolve, 100) })
   nat.unref()
   assert.ok(done.some(function (d) { return d[0] === 1 && d[1] === null }))
   assert.strictEqual(nat.get('sid', Date.now()), '{}')
   nat.close()
+})
+
+// the open descriptors of this process on `file` (and its -wal and -shm)
+function openDescriptors (file) {
+  return fs.readdirSync('/proc/self/fd').filter(function (fd) {
+    try { return fs.readlinkSync('/proc/self/fd/' + fd).indexOf(file) === 0 } catch (err) { return false }
+  }).length
+}
+
+test('a SqliteStore nobody references is garbage-collected: its file and writer thread are released', async function () {
+  require('v8').setFlagsFromString('--expose-gc')
+  var gc = require('vm').runInNewContext('gc')
+  var file = dbPath()
+  var collected = false
+  var registry = new FinalizationRegistry(function () { collected = true })
+  ;(function () {
+    var store = new ours.SqliteStore({ path: file, sweepInterval: 1000 })
+    registry.register(store, 'store')
+    return Promise.all([store.set('a', { cookie: cookie(ours, 60000), n: 1 }), store.touch('a', { cookie: cookie(ours, 60000) })])
+  })().then(function () {})
+  await new Promise(function (resolve) { setTimeout(resolve, 50) })
+  assert.ok(openDescriptors(file) > 0)
+  for (var i = 0; i < 20; i++) {
+    gc()
+    await new Promise(function (resolve) { setTimeout(resolve, 50) })
+    if (collected && openDescriptors(file) === 0) break
+  }
+  assert.strictEqual(collected, true, 'the store was collected')
+  assert.strictEqual(openDescriptors(file), 0, 'its connections are closed')
+  var again = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  assert.strictEqual((await again.get('a')).n, 1)
+  again.close()
+})
+
+test('a write callback that throws does not keep the others of its batch from completing', async function () {
+  var store = new ours.SqliteStore({ path: dbPath(), sweepInterval: 0 })
+  var listeners = process.listeners('uncaughtException')
+  process.removeAllListeners('uncaughtException')
+  var thrown = []
+  process.on('uncaughtException', function (err) { thrown.push(err.message) })
+  try {
+    var completed = []
+    await new Promise(function (resolve) {
+      for (var i = 0; i < 20; i++) {
+        store.set('s' + i, { cookie: cookie(ours, 60000), i: i }, function (err) {
+          assert.ifError(err)
+          completed.push(completed.length)
+          if (completed.length === 3) throw new Error('thrown by a callback')
+          if (completed.length === 20) setImmediate(resolve)
+        })
+      }
+    })
+    assert.strictEqual(completed.length, 20)
+    assert.deepStrictEqual(thrown, ['thrown by a callback'])
+    assert.strictEqual(await store.length(), 20)
+  } finally {
+    process.removeAllListeners('uncaughtException')
+    listeners.forEach(function (l) { process.on('uncaughtException', l) })
+    store.close()
+  }
 })
 
 test('kill -9 at random moments: every acknowledged write is there, no destroyed session comes back', async function () {

@@ -11,7 +11,7 @@ mod raw;
 use crate::store::sqlite;
 use crate::{sid, signer, store};
 use raw::{callback, Cx, Result, Scratch, Throw, Tsfn, Value};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Defines the module's exports (called once per module instance).
@@ -353,10 +353,22 @@ callback! {
 /// A write's completion, for the main thread: (request id, rows changed or error).
 type Completion = (f64, std::result::Result<u64, sqlite::Error>);
 
+/// Completions waiting to travel to the main thread together.
+type Finished = Arc<Mutex<Vec<Completion>>>;
+
 /// A file store and the JS function its writes complete through.
 struct SqliteHandle {
     store: sqlite::SqliteStore,
-    done: Arc<Tsfn<Completion>>,
+    done: Arc<Tsfn<Vec<Completion>>>,
+    finished: Finished,
+}
+
+/// Sends what `finished` holds to the main thread, in one call.
+fn deliver(finished: &Finished, done: &Tsfn<Vec<Completion>>) {
+    let batch = std::mem::take(&mut *finished.lock().unwrap_or_else(|e| e.into_inner()));
+    if !batch.is_empty() {
+        done.call(batch);
+    }
 }
 
 type SqliteRef = Arc<SqliteHandle>;
@@ -384,31 +396,38 @@ fn thrown(e: sqlite::Error) -> Throw {
     Throw::error_with_code(&e.message, error_code(e.kind))
 }
 
-/// Runs on the main thread for each completed write: `onDone(id, err, rows)`.
-fn complete<'a>(cx: &Cx<'a>, on_done: Value<'a>, (id, result): Completion) -> Result<()> {
-    let id = cx.double(id)?;
-    match result {
-        Ok(rows) => {
-            let rows = cx.double(rows as f64)?;
-            cx.call(on_done, &[id, cx.null()?, rows])
-        }
-        Err(e) => {
-            let err = cx.error(&e.message, error_code(e.kind))?;
-            cx.call(on_done, &[id, err])
-        }
+/// Runs on the main thread for each batch of completed writes:
+/// `onDone([id, err | null, ...])`, one call for the batch.
+fn complete<'a>(cx: &Cx<'a>, on_done: Value<'a>, batch: Vec<Completion>) -> Result<()> {
+    let list = cx.array_of_length(batch.len() * 2)?;
+    for (i, (id, result)) in batch.into_iter().enumerate() {
+        let err = match result {
+            Ok(_) => cx.null()?,
+            Err(e) => cx.error(&e.message, error_code(e.kind))?,
+        };
+        cx.set_index(list, 2 * i, cx.double(id)?)?;
+        cx.set_index(list, 2 * i + 1, err)?;
     }
+    cx.call(on_done, &[list])
 }
 
-/// Queues `write` for request `id` (argument 0).
+/// Stages `write` for request `id` (argument 0): `flush()` sends it.
 fn queue(cx: &Cx, h: &SqliteHandle, write: sqlite::Write) -> Result<()> {
     let id = cx.number(cx.arg(0)).ok_or(ID_NOT_NUMBER)?;
-    let done = h.done.clone();
-    h.store.write(
+    let finished = h.finished.clone();
+    let queued = h.store.stage(
         write,
         Box::new(move |r| {
-            done.call((id, r));
+            finished
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((id, r));
         }),
     );
+    if !queued {
+        // (closed: the error completes asynchronously all the same)
+        deliver(&h.finished, &h.done);
+    }
     Ok(())
 }
 
@@ -432,7 +451,7 @@ callback! {
 }
 
 callback! {
-    /// `set(id, sid, json, expires)`: queued; completes through onDone(id, ...).
+    /// `set(id, sid, json, expires)`: queued; completes through `onDone`.
     const SQLITE_SET: SqliteRef = |cx, h| {
         let sid = owned_sid(cx, 1)?;
         let mut json_scratch = Scratch::<1024>::default();
@@ -537,6 +556,16 @@ callback! {
 }
 
 callback! {
+    /// `flush()`: sends the staged writes to the writer thread (one wake-up).
+    const SQLITE_FLUSH: SqliteRef = |cx, h| {
+        if !h.store.flush() {
+            deliver(&h.finished, &h.done);
+        }
+        cx.undefined()
+    }
+}
+
+callback! {
     /// `ref()` / `unref()`: keep the event loop alive while writes are pending.
     const SQLITE_REF: SqliteRef = |cx, h| {
         cx.ref_tsfn(&h.done)?;
@@ -582,8 +611,13 @@ callback! {
             return Err(ON_DONE_NOT_FUNCTION);
         }
         let done = Arc::new(cx.threadsafe_function(on_done, complete)?);
-        let store = sqlite::SqliteStore::open(options).map_err(thrown)?;
-        let handle: SqliteRef = Arc::new(SqliteHandle { store, done });
+        let finished = Finished::default();
+        let after_batch = {
+            let (finished, done) = (finished.clone(), done.clone());
+            Box::new(move || deliver(&finished, &done))
+        };
+        let store = sqlite::SqliteStore::open_with(options, after_batch).map_err(thrown)?;
+        let handle: SqliteRef = Arc::new(SqliteHandle { store, done, finished });
         let methods = [
             (c"get", SQLITE_GET),
             (c"set", SQLITE_SET),
@@ -595,6 +629,7 @@ callback! {
             (c"ids", SQLITE_IDS),
             (c"length", SQLITE_LENGTH),
             (c"stats", SQLITE_STATS),
+            (c"flush", SQLITE_FLUSH),
             (c"ref", SQLITE_REF),
             (c"unref", SQLITE_UNREF),
             (c"close", SQLITE_CLOSE),

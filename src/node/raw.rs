@@ -543,18 +543,27 @@ impl<'a> Cx<'a> {
 
     /// An array of the strings whose WTF-8 texts are `items`.
     pub fn strings<'i>(&self, items: impl ExactSizeIterator<Item = &'i [u8]>) -> Result<Value<'a>> {
+        let arr = self.array_of_length(items.len())?;
+        for (i, item) in items.enumerate() {
+            self.set_index(arr, i, self.string(item)?)?;
+        }
+        Ok(arr)
+    }
+
+    /// A new array of `len` holes.
+    pub fn array_of_length(&self, len: usize) -> Result<Value<'a>> {
         let mut arr = ptr::null_mut();
         // SAFETY: env is the current call's.
-        let status = unsafe { sys::napi_create_array_with_length(self.env, items.len(), &mut arr) };
-        checked(status, (), c"cannot create array")?;
-        for (i, item) in items.enumerate() {
-            let v = self.string(item)?;
-            let i = u32::try_from(i).map_err(|_| Throw::range_error(c"array too long"))?;
-            // SAFETY: env and the values are the current call's.
-            let status = unsafe { sys::napi_set_element(self.env, arr, i, v.0) };
-            checked(status, (), c"cannot set array element")?;
-        }
-        Ok(Value(arr, PhantomData))
+        let status = unsafe { sys::napi_create_array_with_length(self.env, len, &mut arr) };
+        checked(status, Value(arr, PhantomData), c"cannot create array")
+    }
+
+    /// `arr[i] = v`.
+    pub fn set_index(&self, arr: Value, i: usize, v: Value) -> Result<()> {
+        let i = u32::try_from(i).map_err(|_| Throw::range_error(c"array too long"))?;
+        // SAFETY: env and the values are the current call's.
+        let status = unsafe { sys::napi_set_element(self.env, arr.0, i, v.0) };
+        checked(status, (), c"cannot set array element")
     }
 
     /// A new JS function `name` calling `cb` with `data` (dropped when the function

@@ -35,7 +35,8 @@ use std::time::Duration;
 /// The member `touch` replaces.
 const COOKIE: &[u8] = b"cookie";
 
-/// Writes the writer thread takes into one transaction at most.
+/// Writes the writer thread takes into one transaction at most (a larger group
+/// staged together still goes in one).
 const MAX_BATCH: usize = 1024;
 
 const SCHEMA: &str = "
@@ -175,6 +176,10 @@ pub type Row = (Vec<u8>, Vec<u8>);
 /// Called once with a write's result: the number of rows it changed.
 pub type Done = Box<dyn FnOnce(Result<u64, Error>) + Send>;
 
+/// Called on the writer thread after the `done` of every write of a batch ran
+/// (so that their results can travel on together).
+pub type AfterBatch = Box<dyn FnMut() + Send>;
+
 struct Job {
     write: Write,
     done: Done,
@@ -201,10 +206,18 @@ pub struct Stats {
     pub expired: u64,
 }
 
+/// Writes on their way to the writer thread.
+struct Queue {
+    /// None once closed.
+    tx: Option<mpsc::Sender<Vec<Job>>>,
+    /// Staged writes, sent together by the next `flush`.
+    staged: Vec<Job>,
+}
+
 /// A durable session store on one SQLite file.
 pub struct SqliteStore {
     reader: Mutex<Connection>,
-    queue: Mutex<Option<mpsc::Sender<Job>>>,
+    queue: Mutex<Queue>,
     writer: Mutex<Option<thread::JoinHandle<()>>>,
     counters: Arc<Counters>,
 }
@@ -247,24 +260,32 @@ impl SqliteStore {
     /// Opens (or creates) the store's file and starts its writer thread. Fails,
     /// without touching the file, when it is not a usable SQLite database.
     pub fn open(options: Options) -> Result<SqliteStore, Error> {
+        SqliteStore::open_with(options, Box::new(|| {}))
+    }
+
+    /// `open`, with `after_batch` run after each batch of writes completed.
+    pub fn open_with(options: Options, after_batch: AfterBatch) -> Result<SqliteStore, Error> {
         let writer_conn = open_connection(&options)?;
         writer_conn.execute_batch(SCHEMA)?;
         let reader = open_connection(&options)?;
         // check the schema is readable now rather than on the first request
         reader.query_row("SELECT count(*) FROM sessions LIMIT 1", [], |_| Ok(()))?;
         let counters = Arc::new(Counters::default());
-        let (tx, rx) = mpsc::channel::<Job>();
+        let (tx, rx) = mpsc::channel::<Vec<Job>>();
         let thread_counters = counters.clone();
         let writer = thread::Builder::new()
             .name("express-session-rs sqlite writer".to_owned())
-            .spawn(move || writer_loop(writer_conn, rx, thread_counters))
+            .spawn(move || writer_loop(writer_conn, rx, thread_counters, after_batch))
             .map_err(|e| Error {
                 kind: ErrorKind::Other,
                 message: format!("cannot start the writer thread: {e}"),
             })?;
         Ok(SqliteStore {
             reader: Mutex::new(reader),
-            queue: Mutex::new(Some(tx)),
+            queue: Mutex::new(Queue {
+                tx: Some(tx),
+                staged: Vec::new(),
+            }),
             writer: Mutex::new(Some(writer)),
             counters,
         })
@@ -274,17 +295,53 @@ impl SqliteStore {
         self.reader.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Queues a write; `done` runs on the writer thread once it committed (or
-    /// failed). After `close`, `done` runs at once with a `Closed` error.
-    pub fn write(&self, write: Write, done: Done) {
-        let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
-        match queue.as_ref() {
-            Some(tx) => {
-                if let Err(mpsc::SendError(job)) = tx.send(Job { write, done }) {
+    /// failed). After `close`, `done` runs at once with a `Closed` error (and
+    /// `write` returns false: no batch follows).
+    pub fn write(&self, write: Write, done: Done) -> bool {
+        self.stage(write, done) && self.flush()
+    }
+
+    /// Queues a write without waking the writer thread: the next `flush` (or
+    /// `write`, or `close`) sends it, with every write staged before it, so that
+    /// writes issued together wake the writer once. Returns false, after running
+    /// `done` with a `Closed` error, when the store is closed.
+    pub fn stage(&self, write: Write, done: Done) -> bool {
+        let mut queue = self.queue();
+        if queue.tx.is_none() {
+            drop(queue);
+            done(Err(closed()));
+            return false;
+        }
+        queue.staged.push(Job { write, done });
+        true
+    }
+
+    /// Sends the staged writes to the writer thread. False when the store is
+    /// closed (their `done` ran with a `Closed` error).
+    pub fn flush(&self) -> bool {
+        let mut queue = self.queue();
+        if queue.staged.is_empty() {
+            return queue.tx.is_some();
+        }
+        let jobs = std::mem::take(&mut queue.staged);
+        let refused = match queue.tx.as_ref() {
+            Some(tx) => tx.send(jobs).err().map(|mpsc::SendError(jobs)| jobs),
+            None => Some(jobs),
+        };
+        drop(queue);
+        match refused {
+            Some(jobs) => {
+                for job in jobs {
                     (job.done)(Err(closed()));
                 }
+                false
             }
-            None => done(Err(closed())),
+            None => true,
         }
     }
 
@@ -374,7 +431,8 @@ impl SqliteStore {
     /// Stops taking writes, lets the writer finish every queued one, and waits
     /// for it.
     pub fn close(&self) {
-        drop(self.queue.lock().unwrap_or_else(|e| e.into_inner()).take());
+        self.flush();
+        drop(self.queue().tx.take());
         let handle = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(h) = handle {
             let _ = h.join();
@@ -383,8 +441,11 @@ impl SqliteStore {
 }
 
 impl Drop for SqliteStore {
+    /// Stops taking writes; the writer thread finishes the queued ones on its
+    /// own (dropping never waits for the disk: it may run in a GC finalizer).
     fn drop(&mut self) {
-        self.close();
+        self.flush();
+        drop(self.queue().tx.take());
     }
 }
 
@@ -394,12 +455,16 @@ fn text(b: &[u8]) -> rusqlite::types::ToSqlOutput<'_> {
 }
 
 /// The writer thread: every write waiting in the queue goes into one transaction.
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<Vec<Job>>,
+    counters: Arc<Counters>,
+    mut after_batch: AfterBatch,
+) {
+    while let Ok(mut batch) = rx.recv() {
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(jobs) => batch.extend(jobs),
                 Err(_) => break,
             }
         }
@@ -407,11 +472,13 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, counters: Arc<Coun
         for (job, result) in batch.into_iter().zip(results) {
             (job.done)(result);
         }
+        after_batch();
     }
 }
 
-/// Runs `batch` in one transaction, each write in a savepoint so that a failing
-/// write does not undo the others. Some errors (a full disk, an I/O error) make
+/// Runs `batch` in one transaction; a failing write does not undo the others
+/// (SQLite undoes a failed statement; a write of several statements runs in a
+/// savepoint). Some errors (a full disk, an I/O error) make
 /// SQLite roll back the whole transaction: the failed write then gets its error
 /// and the others run again in a new transaction. A failed commit fails every
 /// write still pending.
@@ -428,11 +495,15 @@ fn run_batch(conn: &mut Connection, batch: &[Job], counters: &Counters) -> Vec<R
             if results[i].is_some() {
                 continue;
             }
-            let r = tx.savepoint().map_err(Error::from).and_then(|sp| {
-                let n = apply(&sp, &job.write, counters)?;
-                sp.commit()?;
-                Ok(n)
-            });
+            let r = if statements(&job.write) > 1 {
+                tx.savepoint().map_err(Error::from).and_then(|sp| {
+                    let n = apply(&sp, &job.write, counters)?;
+                    sp.commit()?;
+                    Ok(n)
+                })
+            } else {
+                apply(&tx, &job.write, counters)
+            };
             if r.is_err() && tx.is_autocommit() {
                 // the whole transaction was rolled back: this write failed, the
                 // others run again
@@ -462,6 +533,15 @@ fn fail_pending(results: Vec<Option<Result<u64, Error>>>, e: Error) -> Vec<Resul
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err(e.clone())))
         .collect()
+}
+
+/// How many statements that change rows `w` may run.
+fn statements(w: &Write) -> usize {
+    match w {
+        Write::Destroy { sids } => sids.len(),
+        // (touch reads, then updates or deletes the one row)
+        _ => 1,
+    }
 }
 
 /// One write inside the open transaction; returns the rows it changed.
