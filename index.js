@@ -39,6 +39,9 @@ exports.generateId = native.generateId
 
 var defer = setImmediate
 
+// bytes of chunked-encoding framing that a held response may add
+var HOLD_MARGIN = 64
+
 /**
  * Setup session middleware with the given `options`.
  *
@@ -298,6 +301,32 @@ function session (options) {
         return ret
       }
 
+      // a native store whose write completes in a moment (lib/fast-path.js): the
+      // response goes out in one piece once the write is done, rather than all
+      // but its last byte first; a chunk too large to be written without
+      // backpressure goes as express-session sends it
+      function holdtop () {
+        if (!sync) {
+          return ret
+        }
+
+        if (!res._header) {
+          res._implicitHeader()
+        }
+
+        if (chunk == null) {
+          return true
+        }
+
+        var socket = res.socket
+        var size = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length
+        if (!socket || size + res._header.length + socket.writableLength + HOLD_MARGIN >= socket.writableHighWaterMark) {
+          return writetop()
+        }
+
+        return true
+      }
+
       if (shouldDestroy(req)) {
         // destroy session
         debug('destroying')
@@ -312,8 +341,12 @@ function session (options) {
 
         // a native store's own method completes synchronously (lib/fast-path.js)
         var destroySync = fastPath.of(store, 'destroy')
+        var destroyQueued = fastPath.queuedOf(store, 'destroy')
         if (destroySync) {
           ondestroy(destroySync.call(store, req.sessionID))
+        } else if (destroyQueued) {
+          destroyQueued.call(store, req.sessionID, ondestroy)
+          return holdtop()
         } else {
           store.destroy(req.sessionID, ondestroy)
         }
@@ -346,11 +379,17 @@ function session (options) {
 
         var sess = req.session
         var setSync = fastPath.of(store, 'set')
-        if (setSync && sess.save === wrappedSave && savesToStore(sess)) {
+        var setQueued = fastPath.queuedOf(store, 'set')
+        if ((setSync || setQueued) && sess.save === wrappedSave && savesToStore(sess)) {
           // what our save wrapper and Session#save do, with the native store's
-          // synchronous set and the data JSON just computed (lib/fast-path.js)
+          // own set and the data JSON just computed (lib/fast-path.js)
           markSaved(sess)
-          onsave(setSync.call(store, sess.id, sess, savedJSON))
+          if (setSync) {
+            onsave(setSync.call(store, sess.id, sess, savedJSON))
+          } else {
+            setQueued.call(store, sess.id, sess, savedJSON, rewrapmethods(sess, onsave))
+            return holdtop()
+          }
         } else {
           sess.save(onsave)
         }
@@ -372,8 +411,12 @@ function session (options) {
         }
 
         var touchSync = fastPath.of(store, 'touch')
+        var touchQueued = fastPath.queuedOf(store, 'touch')
         if (touchSync) {
           ontouch(touchSync.call(store, req.sessionID, req.session))
+        } else if (touchQueued) {
+          touchQueued.call(store, req.sessionID, req.session, ontouch)
+          return holdtop()
         } else {
           store.touch(req.sessionID, req.session, ontouch)
         }

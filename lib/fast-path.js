@@ -21,7 +21,20 @@
  */
 var sync = Symbol('express-session-rs sync')
 
+/**
+ * A store method whose work completes in a moment on another thread (the
+ * SqliteStore's `set`, `touch` and `destroy`) carries `method[queued]`: the same
+ * work, `set` taking the session's data JSON that the middleware just computed
+ * as its third argument, calling back once done. The middleware then sends the
+ * response in one piece after the callback, instead of all but its last byte
+ * before it (express-session's way with a store that may take long).
+ *
+ * @private
+ */
+var queued = Symbol('express-session-rs queued')
+
 exports.sync = sync
+exports.queued = queued
 
 /**
  * Attaches `syncVariant` to `method` as its `sync` property (non-enumerable).
@@ -35,6 +48,17 @@ exports.define = function define (method, syncVariant) {
 }
 
 /**
+ * Attaches `queuedVariant` to `method` as its `queued` property (non-enumerable).
+ *
+ * @param {Function} method
+ * @param {Function} queuedVariant
+ * @private
+ */
+exports.defineQueued = function defineQueued (method, queuedVariant) {
+  Object.defineProperty(method, queued, { value: queuedVariant })
+}
+
+/**
  * The synchronous variant of `store[name]`, or undefined.
  *
  * @param {Object} store
@@ -45,4 +69,17 @@ exports.define = function define (method, syncVariant) {
 exports.of = function of (store, name) {
   var method = store[name]
   return typeof method === 'function' ? method[sync] : undefined
+}
+
+/**
+ * The queued variant of `store[name]`, or undefined.
+ *
+ * @param {Object} store
+ * @param {String} name
+ * @return {Function|undefined}
+ * @private
+ */
+exports.queuedOf = function queuedOf (store, name) {
+  var method = store[name]
+  return typeof method === 'function' ? method[queued] : undefined
 }

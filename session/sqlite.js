@@ -8,6 +8,7 @@
 var callbackOrPromise = require('../lib/promise')
 var common = require('../lib/store-common')
 var defineHidden = require('../lib/hidden')
+var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
 var native = require('../native')
 var path = require('path')
@@ -257,17 +258,33 @@ SqliteStore.prototype.get = function get (sessionId, callback) {
  * Stores `JSON.stringify(session)`; `callback(err)` once it is committed.
  */
 SqliteStore.prototype.set = function set (sessionId, session, callback) {
-  var text = json.sessionJSON(session)
+  return setSession(this, sessionId, session, undefined, callback)
+}
+
+// (the middleware hands over the session's JSON without cookie, computed a moment
+// ago for change detection, so that it is not serialized twice)
+fastPath.defineQueued(SqliteStore.prototype.set, function setQueued (sessionId, session, dataJSON, callback) {
+  return setSession(this, sessionId, session, dataJSON, callback)
+})
+
+/**
+ * Stores the session's JSON (`dataJSON`: its JSON without cookie, when the
+ * caller has it).
+ *
+ * @private
+ */
+function setSession (store, sessionId, session, dataJSON, callback) {
+  var text = json.sessionJSON(session, dataJSON)
   if (text === undefined) {
-    return this.destroy(sessionId, callback)
+    return store.destroy(sessionId, callback)
   }
   var expires
   try {
-    expires = this._expiry(session, Date.now())
+    expires = store._expiry(session, Date.now())
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
-  return write(this._writes, 'set', [String(sessionId), text, expires], callback)
+  return write(store._writes, 'set', [String(sessionId), text, expires], callback)
 }
 
 /**
@@ -309,3 +326,8 @@ SqliteStore.prototype.touch = function touch (sessionId, session, callback) {
 SqliteStore.prototype._expiry = function (session, now) {
   return common.expiry(session, now, this._ttl)
 }
+
+// the middleware's own end-of-request writes (lib/fast-path.js): the same work;
+// the middleware then sends the response in one piece once they completed
+fastPath.defineQueued(SqliteStore.prototype.touch, SqliteStore.prototype.touch)
+fastPath.defineQueued(SqliteStore.prototype.destroy, SqliteStore.prototype.destroy)
