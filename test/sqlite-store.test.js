@@ -153,6 +153,64 @@ test('SqliteStore as the store of the original express-session and of ours: logi
   }
 })
 
+// one request to `port`: { status, headers, body (Buffer) }
+function fetchRaw (port, method, pathname, cookieHeader) {
+  return new Promise(function (resolve, reject) {
+    var req = require('http').request({ host: '127.0.0.1', port: port, method: method, path: pathname, headers: cookieHeader ? { cookie: cookieHeader } : {} }, function (res) {
+      var chunks = []
+      res.on('data', function (c) { chunks.push(c) })
+      res.on('end', function () { resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }) })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+test('responses over a SqliteStore: the bytes of express-session, sent once the write committed', async function () {
+  var express = require('express')
+  var big = 'é'.repeat(600000) // beyond the socket's high-water mark: sent as express-session sends it
+  var seen = {}
+  for (var implName of ['express-session', 'express-session-rs']) {
+    var impl = implName === 'express-session' ? original : ours
+    var file = dbPath()
+    var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+    var observer = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+    var app = express()
+    app.use(impl({ secret: 's', store: store, resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } }))
+    app.get('/send', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.send('n=' + req.session.n) })
+    app.get('/stream', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.write('a'); res.end(Buffer.from('Жb')) })
+    app.get('/big', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.send(big) })
+    app.get('/empty', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.end() })
+    app.get('/latin1', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.end('caf\u00e9', 'latin1') })
+    app.get('/read', function (req, res) { res.end('read ' + req.session.n) })
+    app.head('/send', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.send('n=' + req.session.n) })
+    app.get('/destroy', function (req, res) { req.session.destroy(function () { res.end('gone') }) })
+    var server = app.listen(0, '127.0.0.1')
+    await new Promise(function (resolve) { server.once('listening', resolve) })
+    var port = server.address().port
+    var first = await fetchRaw(port, 'GET', '/send')
+    var cookieHeader = first.headers['set-cookie'][0].split(';')[0]
+    var sid = decodeURIComponent(cookieHeader.split('=')[1]).slice(2).split('.')[0]
+    var out = [[first.status, first.body.toString('latin1'), (await observer.get(sid)).n]]
+    for (var step of [['GET', '/send'], ['GET', '/stream'], ['GET', '/big'], ['GET', '/empty'], ['GET', '/latin1'], ['HEAD', '/send'], ['GET', '/read'], ['GET', '/destroy']]) {
+      var r = await fetchRaw(port, step[0], step[1], cookieHeader)
+      var stored = await observer.get(sid)
+      var headers = Object.assign({}, r.headers)
+      delete headers.date
+      delete headers['set-cookie']
+      delete headers.etag
+      out.push([step.join(' '), r.status, headers, r.body.length, r.body.toString('base64').slice(0, 64), stored && stored.n])
+    }
+    seen[implName] = out
+    server.close()
+    store.close()
+    observer.close()
+  }
+  assert.deepStrictEqual(seen['express-session-rs'], seen['express-session'])
+  // each response came after its write: the store read right after it has it
+  assert.deepStrictEqual(seen['express-session-rs'].map(function (x) { return x[x.length - 1] }), [1, 2, 3, 4, 5, 6, 7, 7, undefined])
+})
+
 test('the raw file store survives garbage arguments', async function () {
   var native = require('../native')
   var garbage = [undefined, null, true, 0, -1, NaN, Infinity, 2n, '', Symbol('s'), {}, [], [1], function () {}, Buffer.alloc(1)]
