@@ -125,6 +125,156 @@ test('a full database: the request gets next(err), the next one is served', asyn
   store.close()
 })
 
+// an express app on `store` with a session counter; errors answer 500 with their code
+async function counterApp (store, errors) {
+  var express = require('express')
+  var app = express()
+  app.use(ours({ secret: 's', store: store, resave: false, saveUninitialized: false }))
+  app.get('/inc', function (req, res) { req.session.n = (req.session.n || 0) + 1; res.end('n=' + req.session.n) })
+  app.get('/health', function (req, res) { res.end('ok') })
+  app.use(function (err, req, res, next) {
+    if (errors) errors.push(err.code + ': ' + err.message)
+    if (res.headersSent) return
+    res.statusCode = 500
+    res.end(err.code + ': ' + err.message)
+  })
+  var server = app.listen(0, '127.0.0.1')
+  await new Promise(function (resolve) { server.once('listening', resolve) })
+  return server
+}
+
+function signedCookie (sid) {
+  return 'connect.sid=' + encodeURIComponent('s:' + require('cookie-signature').sign(sid, 's'))
+}
+
+// runs the sqlite3 shell on `file` with `sql`
+function sqlite3 (file, sql) {
+  return childProcess.execFileSync('sqlite3', [file, sql], { encoding: 'utf8' })
+}
+
+test('the sqlite3 shell reads the documented schema: sid, expires (ms since the epoch), json', async function () {
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  var expires = new Date(Date.now() + 60000)
+  await store.set('a', { cookie: { expires: expires.toISOString() }, user: 'Жанна' })
+  var before = Date.now()
+  await store.set('b', { cookie: { expires: null }, n: 1 }) // (the ttl applies: a day)
+  var out = sqlite3(file, "SELECT sid || '|' || expires || '|' || json FROM sessions ORDER BY rowid;").split('\n')
+  assert.strictEqual(out[0], 'a|' + expires.getTime() + '.0|{"cookie":{"expires":"' + expires.toISOString() + '"},"user":"Жанна"}')
+  var b = out[1].split('|')
+  assert.deepStrictEqual([b[0], b[2], out.length], ['b', '{"cookie":{"expires":null},"n":1}', 3])
+  assert.ok(Number(b[1]) >= before + 86400000 && Number(b[1]) <= Date.now() + 86400000, b[1])
+  store.close()
+})
+
+test('a damaged file: the request reading a damaged page gets next(err), the process keeps serving; a truncated file is refused', async function () {
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  var sets = []
+  for (var i = 0; i < 2000; i++) sets.push(store.set('s' + i, { cookie: { expires: null }, pad: 'p'.repeat(300) }))
+  await Promise.all(sets)
+  store.close()
+  sqlite3(file, 'PRAGMA wal_checkpoint(TRUNCATE);')
+  var size = fs.statSync(file).size
+  var copy = file + '.copy'
+  fs.copyFileSync(file, copy)
+
+  // garbage over the middle of the file, under a store that has it open
+  var damaged = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  var fd = fs.openSync(file, 'r+')
+  fs.writeSync(fd, Buffer.alloc(Math.floor(size / 5), 0xa5), 0, Math.floor(size / 5), Math.floor(size * 0.4))
+  fs.closeSync(fd)
+  var broken = null
+  for (i = 0; i < 2000 && !broken; i++) {
+    await damaged.get('s' + i).catch(function (err) { broken = { sid: 's' + i, err: err } })
+  }
+  assert.ok(broken && broken.err, 'some session lies on a damaged page')
+  assert.strictEqual(broken.err.code, 'SQLITE_CORRUPT')
+  var server = await counterApp(damaged)
+  var port = server.address().port
+  var r = await fetchRaw(port, 'GET', '/inc', signedCookie(broken.sid))
+  assert.strictEqual(r.status, 500)
+  assert.strictEqual(r.body.toString(), 'SQLITE_CORRUPT: database disk image is malformed')
+  r = await fetchRaw(port, 'GET', '/health')
+  assert.deepStrictEqual([r.status, r.body.toString()], [200, 'ok'])
+  server.close()
+  damaged.close()
+
+  // opening a damaged file fails at once, and leaves it as it was
+  var bytes = fs.readFileSync(file)
+  assert.throws(function () { return new ours.SqliteStore({ path: file }) }, function (err) {
+    return err.code === 'SQLITE_CORRUPT' && err.message === 'database disk image is malformed'
+  })
+  assert.deepStrictEqual(fs.readFileSync(file), bytes)
+
+  // so does a file cut in half
+  fs.copyFileSync(copy, file)
+  fs.truncateSync(file, Math.floor(size / 2))
+  assert.throws(function () { return new ours.SqliteStore({ path: file }) }, function (err) {
+    return err.code === 'SQLITE_CORRUPT' && /malformed/.test(err.message)
+  })
+  assert.strictEqual(fs.statSync(file).size, Math.floor(size / 2))
+})
+
+test('a lock held past the busy timeout: SQLITE_BUSY through next(err), reads go on, and the next request once it is released is served', async function () {
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, busyTimeout: 200, sweepInterval: 0 })
+  await store.set('held', { cookie: { expires: null }, n: 1 })
+  var errors = []
+  var server = await counterApp(store, errors)
+  var port = server.address().port
+  // another process holds the write lock
+  var shell = childProcess.spawn('sqlite3', [file], { stdio: ['pipe', 'pipe', 'inherit'] })
+  shell.stdin.write("BEGIN IMMEDIATE;\nUPDATE sessions SET json = json WHERE sid = 'held';\nSELECT 'locked';\n")
+  await new Promise(function (resolve) { shell.stdout.once('data', resolve) })
+  try {
+    var started = Date.now()
+    var r = await fetchRaw(port, 'GET', '/inc', signedCookie('held'))
+    // (as with express-session, the response is finished when the save fails;
+    // the error goes to next(err))
+    assert.deepStrictEqual([r.status, r.body.toString()], [200, 'n=2'])
+    await new Promise(setImmediate)
+    assert.deepStrictEqual(errors, ['SQLITE_BUSY: database is locked'])
+    assert.ok(Date.now() - started >= 190, 'it waited for the busy timeout')
+    assert.strictEqual((await store.get('held')).n, 1, 'reads do not wait for the lock')
+  } finally {
+    shell.stdin.end('COMMIT;\n')
+    await new Promise(function (resolve) { shell.once('exit', resolve) })
+  }
+  r = await fetchRaw(port, 'GET', '/inc', signedCookie('held'))
+  assert.deepStrictEqual([r.status, r.body.toString()], [200, 'n=2'])
+  assert.strictEqual((await store.get('held')).n, 2)
+  assert.strictEqual(errors.length, 1)
+  server.close()
+  store.close()
+})
+
+test('a file this process may not write: SQLITE_CANTOPEN, and the file is left as it was', async function () {
+  var folder = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-readonly-'))
+  try {
+    fs.chmodSync(folder, 0o755)
+    var file = path.join(folder, 'sessions.db')
+    var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+    await store.set('a', { cookie: { expires: null }, n: 1 })
+    store.close()
+    sqlite3(file, 'PRAGMA wal_checkpoint(TRUNCATE);')
+    fs.chmodSync(file, 0o444)
+    var before = fs.readFileSync(file)
+    var script = [
+      'try { new (require(process.argv[1]).SqliteStore)({ path: process.argv[2] }); console.log("opened") }',
+      'catch (err) { console.log(err.code + ": " + err.message) }'
+    ].join('\n')
+    // (root may write any file: the check runs as nobody then)
+    var asNobody = process.getuid && process.getuid() === 0 ? { uid: 65534, gid: 65534 } : {}
+    var out = childProcess.execFileSync(process.execPath, ['-e', script, path.join(__dirname, '..'), file],
+      Object.assign({ encoding: 'utf8' }, asNobody)).trim()
+    assert.strictEqual(out, 'SQLITE_CANTOPEN: cannot write ' + file + ' (permission denied or a read-only file system)')
+    assert.deepStrictEqual(fs.readFileSync(file), before)
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true })
+  }
+})
+
 test('SqliteStore as the store of the original express-session and of ours: login, counter, logout', async function () {
   for (var implName of ['express-session', 'express-session-rs']) {
     var store = new ours.SqliteStore({ path: dbPath() })

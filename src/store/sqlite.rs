@@ -232,6 +232,17 @@ fn open_connection(o: &Options) -> Result<Connection, Error> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let c = Connection::open_with_flags(&o.path, flags)?;
+    // (SQLite opens a file it may not write read-only: refuse it now rather than
+    // fail every write later)
+    if c.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(Error {
+            kind: ErrorKind::CannotOpen,
+            message: format!(
+                "cannot write {} (permission denied or a read-only file system)",
+                o.path.display()
+            ),
+        });
+    }
     c.busy_timeout(o.busy_timeout)?;
     // Reads the header: a file that is not a database fails here, before anything
     // could be written over it.
