@@ -1,8 +1,13 @@
 // The server of the HTTP benchmark (started by bench/http.js, one process per run).
 // usage: node bench/http-server.js <scenario> <workload> <framework> <preload>
 //   scenario:  none | none-dictionary | express-session | express-session-rs |
-//              express-session-rs-redis | express-session-rs-sqlite (a fresh
-//              SqliteStore file in the temporary folder)
+//              express-session-rs-redis (connect-redis) | express-session-rs-sqlite
+//              (a fresh SqliteStore file in the temporary folder) |
+//              express-session-rs-sqlite-fsync (the same, fsync: true) |
+//              express-session-rs-connect-sqlite3 |
+//              express-session-rs-better-sqlite3 (better-sqlite3-session-store)
+//              (third-party stores under our middleware, each with its
+//              documented defaults, from bench/compare/node_modules)
 //              (none-dictionary: no session, but req and res switched to dictionary
 //              mode as express-session-rs does; see lib/dictionary-mode.js)
 //   workload:  write (load, modify, save) | read (load only) | new (a new client
@@ -23,6 +28,14 @@ var preload = Number(process.argv[5] || 0)
 var redisPort = Number(process.env.BENCH_REDIS_PORT || 0)
 
 var root = path.join(__dirname, '..')
+var compare = path.join(__dirname, 'compare', 'node_modules')
+
+// the scenario's database file (bench/http.js removes it after the run)
+function benchFile () {
+  var file = path.join(require('os').tmpdir(), 'esrs-bench-' + process.pid + '.db')
+  ;['', '-wal', '-shm', '-journal'].forEach(function (suffix) { require('fs').rmSync(file + suffix, { force: true }) })
+  return file
+}
 var express = require(path.join(root, 'node_modules', framework === 'express5' ? 'express5' : 'express'))
 
 async function createStore () {
@@ -31,10 +44,21 @@ async function createStore () {
       return { session: require('express-session'), store: new (require('express-session').MemoryStore)() }
     case 'express-session-rs':
       return { session: require(root), store: new (require(root).MemoryStore)() }
-    case 'express-session-rs-sqlite': {
-      var file = path.join(require('os').tmpdir(), 'esrs-bench-' + process.pid + '.db')
-      ;['', '-wal', '-shm'].forEach(function (suffix) { require('fs').rmSync(file + suffix, { force: true }) })
-      return { session: require(root), store: new (require(root).SqliteStore)({ path: file, sweepInterval: 0 }) }
+    case 'express-session-rs-sqlite':
+    case 'express-session-rs-sqlite-fsync':
+      return {
+        session: require(root),
+        store: new (require(root).SqliteStore)({ path: benchFile(), sweepInterval: 0, fsync: /fsync$/.test(scenario) })
+      }
+    case 'express-session-rs-connect-sqlite3': {
+      var file = benchFile()
+      var ConnectSqlite3 = require(path.join(compare, 'connect-sqlite3'))(require(root))
+      return { session: require(root), store: new ConnectSqlite3({ db: path.basename(file), dir: path.dirname(file) }) }
+    }
+    case 'express-session-rs-better-sqlite3': {
+      var Database = require(path.join(compare, 'better-sqlite3'))
+      var BetterStore = require(path.join(compare, 'better-sqlite3-session-store'))(require(root))
+      return { session: require(root), store: new BetterStore({ client: new Database(benchFile()), expired: { clear: true, intervalMs: 900000 } }) }
     }
     case 'express-session-rs-redis': {
       var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + redisPort })

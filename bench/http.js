@@ -13,7 +13,13 @@ var readline = require('readline')
 var lib = require('./lib')
 var redis = require('../tools/redis')
 
-var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-sqlite', 'express-session-rs-redis']
+var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-sqlite',
+  'express-session-rs-sqlite-fsync', 'express-session-rs-redis', 'express-session-rs-connect-sqlite3', 'express-session-rs-better-sqlite3']
+// third-party stores, measured with express 4 and workloads i-iii only (installed
+// into bench/compare on first use)
+var COMPARED = ['express-session-rs-connect-sqlite3', 'express-session-rs-better-sqlite3']
+// scenarios measured with 1M stored sessions too (workload iv)
+var PRELOADED = ['express-session', 'express-session-rs', 'express-session-rs-sqlite']
 var WORKLOADS = [
   { id: 'i', name: 'returning client, load+modify+save', workload: 'write', preload: 0 },
   { id: 'ii', name: 'returning client, read-only', workload: 'read', preload: 0 },
@@ -92,11 +98,19 @@ async function runOne (scenario, w, framework, seconds, warmup, env) {
   } finally {
     server.proc.kill('SIGKILL')
     await new Promise(function (resolve) { server.proc.once('exit', resolve) })
-    // the SqliteStore scenario's file (named after the server's PID)
-    ;['', '-wal', '-shm'].forEach(function (suffix) {
+    // the file of a SQLite scenario (named after the server's PID)
+    ;['', '-wal', '-shm', '-journal'].forEach(function (suffix) {
       fs.rmSync(path.join(os.tmpdir(), 'esrs-bench-' + server.proc.pid + '.db' + suffix), { force: true })
     })
   }
+}
+
+// the third-party stores of bench/compare/package.json (native modules built by npm)
+function installCompared () {
+  var dir = path.join(__dirname, 'compare')
+  if (fs.existsSync(path.join(dir, 'node_modules', 'better-sqlite3-session-store'))) return
+  process.stderr.write('installing the compared stores into bench/compare (once)...\n')
+  childProcess.execFileSync('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'inherit' })
 }
 
 module.exports = async function httpSuite (options) {
@@ -114,11 +128,13 @@ module.exports = async function httpSuite (options) {
     ? WORKLOADS.filter(function (w) { return options.workloads.indexOf(w.id) !== -1 })
     : WORKLOADS
   if (redis.available() && scenarios.indexOf('express-session-rs-redis') !== -1) {
-    redisServer = await redis.start()
+    // (durable as its users run it: an append-only file, fsync'd every second)
+    redisServer = await redis.start({ appendfsync: 'everysec' })
     env.BENCH_REDIS_PORT = String(redisServer.port)
   } else {
     scenarios = scenarios.filter(function (s) { return s !== 'express-session-rs-redis' })
   }
+  if (scenarios.some(function (s) { return COMPARED.indexOf(s) !== -1 })) installCompared()
 
   var samples = {}
   try {
@@ -127,7 +143,10 @@ module.exports = async function httpSuite (options) {
         for (var w of workloads) {
           // express 5 runs the returning-client workloads only (keeps the run short)
           if (f === 'express5' && (w.id === 'iii' || w.id === 'iv')) continue
-          var list = w.preload ? scenarios.filter(function (s) { return s === 'express-session' || s === 'express-session-rs' }) : scenarios
+          var list = scenarios.filter(function (s) {
+            if (w.preload) return PRELOADED.indexOf(s) !== -1
+            return f === 'express4' || COMPARED.indexOf(s) === -1
+          })
           var order = list.slice(r % list.length).concat(list.slice(0, r % list.length))
           for (var s of order) {
             var key = [f, w.id, s].join(' ')

@@ -4,7 +4,10 @@
 'use strict'
 
 var childProcess = require('child_process')
+var fs = require('fs')
 var net = require('net')
+var os = require('os')
+var path = require('path')
 
 exports.available = function available () {
   return childProcess.spawnSync('redis-server', ['--version']).status === 0
@@ -21,17 +24,35 @@ function freePort () {
   })
 }
 
-exports.start = async function start () {
+/**
+ * Starts a redis-server; `options.appendfsync` ('everysec', 'always') turns on
+ * its append-only file (in a temporary folder removed by `stop`).
+ */
+exports.start = async function start (options) {
   var port = await freePort()
-  var proc = childProcess.spawn('redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'
-  ], { stdio: 'ignore' })
+  var args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '']
+  var dir = null
+  if (options && options.appendfsync) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-redis-'))
+    args.push('--dir', dir, '--appendonly', 'yes', '--appendfsync', options.appendfsync)
+  } else {
+    args.push('--appendonly', 'no')
+  }
+  var proc = childProcess.spawn('redis-server', args, { stdio: 'ignore' })
   for (var i = 0; i < 100; i++) {
     var up = await new Promise(function (resolve) {
       var s = net.connect(port, '127.0.0.1', function () { s.end(); resolve(true) })
       s.on('error', function () { resolve(false) })
     })
-    if (up) return { port: port, stop: function () { proc.kill('SIGTERM') } }
+    if (up) {
+      return {
+        port: port,
+        stop: function () {
+          proc.kill('SIGTERM')
+          if (dir) proc.once('exit', function () { fs.rmSync(dir, { recursive: true, force: true }) })
+        }
+      }
+    }
     await new Promise(function (resolve) { setTimeout(resolve, 50) })
   }
   proc.kill('SIGKILL')
