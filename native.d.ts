@@ -56,3 +56,52 @@ export interface NativeStore {
  * share their data across the process's threads.
  */
 export declare function createStore(maxEntries: number, maxBytes: number, name?: string | null): NativeStore
+
+/** The shape of `SqliteStore#stats()`. */
+export type SqliteStoreStats = session.SqliteStoreStats
+
+/**
+ * `[id, err | null, id, err | null, ...]`: the writes of one committed batch, each
+ * with its request id and its error (an `Error` with `err.code`) or null.
+ */
+export type SqliteCompletions = Array<number | (Error & { code: string }) | null>
+
+/**
+ * One SQLite file (WAL). Reads are synchronous; writes are staged with a
+ * caller-chosen request `id`, sent to the writer thread by `flush()`, and
+ * complete through the `onDone` given to `createSqliteStore`, one call per batch.
+ */
+export interface NativeSqliteStore {
+  get(sid: string, now: number): string | undefined
+  set(id: number, sid: string, json: string, expires: number): void
+  touch(id: number, sid: string, cookieJson: string | null, expires: number, now: number): void
+  destroy(id: number, sidOrSids: string | string[]): void
+  clear(id: number): void
+  /** Removes at most `limit` sessions expired at `now`. */
+  sweep(id: number, now: number, limit: number): void
+  /** Sends the staged writes to the writer thread (one wake-up, one transaction). */
+  flush(): void
+  /** `[sid, json, sid, json, ...]` in insertion order. */
+  all(now: number): string[]
+  ids(now: number): string[]
+  length(now: number): number
+  stats(): SqliteStoreStats
+  /** Keep the event loop alive while writes are pending (or stop). */
+  ref(): void
+  unref(): void
+  /** Writes what is staged and queued, then stops the writer thread (blocks until then). */
+  close(): void
+}
+
+/**
+ * Opens (or creates) the file; throws an Error with `err.code` (`SQLITE_NOTADB`,
+ * `SQLITE_CORRUPT`, `SQLITE_CANTOPEN`, ...) when it cannot be used, leaving it as it was.
+ * `fsync` 1: `synchronous=FULL`; `maxPageCount` 0: SQLite's default.
+ */
+export declare function createSqliteStore(
+  path: string,
+  fsync: number,
+  busyTimeoutMs: number,
+  maxPageCount: number,
+  onDone: (completions: SqliteCompletions) => void
+): NativeSqliteStore

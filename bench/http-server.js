@@ -4,10 +4,11 @@
 //              express-session-rs-redis (connect-redis) | express-session-rs-sqlite
 //              (a fresh SqliteStore file in the temporary folder) |
 //              express-session-rs-sqlite-fsync (the same, fsync: true) |
-//              express-session-rs-connect-sqlite3 |
-//              express-session-rs-better-sqlite3 (better-sqlite3-session-store)
-//              (third-party stores under our middleware, each with its
-//              documented defaults, from bench/compare/node_modules)
+//              express-session-redis | express-session-connect-sqlite3 |
+//              express-session-better-sqlite3 (better-sqlite3-session-store)
+//              (third-party stores as their users run them: under
+//              express-session, with their documented defaults, from
+//              bench/compare/node_modules)
 //              (none-dictionary: no session, but req and res switched to dictionary
 //              mode as express-session-rs does; see lib/dictionary-mode.js)
 //   workload:  write (load, modify, save) | read (load only) | new (a new client
@@ -50,21 +51,23 @@ async function createStore () {
         session: require(root),
         store: new (require(root).SqliteStore)({ path: benchFile(), sweepInterval: 0, fsync: /fsync$/.test(scenario) })
       }
-    case 'express-session-rs-connect-sqlite3': {
+    case 'express-session-connect-sqlite3': {
       var file = benchFile()
-      var ConnectSqlite3 = require(path.join(compare, 'connect-sqlite3'))(require(root))
-      return { session: require(root), store: new ConnectSqlite3({ db: path.basename(file), dir: path.dirname(file) }) }
+      var ConnectSqlite3 = require(path.join(compare, 'connect-sqlite3'))(require('express-session'))
+      return { session: require('express-session'), store: new ConnectSqlite3({ db: path.basename(file), dir: path.dirname(file) }) }
     }
-    case 'express-session-rs-better-sqlite3': {
+    case 'express-session-better-sqlite3': {
       var Database = require(path.join(compare, 'better-sqlite3'))
-      var BetterStore = require(path.join(compare, 'better-sqlite3-session-store'))(require(root))
-      return { session: require(root), store: new BetterStore({ client: new Database(benchFile()), expired: { clear: true, intervalMs: 900000 } }) }
+      var BetterStore = require(path.join(compare, 'better-sqlite3-session-store'))(require('express-session'))
+      return { session: require('express-session'), store: new BetterStore({ client: new Database(benchFile()), expired: { clear: true, intervalMs: 900000 } }) }
     }
-    case 'express-session-rs-redis': {
+    case 'express-session-rs-redis':
+    case 'express-session-redis': {
       var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + redisPort })
       await client.connect()
       await client.flushDb()
-      return { session: require(root), store: new (require('connect-redis').RedisStore)({ client: client }) }
+      var middleware = scenario === 'express-session-redis' ? require('express-session') : require(root)
+      return { session: middleware, store: new (require('connect-redis').RedisStore)({ client: client }) }
     }
     default:
       return null

@@ -26,7 +26,8 @@ function freePort () {
 
 /**
  * Starts a redis-server; `options.appendfsync` ('everysec', 'always') turns on
- * its append-only file (in a temporary folder removed by `stop`).
+ * its append-only file (in a temporary folder removed by `stop`), and
+ * `options.core` pins it to that CPU core.
  */
 exports.start = async function start (options) {
   var port = await freePort()
@@ -38,7 +39,11 @@ exports.start = async function start (options) {
   } else {
     args.push('--appendonly', 'no')
   }
-  var proc = childProcess.spawn('redis-server', args, { stdio: 'ignore' })
+  var argv = ['redis-server'].concat(args)
+  if (options && options.core !== undefined && childProcess.spawnSync('sh', ['-c', 'command -v taskset']).status === 0) {
+    argv = ['taskset', '-c', String(options.core)].concat(argv)
+  }
+  var proc = childProcess.spawn(argv[0], argv.slice(1), { stdio: 'ignore' })
   for (var i = 0; i < 100; i++) {
     var up = await new Promise(function (resolve) {
       var s = net.connect(port, '127.0.0.1', function () { s.end(); resolve(true) })
