@@ -57,6 +57,8 @@ function session (options) {
   var name = opts.name || opts.key || 'connect.sid'
   var store = opts.store || new MemoryStore()
   var trustProxy = opts.proxy
+
+  if (store instanceof MemoryStore) warnIfClusterWorker()
   var resaveSession = opts.resave
   var rollingSessions = Boolean(opts.rolling)
   var saveUninitializedSession = opts.saveUninitialized
@@ -463,6 +465,10 @@ function session (options) {
     function wrapmethods (sess) {
       var _reload = sess.reload
       var _save = sess.save
+      // a session made by a store's own createSession (a store built on the
+      // original express-session's Store): its methods want a callback, and
+      // return no Promise; the wrappers give them both
+      var foreign = !(sess instanceof Session)
 
       function reload (callback) {
         debug('reloading %s', this.id)
@@ -471,6 +477,9 @@ function session (options) {
 
       function save () {
         markSaved(this)
+        if (foreign) {
+          return callWith(this, _save, arguments[0])
+        }
         return _save.apply(this, arguments)
       }
 
@@ -481,12 +490,31 @@ function session (options) {
 
       // fixRegenerateSave: wrap the regenerated session too, so that a save() in
       // the regenerate callback is not followed by a second save at the end
+      var _regenerate = sess.regenerate
       if (fixRegenerateSave) {
-        var _regenerate = sess.regenerate
         defineHidden(sess, 'regenerate', function regenerate (callback) {
           return callRewrapping(this, _regenerate, callback)
         })
+      } else if (foreign) {
+        defineHidden(sess, 'regenerate', function regenerate (callback) {
+          return callWith(this, _regenerate, callback)
+        })
       }
+
+      if (foreign) {
+        var _destroy = sess.destroy
+        defineHidden(sess, 'destroy', function destroy (callback) {
+          return callWith(this, _destroy, callback)
+        })
+      }
+    }
+
+    // calls method(callback) on sess, always with a function; a Promise when no
+    // callback is given
+    function callWith (sess, method, callback) {
+      return callbackOrPromise(callback, sess, function (done) {
+        method.call(sess, done)
+      })
     }
 
     // what the save wrapper records before saving
@@ -506,9 +534,9 @@ function session (options) {
     // calls method(callback) on sess, re-wrapping req.session before the callback
     // runs if the method replaced it; a Promise when no callback is given
     function callRewrapping (sess, method, callback) {
-      return callbackOrPromise(callback, sess, function (done) {
+      return callWith(sess, function (done) {
         method.call(sess, rewrapmethods(sess, done))
-      })
+      }, callback)
     }
 
     function dataJSONOf (sess) {
@@ -620,6 +648,23 @@ function session (options) {
       next()
     })
   }
+}
+
+var clusterWarned = false
+
+/**
+ * Warns once when a MemoryStore serves a worker of a cluster (Node's cluster
+ * module, which pm2's cluster mode uses): each worker would have its own sessions.
+ *
+ * @private
+ */
+function warnIfClusterWorker () {
+  if (clusterWarned || !require('cluster').isWorker) return
+  clusterWarned = true
+  console.warn('Warning: express-session-rs MemoryStore keeps sessions in one\n' +
+    'process, and this is a worker of a cluster (Node cluster, pm2 cluster mode):\n' +
+    'the workers do not share sessions. Use SqliteStore (the processes of one\n' +
+    'machine) or a networked store such as connect-redis (several machines).')
 }
 
 /**

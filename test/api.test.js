@@ -162,3 +162,29 @@ test('promises: save/reload/destroy/regenerate without a callback (additive)', a
   // with a callback the session is returned, as in express-session
   assert.strictEqual(lost.save(function () {}), lost)
 })
+
+test('a MemoryStore in a cluster worker warns once that workers do not share sessions; a SqliteStore or a lone process does not', function () {
+  var script = [
+    'var cluster = require("cluster")',
+    'var session = require(process.argv[1])',
+    'if (cluster.isPrimary) {',
+    '  session({ secret: "s", resave: false, saveUninitialized: false })',
+    '  cluster.fork().on("exit", function (code) { process.exitCode = code })',
+    '} else {',
+    '  session({ secret: "s", resave: false, saveUninitialized: false })',
+    '  session({ secret: "s", resave: false, saveUninitialized: false, store: new session.MemoryStore() })',
+    '  var dir = require("fs").mkdtempSync(require("path").join(require("os").tmpdir(), "esrs-cluster-"))',
+    '  var store = new session.SqliteStore({ path: require("path").join(dir, "s.db") })',
+    '  session({ secret: "s", resave: false, saveUninitialized: false, store: store })',
+    '  store.close()',
+    '  require("fs").rmSync(dir, { recursive: true })',
+    '  process.exit(0)',
+    '}'
+  ].join('\n')
+  var r = childProcess.spawnSync(process.execPath, ['-e', script, path.join(__dirname, '..')], { encoding: 'utf8' })
+  assert.strictEqual(r.status, 0, r.stderr)
+  assert.strictEqual(r.stderr, 'Warning: express-session-rs MemoryStore keeps sessions in one\n' +
+    'process, and this is a worker of a cluster (Node cluster, pm2 cluster mode):\n' +
+    'the workers do not share sessions. Use SqliteStore (the processes of one\n' +
+    'machine) or a networked store such as connect-redis (several machines).\n')
+})

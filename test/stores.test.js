@@ -4,8 +4,12 @@
 'use strict'
 
 var assert = require('assert')
+var request = require('supertest')
 var test = require('node:test')
+var original = require('express-session')
+var call = require('./support/call')
 var harness = require('./support/harness')
+var ours = require('..')
 var redis = require('../tools/redis')
 var routes = require('./support/routes')
 
@@ -105,4 +109,81 @@ test('one store shared by two session() middlewares', async function () {
     },
     requests: ['/inc', '/b/inc', '/b/inc', '/inc']
   })
+})
+
+// sessions made by a store built on the original express-session's Store (its
+// createSession makes express-session's Session): awaited and callback-less calls
+async function awaitedFlow (store) {
+  var express = require('express')
+  var app = express()
+  var events = []
+  app.use(ours({ secret: 's', store: store, resave: false, saveUninitialized: false }))
+  app.post('/login', async function (req, res, next) {
+    try {
+      await req.session.regenerate()
+      req.session.user = 'alice'
+      await req.session.save()
+      events.push('saved ' + JSON.stringify(await call(store, 'get', req.sessionID).then(function (s) { return s.user })))
+      res.end('welcome')
+    } catch (err) { next(err) }
+  })
+  app.get('/inc', async function (req, res, next) {
+    try {
+      events.push('session is express-session\'s: ' + !(req.session instanceof ours.Session))
+      req.session.n = (req.session.n || 0) + 1
+      await req.session.save()
+      req.session.n = 100
+      await req.session.reload()
+      res.end(req.session.user + ' ' + req.session.n)
+    } catch (err) { next(err) }
+  })
+  app.post('/again', function (req, res) {
+    // no callback, no await: must not crash the process
+    req.session.regenerate()
+    req.session.save()
+    res.end('again')
+  })
+  app.post('/logout', async function (req, res, next) {
+    try {
+      var sid = req.sessionID
+      await req.session.destroy()
+      events.push('destroyed ' + JSON.stringify(await call(store, 'get', sid)))
+      res.end('bye')
+    } catch (err) { next(err) }
+  })
+  app.use(function (err, req, res, next) { events.push('error ' + err.message); res.statusCode = 500; res.end(err.message) })
+  var server = app.listen(0, '127.0.0.1')
+  await new Promise(function (resolve) { server.once('listening', resolve) })
+  var agent = request.agent(server)
+  var bodies = []
+  bodies.push((await agent.post('/login')).text)
+  bodies.push((await agent.get('/inc')).text)
+  bodies.push((await agent.get('/inc')).text)
+  bodies.push((await agent.post('/again')).text)
+  bodies.push((await agent.post('/logout')).text)
+  server.close()
+  return { bodies: bodies, events: events }
+}
+
+test('sessions of a store built on the original express-session (memorystore): save, regenerate, reload, destroy awaited or called without a callback', async function () {
+  var MemoryStore = require('memorystore')(original)
+  var r = await awaitedFlow(new MemoryStore({ checkPeriod: 0 }))
+  assert.deepStrictEqual(r.bodies, ['welcome', 'alice 1', 'alice 2', 'again', 'bye'])
+  assert.deepStrictEqual(r.events, ['saved "alice"', 'session is express-session\'s: true', 'session is express-session\'s: true', 'destroyed undefined'])
+})
+
+test('sessions of connect-redis under its own name (the original express-session beside ours): awaited and callback-less calls', { skip: !redis.available() && 'redis-server is not installed (.ci/run installs it)' }, async function () {
+  var server = await redis.start()
+  var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + server.port })
+  try {
+    await client.connect()
+    var RedisStore = require('connect-redis').RedisStore
+    var r = await awaitedFlow(new RedisStore({ client: client, prefix: 'awaited:' }))
+    assert.deepStrictEqual(r.bodies, ['welcome', 'alice 1', 'alice 2', 'again', 'bye'])
+    assert.deepStrictEqual(r.events, ['saved "alice"', 'session is express-session\'s: true', 'session is express-session\'s: true', 'destroyed null'])
+    assert.deepStrictEqual(await client.keys('awaited:*'), [], 'the logged-out session and the one replaced by regenerate are gone')
+  } finally {
+    await client.quit().catch(function () {})
+    server.stop()
+  }
 })
