@@ -1,6 +1,39 @@
-// The native addon, built into the package folder (`napi build --release`): the
-// raw bindings of src/node/mod.rs, typed by native.d.ts (napi-rs generates neither).
+// The native addon: the raw bindings of src/node/mod.rs, typed by native.d.ts.
+// Loaded, as napi-rs packages load theirs, from the first of:
+//   1. `express-session-rs.<platform>.node` in this folder (a build from source:
+//      `npm run build`, or the install script when no prebuilt binary matched);
+//   2. the package `express-session-rs-<platform>` (the prebuilt binary that npm
+//      installs, as an optional dependency, for this platform only);
+// where <platform> is e.g. linux-x64-gnu or linux-arm64-musl (lib/platform.js).
 
 'use strict'
 
-module.exports = require('./express-session-rs.node')
+var platform = require('./lib/platform')
+
+module.exports = load(platform.name())
+
+/**
+ * Loads the addon for `name`, or throws an Error naming the platform and the ways
+ * to get a binary for it.
+ *
+ * @private
+ */
+function load (name) {
+  var failures = []
+  var candidates = [platform.localBinary(name), platform.packageName(name)]
+  for (var i = 0; i < candidates.length; i++) {
+    try {
+      return require(candidates[i])
+    } catch (err) {
+      // (a binary that is there but does not load is worth reporting)
+      if (err.code !== 'MODULE_NOT_FOUND' || err.message.indexOf(candidates[i]) === -1) failures.push(err)
+    }
+  }
+  var err = new Error('express-session-rs: no native binary for ' + name + ' (Node.js ' + process.version + '). ' +
+    'npm installs the prebuilt one as the optional dependency ' + platform.packageName(name) +
+    ' where there is one (not with --omit=optional); otherwise install a Rust toolchain ' +
+    '(https://rustup.rs) and run `npm rebuild express-session-rs` to build it from source.' +
+    failures.map(function (f) { return '\n  ' + String(f.message).split('\n')[0] }).join(''))
+  err.code = 'ERR_ESRS_NO_BINARY'
+  throw err
+}
