@@ -110,10 +110,7 @@ function flush (writes) {
 function write (writes, method, args, callback) {
   return callbackOrPromise(callback, undefined, function (done) {
     var id = writes.nextId++
-    writes.pending.set(id, function (err) {
-      if (err) done(err)
-      else done()
-    })
+    writes.pending.set(id, done)
     if (writes.pending.size === 1) writes.native.ref()
     try {
       writes.native[method].apply(null, [id].concat(args))
@@ -142,7 +139,9 @@ function completeAll (pending, list) {
     pending.delete(list[i])
     if (!done) continue
     try {
-      done(list[i + 1])
+      // (no argument on success, as express-session's MemoryStore calls back)
+      if (list[i + 1]) done(list[i + 1])
+      else done()
     } catch (err) {
       process.nextTick(rethrow, err)
     }
