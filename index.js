@@ -398,7 +398,9 @@ function session (options) {
 
         endMemo() // (our save wrapper already ended it; a replaced save may not)
 
-        return writetop()
+        // (with our file store, hold the response whichever way the session was
+        // saved: a browser follows a redirect as soon as its headers arrive)
+        return setQueued ? holdtop() : writetop()
       } else if (storeImplementsTouch && shouldTouch(req)) {
         endMemo()
         // store implements touch method

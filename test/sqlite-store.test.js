@@ -361,6 +361,48 @@ test('responses over a SqliteStore: the bytes of express-session, sent once the 
   assert.deepStrictEqual(seen['express-session-rs'].map(function (x) { return x[x.length - 1] }), [1, 2, 3, 4, 5, 6, 7, 7, undefined])
 })
 
+test('a redirect after regenerate over a SqliteStore: its headers arrive only once the new session is written', async function () {
+  var express = require('express')
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  var observer = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  var app = express()
+  app.use(ours({ secret: 's', store: store, resave: false, saveUninitialized: false }))
+  app.post('/login', function (req, res, next) {
+    req.session.regenerate(function (err) {
+      if (err) return next(err)
+      req.session.user = 'alice'
+      res.redirect(303, '/')
+    })
+  })
+  // a slow disk: every batch of writes reaches the writer thread 100 ms late
+  var nat = store._writes.native
+  var flush = nat.flush
+  nat.flush = function () { setTimeout(flush, 100) }
+  var server = app.listen(0, '127.0.0.1')
+  await new Promise(function (resolve) { server.once('listening', resolve) })
+  try {
+    for (var i = 0; i < 3; i++) {
+      // (a browser follows the redirect as soon as the headers arrive)
+      var seen = await new Promise(function (resolve, reject) {
+        require('http').request({ host: '127.0.0.1', port: server.address().port, method: 'POST', path: '/login' }, function (res) {
+          var sid = decodeURIComponent(res.headers['set-cookie'][0].split(';')[0].split('=')[1]).slice(2).split('.')[0]
+          var stored = observer.get(sid) // (read now; the promise settles later)
+          res.resume()
+          res.on('end', function () {
+            stored.then(function (sess) { resolve([res.statusCode, sess && sess.user]) }, reject)
+          })
+        }).on('error', reject).end()
+      })
+      assert.deepStrictEqual(seen, [303, 'alice'])
+    }
+  } finally {
+    server.close()
+    store.close()
+    observer.close()
+  }
+})
+
 test('the raw file store survives garbage arguments', async function () {
   var native = require('../native')
   var garbage = [undefined, null, true, 0, -1, NaN, Infinity, 2n, '', Symbol('s'), {}, [], [1], function () {}, Buffer.alloc(1)]
