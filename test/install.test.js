@@ -11,6 +11,7 @@ var os = require('os')
 var path = require('path')
 var test = require('node:test')
 var platform = require('../lib/platform')
+var redis = require('../tools/redis')
 
 var root = path.join(__dirname, '..')
 var name = platform.name()
@@ -108,4 +109,73 @@ test('without a prebuilt binary, the install builds from source with cargo (no @
   assert.deepStrictEqual(fs.readdirSync(pkg).filter(function (f) { return /\.node$|^target$/.test(f) }), ['express-session-rs.' + name + '.node'])
   assert.ok(!fs.existsSync(path.join(dir, 'node_modules', '@napi-rs')), 'no napi CLI in the app')
   assert.strictEqual(serve(dir), '1 2')
+})
+
+// the version of a devDependency installed here (from npm's cache, not the network)
+function versionOf (dep) {
+  return JSON.parse(fs.readFileSync(path.join(root, 'node_modules', dep, 'package.json'), 'utf8')).version
+}
+
+// the peer ranges that session stores declare for express-session (their
+// package.json, latest releases): our version must satisfy each, so that an
+// alias install (`"express-session": "npm:express-session-rs@…"`) resolves
+var PEER_RANGES = {
+  'connect-redis': '>=1',
+  'connect-mongo': '^1.17.1',
+  'connect-sqlite3': '^1.0.0',
+  'connect-pg-simple': '*', // (declares no peer dependency)
+  memorystore: '*' // (declares no peer dependency)
+}
+
+test('our version satisfies the express-session peer range of every common store, as express-session 1.19.0 does', function () {
+  var semver = require('semver')
+  var version = require('../package.json').version
+  assert.ok(semver.prerelease(version) === null, 'a prerelease satisfies no range: ' + version)
+  Object.keys(PEER_RANGES).forEach(function (store) {
+    assert.ok(semver.satisfies(version, PEER_RANGES[store]), store + ' ' + PEER_RANGES[store] + ' vs ' + version)
+  })
+  assert.strictEqual(semver.major(version) + '.' + semver.minor(version), '1.19', 'the express-session API it mirrors')
+  // the prebuilt packages carry the same version
+  require('../package.json').napi.targets.map(platform.fromTriple).forEach(function (p) {
+    assert.strictEqual(require('../npm/' + p + '/package.json').version, version, p)
+  })
+})
+
+test('installed as "express-session" (alias) next to connect-redis and memorystore: no peer conflict, no real express-session, and a login flow over redis-server', { skip: !redis.available() && 'redis-server is not installed (.ci/run installs it)' }, async function () {
+  var dir = path.join(work, 'alias')
+  fs.mkdirSync(dir)
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
+    name: 'app-alias',
+    private: true,
+    dependencies: {
+      express: require('express/package.json').version,
+      'express-session': 'file:' + mainTarball,
+      ['express-session-rs-' + name]: 'file:' + platformTarball,
+      'connect-redis': versionOf('connect-redis'),
+      redis: versionOf('redis'),
+      memorystore: versionOf('memorystore')
+    }
+  }))
+  fs.writeFileSync(path.join(dir, 'server.js'), fs.readFileSync(path.join(__dirname, 'support', 'alias-app.js')))
+  var r = install(dir, { PATH: noRust })
+  assert.strictEqual(r.status, 0, r.stderr)
+  assert.doesNotMatch(r.stderr, /ERESOLVE|peer/i)
+  var installed = JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', 'express-session', 'package.json'), 'utf8'))
+  assert.strictEqual(installed.name, 'express-session-rs')
+  // npm brought in no second express-session for the stores' peer dependency
+  var found = childProcess.execFileSync('find', [path.join(dir, 'node_modules'), '-path', '*/express-session/package.json'], { encoding: 'utf8' }).trim().split('\n')
+  assert.deepStrictEqual(found, [path.join(dir, 'node_modules', 'express-session', 'package.json')])
+
+  var server = await redis.start()
+  try {
+    var out = childProcess.execFileSync(process.execPath, ['server.js', 'redis://127.0.0.1:' + server.port], { cwd: dir, encoding: 'utf8' })
+    assert.deepStrictEqual(JSON.parse(out), {
+      ours: true,
+      storesAreOurs: [true, true],
+      flow: ['anonymous', '303 /me', 'alice', 'alice 1', 'alice 2', 'bye', 'anonymous'],
+      redisKeys: [1, 1, 0]
+    })
+  } finally {
+    server.stop()
+  }
 })
