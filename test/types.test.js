@@ -22,7 +22,8 @@ function compile (dir) {
 ;[
   ['express5', 'an Express 5 app (@types/express 5), every option, promises'],
   ['express4', 'an Express 4 app (@types/express 4), SessionData augmentation'],
-  ['with-types-express-session', 'an app that keeps @types/express-session, typed through it']
+  ['with-types-express-session', 'an app that keeps @types/express-session, typed through it'],
+  ['skip-lib-check', 'an app that keeps @types/express-session with skipLibCheck, importing ours first']
 ].forEach(function (f) {
   test(f[1] + ' compiles with --strict', function () {
     var res = compile(path.join(fixtures, f[0]))
