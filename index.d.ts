@@ -66,6 +66,30 @@ declare namespace session {
     fixRegenerateSave?: boolean | undefined
     /** Switch Express's req/res to V8's dictionary mode (default true; false: leave them). */
     dictionaryMode?: boolean | undefined
+    /** Fix (opt-in): RFC 6265 path matching for `cookie.path` (`/admin` does not cover `/administrator`). */
+    fixCookiePathMatch?: boolean | undefined
+    /** Fix (opt-in): try every cookie of the session's name until one verifies. */
+    fixDuplicateCookies?: boolean | undefined
+    /**
+     * Also read the signed session value from this request header when no valid
+     * cookie came, and send it in this response header with every Set-Cookie
+     * (clients without cookies). Off by default.
+     */
+    header?: string | undefined
+    /** Sessions created longer ago than this (ms) are destroyed and treated as absent on load. */
+    absoluteTimeout?: number | undefined
+    /** After req.session.destroy(), send an expired cookie (and an empty `header`). */
+    clearCookieOnDestroy?: boolean | undefined
+    /** Send a cookie that verified only with an older secret back signed with the first. */
+    resignOldSecrets?: boolean | undefined
+    /** Throw a TypeError (instead of warning once) when cookie options break a __Host-/__Secure- name prefix. */
+    strictCookiePrefix?: boolean | undefined
+  }
+
+  /** Options of `req.session.regenerate(options, callback)`. */
+  interface RegenerateOptions {
+    /** Carry every field (true) or the listed fields over to the new session. */
+    keep?: boolean | string[] | undefined
   }
 
   class Session {
@@ -76,7 +100,8 @@ declare namespace session {
 
     /** Replaces the session with a new one under a new ID. */
     regenerate(callback: (err: any) => void): this
-    regenerate(): Promise<void>
+    regenerate(options: RegenerateOptions, callback: (err: any) => void): this
+    regenerate(options?: RegenerateOptions): Promise<void>
     /** Removes the session from the store and the request. */
     destroy(callback: (err: any) => void): this
     destroy(): Promise<void>

@@ -19,8 +19,12 @@ var SqliteStore = require('./session/sqlite')
 var Store = require('./session/store')
 
 var callbackOrPromise = require('./lib/promise')
+var cookieMatch = require('./lib/cookie-match')
+var cookiePrefix = require('./lib/cookie-prefix')
 var defineHidden = require('./lib/hidden')
 var fastPath = require('./lib/fast-path')
+var regenerateArgs = require('./lib/regenerate')
+var sessionHeader = require('./lib/session-header')
 var signature = require('./lib/signature')
 var toDictionaryMode = require('./lib/dictionary-mode')
 
@@ -67,6 +71,28 @@ function session (options) {
   // Fixes of express-session bugs, off by default (see README "Known bugs").
   var fixAutoInCookieFunction = Boolean(opts.fixAutoCookieFunction)
   var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
+  var fixCookiePathMatch = Boolean(opts.fixCookiePathMatch)
+
+  // Additions, off by default (see README "Beyond express-session").
+  var headerName = sessionHeader.name(opts.header)
+  var clearCookieOnDestroy = Boolean(opts.clearCookieOnDestroy)
+  var checkPrefix = cookiePrefix(name, Boolean(opts.strictCookiePrefix))
+  var absoluteTimeout = opts.absoluteTimeout
+
+  if (absoluteTimeout !== undefined && !(typeof absoluteTimeout === 'number' && absoluteTimeout > 0)) {
+    throw new TypeError('absoluteTimeout option must be a positive number of milliseconds')
+  }
+
+  // how the session ID is looked up (getcookie): null for express-session's way
+  var lookup = headerName || opts.resignOldSecrets || opts.fixDuplicateCookies
+    ? {
+        header: headerName && headerName.toLowerCase(),
+        duplicates: Boolean(opts.fixDuplicateCookies),
+        resign: Boolean(opts.resignOldSecrets),
+        first: null, // the signer of the first secret (resignOldSecrets)
+        old: false // whether the last ID found verified only with an older secret
+      }
+    : null
 
   // Switch Express's req/res to V8's dictionary mode (see lib/dictionary-mode.js);
   // `dictionaryMode: false` leaves their shape to V8.
@@ -104,6 +130,10 @@ function session (options) {
     deprecate('req.secret; provide secret option')
   }
 
+  if (checkPrefix && typeof cookieOptions !== 'function') {
+    checkPrefix(cookieOptions)
+  }
+
   // The signer for the configured secrets, rebuilt if the array is changed later
   // (express-session keeps the array by reference).
   var signer = secret ? new signature.Signer(secret) : null
@@ -128,9 +158,21 @@ function session (options) {
     if (autoSource.sameSite === 'auto') {
       req.session.cookie.sameSite = isSecure ? 'none' : 'lax'
     }
+
+    if (absoluteTimeout !== undefined) {
+      req.session.cookie.createdAt = Date.now()
+    }
   }
 
   var storeImplementsTouch = typeof store.touch === 'function'
+
+  // whether a request path is under the cookie path: express-session's string
+  // prefix, or RFC 6265's path-match with fixCookiePathMatch
+  function pathMatches (pathname, cookiePath) {
+    return fixCookiePathMatch
+      ? cookieMatch.pathMatches(pathname, cookiePath)
+      : pathname.indexOf(cookiePath) === 0
+  }
 
   // register event listeners for the store to track readiness
   var storeReady = true
@@ -159,10 +201,19 @@ function session (options) {
     // pathname mismatch
     var resolvedCookieOptions = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
     var cookiePath = resolvedCookieOptions.path || '/'
-    if (!isUnderRoot(req, cookiePath) && (parseUrl.original(req).pathname || '/').indexOf(cookiePath) !== 0) {
+    if (!isUnderRoot(req, cookiePath) && !pathMatches(parseUrl.original(req).pathname || '/', cookiePath)) {
       debug('pathname mismatch')
       next()
       return
+    }
+
+    if (checkPrefix && typeof cookieOptions === 'function') {
+      try {
+        checkPrefix(resolvedCookieOptions)
+      } catch (err) {
+        next(err)
+        return
+      }
     }
 
     // ensure a secret is available or bail
@@ -178,8 +229,12 @@ function session (options) {
       if (!sameSecrets(signerSecrets, secret)) {
         signer = new signature.Signer(secret)
         signerSecrets = secret.slice()
+        if (lookup) lookup.first = null
       }
       reqSigner = signer
+      if (lookup && lookup.resign && !lookup.first && secret.length > 1) {
+        lookup.first = new signature.Signer(secret.slice(0, 1))
+      }
     } else {
       reqSigner = signature.signerFor(req.secret)
     }
@@ -189,6 +244,12 @@ function session (options) {
     var savedJSON
     var savedId
     var touched = false
+
+    // a loaded session without a creation time gets one, and is saved (absoluteTimeout)
+    var stampSave = false
+
+    // the cookie of a session destroyed by req.session.destroy() (clearCookieOnDestroy)
+    var destroyedCookie = null
 
     // data JSON of req.session memoized while res.end decides what to do (no user code
     // runs in between), so it is computed once instead of up to three times
@@ -206,11 +267,15 @@ function session (options) {
     if (dictionaryMode) toDictionaryMode(req, 'sessionStore')
 
     // get the session ID from the cookie
-    var cookieId = req.sessionID = getcookie(req, name, reqSigner)
+    var cookieId = req.sessionID = getcookie(req, name, reqSigner, lookup)
+
+    // an ID that verified only with an older secret is signed again (resignOldSecrets)
+    var resignCookie = lookup !== null && lookup.old && secret !== undefined
 
     // set-cookie
     onHeaders(res, function () {
       if (!req.session) {
+        if (destroyedCookie) clearcookie(res, destroyedCookie)
         debug('no session')
         return
       }
@@ -233,11 +298,24 @@ function session (options) {
 
       // set cookie
       try {
-        setcookie(res, name, req.sessionID, reqSigner, req.session.cookie.data)
+        var signed = setcookie(res, name, req.sessionID, reqSigner, req.session.cookie.data)
+        if (headerName) sessionHeader.send(res, headerName, signed)
       } catch (err) {
         defer(next, err)
       }
     })
+
+    // an expired cookie (and an empty header) in place of a destroyed session's
+    function clearcookie (res, sessCookie) {
+      if (sessCookie.secure && !issecure(req, trustProxy)) {
+        return
+      }
+      var options = Object.assign({}, sessCookie.data, { expires: new Date(0) })
+      var data = cookie.serialize(name, '', options)
+      debug('set-cookie %s', data)
+      appendSetCookie(res, data)
+      if (headerName) sessionHeader.send(res, headerName, '')
+    }
 
     // on-headers just assigned res.writeHead: switch res to dictionary mode
     if (dictionaryMode) toDictionaryMode(res, 'writeHead')
@@ -446,6 +524,12 @@ function session (options) {
       originalId = savedId = req.sessionID
       originalJSON = dataJSON(sess)
 
+      if (absoluteTimeout !== undefined && typeof req.session.cookie.createdAt !== 'number') {
+        // (stored before absoluteTimeout was set: its lifetime starts now)
+        req.session.cookie.createdAt = Date.now()
+        stampSave = true
+      }
+
       if (!resaveSession) {
         savedJSON = originalJSON
       }
@@ -492,14 +576,18 @@ function session (options) {
 
       // fixRegenerateSave: wrap the regenerated session too, so that a save() in
       // the regenerate callback is not followed by a second save at the end
+      // (regenerate({ keep }, callback): see lib/regenerate.js; the length stays
+      // express-session's)
       var _regenerate = sess.regenerate
       if (fixRegenerateSave) {
         defineHidden(sess, 'regenerate', function regenerate (callback) {
-          return callRewrapping(this, _regenerate, callback)
+          var args = regenerateArgs(this, callback, arguments[1])
+          return callRewrapping(this, args.wrap(_regenerate), args.callback)
         })
       } else if (foreign) {
         defineHidden(sess, 'regenerate', function regenerate (callback) {
-          return callWith(this, _regenerate, callback)
+          var args = regenerateArgs(this, callback, arguments[1])
+          return callWith(this, args.wrap(_regenerate), args.callback)
         })
       }
 
@@ -507,6 +595,14 @@ function session (options) {
         var _destroy = sess.destroy
         defineHidden(sess, 'destroy', function destroy (callback) {
           return callWith(this, _destroy, callback)
+        })
+      }
+
+      if (clearCookieOnDestroy) {
+        var destroyed = sess.destroy
+        defineHidden(sess, 'destroy', function destroy (callback) {
+          destroyedCookie = this.cookie
+          return destroyed.apply(this, arguments)
         })
       }
     }
@@ -522,6 +618,7 @@ function session (options) {
     // what the save wrapper records before saving
     function markSaved (sess) {
       debug('saving %s', sess.id)
+      stampSave = false
       savedJSON = dataJSONOf(sess)
       savedId = sess.id
       endMemo()
@@ -590,7 +687,7 @@ function session (options) {
 
       return !saveUninitializedSession && !savedJSON && cookieId !== req.sessionID
         ? isModified(req.session)
-        : !isSaved(req.session)
+        : stampSave || !isSaved(req.session)
     }
 
     // determine if session should be touched
@@ -613,7 +710,7 @@ function session (options) {
 
       return cookieId !== req.sessionID
         ? saveUninitializedSession || isModified(req.session)
-        : rollingSessions || (req.session.cookie.expires != null && isModified(req.session))
+        : rollingSessions || resignCookie || (req.session.cookie.expires != null && isModified(req.session))
     }
 
     // generate a session if the browser doesn't send a sessionID
@@ -634,6 +731,20 @@ function session (options) {
         return
       }
 
+      if (!err && sess && isPastAbsoluteTimeout(sess)) {
+        // too old however often it was touched: destroyed, and treated as absent
+        debug('session %s past absoluteTimeout', req.sessionID)
+        store.destroy(req.sessionID, function (err) {
+          if (err) {
+            next(err)
+            return
+          }
+          generate()
+          next()
+        })
+        return
+      }
+
       try {
         if (err || !sess) {
           debug('no session found')
@@ -649,6 +760,13 @@ function session (options) {
 
       next()
     })
+  }
+
+  // whether stored session data is older than absoluteTimeout
+  function isPastAbsoluteTimeout (sess) {
+    if (absoluteTimeout === undefined) return false
+    var created = sess.cookie && sess.cookie.createdAt
+    return typeof created === 'number' && Date.now() - created >= absoluteTimeout
   }
 }
 
@@ -683,30 +801,34 @@ function generateSessionId () {
 /**
  * Get the session ID cookie from request.
  *
+ * With `lookup` (the options that change where the ID is found): every cookie of
+ * that name is tried in order (`duplicates`), then header `lookup.header`;
+ * `lookup.old` tells whether the ID verified only with an older secret.
+ *
  * @return {string}
  * @private
  */
-function getcookie (req, name, signer) {
+function getcookie (req, name, signer, lookup) {
   var header = req.headers.cookie
   var raw
   var val
 
+  if (lookup) lookup.old = false
+
   // read from cookie header
   if (header) {
-    var cookies = cookie.parse(header)
+    if (lookup && lookup.duplicates) {
+      var all = cookieMatch.cookieValues(header, name)
+      for (var i = 0; i < all.length && !val; i++) {
+        val = unsignRaw(all[i], signer, lookup)
+      }
+    } else {
+      var cookies = cookie.parse(header)
 
-    raw = cookies[name]
+      raw = cookies[name]
 
-    if (raw) {
-      if (raw.substr(0, 2) === 's:') {
-        val = signer.unsign(raw.slice(2))
-
-        if (val === false) {
-          debug('cookie signature invalid')
-          val = undefined
-        }
-      } else {
-        debug('cookie unsigned')
+      if (raw) {
+        val = unsignRaw(raw, signer, lookup)
       }
     }
   }
@@ -740,6 +862,40 @@ function getcookie (req, name, signer) {
         debug('cookie unsigned')
       }
     }
+  }
+
+  // the session header (clients without cookies)
+  if (!val && lookup && lookup.header) {
+    raw = sessionHeader.read(req, lookup.header)
+
+    if (raw) {
+      val = unsignRaw(raw, signer, lookup)
+    }
+  }
+
+  return val
+}
+
+/**
+ * The session ID in a signed cookie value (`s:` + signed ID), or undefined.
+ *
+ * @private
+ */
+function unsignRaw (raw, signer, lookup) {
+  if (raw.substr(0, 2) !== 's:') {
+    debug('cookie unsigned')
+    return undefined
+  }
+
+  var val = signer.unsign(raw.slice(2))
+
+  if (val === false) {
+    debug('cookie signature invalid')
+    return undefined
+  }
+
+  if (lookup && lookup.first && lookup.first.unsign(raw.slice(2)) === false) {
+    lookup.old = true
   }
 
   return val
@@ -827,6 +983,17 @@ function setcookie (res, name, val, signer, options) {
 
   debug('set-cookie %s', data)
 
+  appendSetCookie(res, data)
+
+  return signed
+}
+
+/**
+ * Add a cookie to the response's Set-Cookie header.
+ *
+ * @private
+ */
+function appendSetCookie (res, data) {
   var prev = res.getHeader('Set-Cookie') || []
   var header = Array.isArray(prev) ? prev.concat(data) : [prev, data]
 

@@ -15,8 +15,8 @@ exports.isoString = isoString
 var dateToJSON = Date.prototype.toJSON
 var dateToISOString = Date.prototype.toISOString
 
-// Cookie#data's keys, in its order
-var KEYS = ['originalMaxAge', 'partitioned', 'priority', 'expires', 'secure', 'httpOnly', 'domain', 'path', 'sameSite']
+// Cookie#data's keys, in its order (createdAt only with absoluteTimeout)
+var KEYS = ['originalMaxAge', 'partitioned', 'priority', 'expires', 'secure', 'httpOnly', 'domain', 'path', 'sameSite', 'createdAt']
 var PREFIX = KEYS.map(function (key) { return JSON.stringify(key) + ':' })
 
 /**

@@ -2,7 +2,9 @@
 // into its npm package folder (npm/<platform>/express-session-rs.<platform>.node,
 // the layout of `napi create-npm-dirs`), cross-compiled with cargo-zigbuild and
 // zig (from PyPI: `pip install ziglang`). glibc targets link against glibc 2.17,
-// so that the binaries load on any distribution of the last decade.
+// so that the binaries load on any distribution of the last decade; macOS
+// targets link against zig's libSystem stubs (no SDK needed, Node-API symbols
+// resolved by the loading node binary, as napi-rs's build flags set up).
 // usage: node scripts/build-all.js [target...]
 
 'use strict'
@@ -52,7 +54,7 @@ function main () {
     run('cargo', ['zigbuild', '--release', '--locked', '--lib', '--target', zigTarget],
       { env: Object.assign({}, env, flags, { CARGO_TARGET_DIR: targetDir }) })
     var name = platform.fromTriple(triple)
-    var built = path.join(targetDir, triple, 'release', 'libexpress_session_rs.so')
+    var built = path.join(targetDir, triple, 'release', /-apple-/.test(triple) ? 'libexpress_session_rs.dylib' : 'libexpress_session_rs.so')
     var dest = path.join(root, 'npm', name, 'express-session-rs.' + name + '.node')
     fs.copyFileSync(built, dest)
     console.error('-> ' + path.relative(root, dest))

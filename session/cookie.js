@@ -1,6 +1,7 @@
 /*!
  * express-session-rs: Cookie
- * Same behaviour as express-session 1.19.0's session/cookie.js.
+ * Same behaviour as express-session 1.19.0's session/cookie.js (plus `createdAt`,
+ * set only under the absoluteTimeout option).
  */
 
 'use strict'
@@ -65,7 +66,7 @@ Cookie.prototype = {
   },
 
   get data () {
-    return {
+    var data = {
       originalMaxAge: this.originalMaxAge,
       partitioned: this.partitioned,
       priority: this.priority,
@@ -76,6 +77,12 @@ Cookie.prototype = {
       path: this.path,
       sameSite: this.sameSite
     }
+    // the session's creation time (ms since the epoch), kept with the stored
+    // session when the middleware has absoluteTimeout (never sent to the browser)
+    if (this.createdAt !== undefined) {
+      data.createdAt = this.createdAt
+    }
+    return data
   },
 
   serialize: function serialize (name, val) {

@@ -1,13 +1,15 @@
 /*!
  * express-session-rs: Session
  * express-session 1.19.0's session/session.js; save/reload/destroy/regenerate
- * also return a Promise when called without a callback.
+ * also return a Promise when called without a callback, and regenerate takes
+ * `{ keep }` first.
  */
 
 'use strict'
 
 var callbackOrPromise = require('../lib/promise')
 var defineHidden = require('../lib/hidden')
+var regenerateArgs = require('../lib/regenerate')
 
 module.exports = Session
 
@@ -73,7 +75,9 @@ defineHidden(Session.prototype, 'destroy', function destroy (fn) {
 
 defineHidden(Session.prototype, 'regenerate', function regenerate (fn) {
   var req = this.req
-  return callbackOrPromise(fn, this, function (done) {
+  // regenerate({ keep }, fn): lib/regenerate.js (the length stays express-session's)
+  var args = regenerateArgs(this, fn, arguments[1])
+  return callbackOrPromise(args.callback, this, args.wrap(function (done) {
     req.sessionStore.regenerate(req, done)
-  })
+  }))
 })

@@ -1,7 +1,8 @@
 // The prebuilt binaries of `npm run build:all` (run by .ci/run after it; not part
 // of `npm test`, which does not build them): each npm/<platform>/ package holds
-// an ELF shared object of its CPU, linked against its C library, needing at most
-// glibc 2.17 (the glibc ones), and exporting Node-API's module entry point.
+// a shared object of its CPU, linked against its C library, needing at most
+// glibc 2.17 (the glibc ones), and exporting Node-API's module entry point (ELF
+// for Linux, checked with readelf and objdump; Mach-O for macOS, with llvm's).
 
 'use strict'
 
@@ -14,6 +15,7 @@ var platform = require('../lib/platform')
 
 var root = path.join(__dirname, '..')
 var ARCH = { x64: 'x86-64', arm64: 'ARM aarch64' }
+var MACHO = { x64: 'x86_64', arm64: 'arm64' }
 
 function sh (cmd, args) {
   return childProcess.execFileSync(cmd, args, { encoding: 'utf8' })
@@ -27,6 +29,16 @@ require('../package.json').napi.targets.forEach(function (triple) {
     assert.strictEqual(pkg.main, 'express-session-rs.' + name + '.node')
     assert.ok(fs.existsSync(file), file + ' is built (npm run build:all)')
     var parts = name.split('-')
+    if (parts[0] === 'darwin') {
+      // a Mach-O dylib of its CPU, needing only macOS's own libraries (after its
+      // own install name), exporting the entry point
+      assert.match(sh('file', ['-b', file]), new RegExp('^Mach-O 64-bit ' + MACHO[parts[1]] + ' dynamically linked shared library'))
+      var used = sh('llvm-objdump', ['--macho', '--dylibs-used', file]).trim().split('\n').slice(2)
+        .map(function (l) { return l.trim().split(' ')[0] })
+      assert.ok(used.length > 0 && used.every(function (lib) { return lib.indexOf('/usr/lib/') === 0 }), used.join(' '))
+      assert.match(sh('llvm-nm', ['-gU', file]), /\b_napi_register_module_v1\b/)
+      return
+    }
     assert.match(sh('file', ['-b', file]), new RegExp('^ELF 64-bit LSB shared object, ' + ARCH[parts[1]] + ','))
     var needed = sh('readelf', ['-d', file]).split('\n').filter(function (l) { return /\(NEEDED\)/.test(l) })
       .map(function (l) { return /\[(.*)\]/.exec(l)[1] }).sort()

@@ -96,7 +96,7 @@ test('without a prebuilt binary and without cargo, the install fails naming the 
   assert.notStrictEqual(r.status, 0)
   assert.match(r.stderr, new RegExp('express-session-rs: no prebuilt binary for ' + name + ' \\(Node\\.js ' + process.version.replace(/\./g, '\\.') +
     '\\) is installed, and there is no Rust toolchain \\(cargo\\) to build one from source\\.'))
-  assert.match(r.stderr, /Prebuilt binaries exist for: linux-x64-gnu, linux-x64-musl, linux-arm64-gnu, linux-arm64-musl/)
+  assert.match(r.stderr, /Prebuilt binaries exist for: linux-x64-gnu, linux-x64-musl, linux-arm64-gnu, linux-arm64-musl, darwin-x64, darwin-arm64/)
   assert.match(r.stderr, /install Rust \(https:\/\/rustup\.rs\) and run `npm rebuild express-session-rs`/)
 })
 

@@ -27,7 +27,7 @@ exports.serve = function serve (framework, middleware, route, before) {
 }
 
 /**
- * `{ status, body, setCookie }` of one request (`options` as for http.request).
+ * `{ status, body, setCookie, headers }` of one request (`options` as for http.request).
  */
 exports.request = function request (server, options) {
   return new Promise(function (resolve, reject) {
@@ -35,7 +35,7 @@ exports.request = function request (server, options) {
       var body = ''
       res.setEncoding('utf8')
       res.on('data', function (d) { body += d })
-      res.on('end', function () { resolve({ status: res.statusCode, body: body, setCookie: res.headers['set-cookie'] || [] }) })
+      res.on('end', function () { resolve({ status: res.statusCode, body: body, setCookie: res.headers['set-cookie'] || [], headers: res.headers }) })
     })
     req.on('error', reject)
     req.end()

@@ -41,8 +41,20 @@ app.use(session({
   cookie: (req) => ({ maxAge: 60000, secure: 'auto', sameSite: 'lax', partitioned: false, priority: 'high', path: '/', httpOnly: true }),
   fixAutoCookieFunction: true,
   fixRegenerateSave: true,
-  dictionaryMode: false
+  dictionaryMode: false,
+  fixCookiePathMatch: true,
+  fixDuplicateCookies: true,
+  header: 'x-session-id',
+  absoluteTimeout: 8 * 60 * 60 * 1000,
+  clearCookieOnDestroy: true,
+  resignOldSecrets: true,
+  strictCookiePrefix: true
 }))
+
+// @ts-expect-error header is a header name
+session({ secret: 's', header: true })
+// @ts-expect-error absoluteTimeout is a number of ms
+session({ secret: 's', absoluteTimeout: '8h' })
 
 // @ts-expect-error unset is 'destroy' or 'keep'
 session({ secret: 's', unset: 'sometimes' })
@@ -60,6 +72,11 @@ app.get('/', (req, res) => {
 app.post('/login', async (req, res, next) => {
   try {
     await req.session.regenerate()
+    await req.session.regenerate({ keep: ['cart'] })
+    await req.session.regenerate({ keep: true })
+    req.session.regenerate({ keep: true }, (err) => { if (err) next(err) })
+    // @ts-expect-error keep is true or field names
+    await req.session.regenerate({ keep: 'user' })
     req.session.user = { name: 'bob' }
     await req.session.save()
     res.send('ok')

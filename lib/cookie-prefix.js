@@ -1,0 +1,60 @@
+/*!
+ * express-session-rs: the rules of the `__Host-` and `__Secure-` cookie name
+ * prefixes (RFC 6265bis section 4.1.3), checked against the cookie options: a
+ * browser silently drops a prefixed cookie that breaks them, so every request
+ * would start a new session.
+ */
+
+'use strict'
+
+module.exports = cookiePrefix
+
+var warned = Object.create(null)
+
+/**
+ * The checker for cookie `name`: null when the name has no prefix, else
+ * `check(options)`, which warns once per problem or, when `strict`, throws a
+ * TypeError naming it.
+ *
+ * @param {String} name
+ * @param {Boolean} strict
+ * @return {Function|null}
+ * @private
+ */
+function cookiePrefix (name, strict) {
+  var lower = String(name).toLowerCase()
+  var host = lower.indexOf('__host-') === 0
+  if (!host && lower.indexOf('__secure-') !== 0) {
+    return null
+  }
+  var prefix = host ? '__Host-' : '__Secure-'
+
+  return function check (options) {
+    var problem = problemOf(host, options || {})
+    if (!problem) return
+    var message = 'cookie name ' + JSON.stringify(name) + ' has the ' + prefix + ' prefix, which needs ' + problem +
+      ': browsers will drop the cookie'
+    if (strict) {
+      throw new TypeError(message)
+    }
+    if (!warned[message]) {
+      warned[message] = true
+      process.emitWarning(message + ' (strictCookiePrefix: true makes this an error)', 'ExpressSessionWarning')
+    }
+  }
+}
+
+function problemOf (host, options) {
+  if (options.secure !== true) {
+    return options.secure === 'auto'
+      ? 'secure: true (secure: \'auto\' sends it without Secure over HTTP)'
+      : 'secure: true'
+  }
+  if (host && options.domain != null) {
+    return 'no domain option'
+  }
+  if (host && options.path != null && options.path !== '/') {
+    return 'path: \'/\''
+  }
+  return null
+}
