@@ -82,6 +82,12 @@ declare namespace session {
     clearCookieOnDestroy?: boolean | undefined
     /** Send a cookie that verified only with an older secret back signed with the first. */
     resignOldSecrets?: boolean | undefined
+    /**
+     * With this package's MemoryStore or SqliteStore: a save writes only the
+     * top-level fields the request changed or deleted (concurrent requests keep
+     * each other's changes).
+     */
+    saveChangedFields?: boolean | undefined
     /** Throw a TypeError (instead of warning once) when cookie options break a __Host-/__Secure- name prefix. */
     strictCookiePrefix?: boolean | undefined
   }

@@ -19,6 +19,7 @@ var SqliteStore = require('./session/sqlite')
 var Store = require('./session/store')
 
 var callbackOrPromise = require('./lib/promise')
+var changedFields = require('./lib/changed-fields')
 var cookieMatch = require('./lib/cookie-match')
 var cookiePrefix = require('./lib/cookie-prefix')
 var defineHidden = require('./lib/hidden')
@@ -78,6 +79,11 @@ function session (options) {
   var clearCookieOnDestroy = Boolean(opts.clearCookieOnDestroy)
   var checkPrefix = cookiePrefix(name, Boolean(opts.strictCookiePrefix))
   var absoluteTimeout = opts.absoluteTimeout
+  var saveChangedFields = Boolean(opts.saveChangedFields)
+
+  if (saveChangedFields && !fastPath.mergeOf(store)) {
+    throw new TypeError('saveChangedFields option needs a MemoryStore or SqliteStore of express-session-rs as store')
+  }
 
   if (absoluteTimeout !== undefined && !(typeof absoluteTimeout === 'number' && absoluteTimeout > 0)) {
     throw new TypeError('absoluteTimeout option must be a positive number of milliseconds')
@@ -248,6 +254,11 @@ function session (options) {
     // a loaded session without a creation time gets one, and is saved (absoluteTimeout)
     var stampSave = false
 
+    // saveChangedFields: the JSON of each field of the session as loaded (or as
+    // this request last saved it), and its ID
+    var fieldsBefore = null
+    var fieldsId
+
     // the cookie of a session destroyed by req.session.destroy() (clearCookieOnDestroy)
     var destroyedCookie = null
 
@@ -270,7 +281,7 @@ function session (options) {
     var cookieId = req.sessionID = getcookie(req, name, reqSigner, lookup)
 
     // an ID that verified only with an older secret is signed again (resignOldSecrets)
-    var resignCookie = lookup !== null && lookup.old && secret !== undefined
+    var resignCookie = lookup !== null && lookup.old
 
     // set-cookie
     onHeaders(res, function () {
@@ -460,7 +471,12 @@ function session (options) {
         var sess = req.session
         var setSync = fastPath.of(store, 'set')
         var setQueued = fastPath.queuedOf(store, 'set')
-        if ((setSync || setQueued) && sess.save === wrappedSave && savesToStore(sess)) {
+        if (sess.save === wrappedSave && mergesInto(sess)) {
+          // saveChangedFields: only what this request changed (the response
+          // waits for the write as with the store's own set)
+          markSaved(sess)
+          mergeSave(sess, setQueued ? rewrapmethods(sess, onsave) : onsave)
+        } else if ((setSync || setQueued) && sess.save === wrappedSave && savesToStore(sess)) {
           // what our save wrapper and Session#save do, with the native store's
           // own set and the data JSON just computed (lib/fast-path.js)
           markSaved(sess)
@@ -524,6 +540,11 @@ function session (options) {
       originalId = savedId = req.sessionID
       originalJSON = dataJSON(sess)
 
+      if (saveChangedFields) {
+        fieldsBefore = changedFields.snapshot(req.session)
+        fieldsId = req.sessionID
+      }
+
       if (absoluteTimeout !== undefined && typeof req.session.cookie.createdAt !== 'number') {
         // (stored before absoluteTimeout was set: its lifetime starts now)
         req.session.cookie.createdAt = Date.now()
@@ -558,6 +579,18 @@ function session (options) {
 
       function reload (callback) {
         debug('reloading %s', this.id)
+        if (fieldsBefore) {
+          // (saveChangedFields: what was just read is the new baseline)
+          return callRewrapping(this, function (done) {
+            _reload.call(this, function (err) {
+              if (!err && req.session) {
+                fieldsBefore = changedFields.snapshot(req.session)
+                fieldsId = req.session.id
+              }
+              done.apply(this, arguments)
+            })
+          }, callback)
+        }
         return callRewrapping(this, _reload, callback)
       }
 
@@ -565,6 +598,9 @@ function session (options) {
         markSaved(this)
         if (foreign) {
           return callWith(this, _save, arguments[0])
+        }
+        if (mergesInto(this)) {
+          return callWith(this, mergeSaveLater, arguments[0])
         }
         return _save.apply(this, arguments)
       }
@@ -622,6 +658,28 @@ function session (options) {
       savedJSON = dataJSONOf(sess)
       savedId = sess.id
       endMemo()
+    }
+
+    // saveChangedFields: true when a save of sess writes only its changed fields
+    // (a loaded session under its own ID, saved by Session#save into a native
+    // store, without a toJSON of its own); otherwise the whole session is written
+    function mergesInto (sess) {
+      return fieldsBefore !== null && sess.id === fieldsId && typeof sess.toJSON !== 'function' &&
+        savesToStore(sess) && fastPath.mergeOf(store) !== undefined
+    }
+
+    // writes the changed fields of sess; done(err) once written (at once with
+    // the in-memory store)
+    function mergeSave (sess, done) {
+      var change = changedFields.changes(fieldsBefore, sess)
+      fieldsBefore = change.after
+      debug('saving %d changed and %d deleted fields of %s', change.sets.length / 2 - 1, change.deletes.length, sess.id)
+      fastPath.mergeOf(store).run.call(store, sess.id, sess, savedJSON, change.sets, change.deletes, done)
+    }
+
+    // mergeSave for req.session.save(): calls back on a later turn, as a store does
+    function mergeSaveLater (done) {
+      mergeSave(this, fastPath.mergeOf(store).sync ? function (err) { defer(done, err) } : done)
     }
 
     // true when the wrapped save is Session#save writing to this store (so the

@@ -45,11 +45,15 @@ async function createStore () {
       return { session: require('express-session'), store: new (require('express-session').MemoryStore)() }
     case 'express-session-rs':
       return { session: require(root), store: new (require(root).MemoryStore)() }
+    case 'express-session-rs-changed-fields':
+      return { session: require(root), store: new (require(root).MemoryStore)(), options: { saveChangedFields: true } }
     case 'express-session-rs-sqlite':
     case 'express-session-rs-sqlite-fsync':
+    case 'express-session-rs-sqlite-changed-fields':
       return {
         session: require(root),
-        store: new (require(root).SqliteStore)({ path: benchFile(), sweepInterval: 0, fsync: /fsync$/.test(scenario) })
+        store: new (require(root).SqliteStore)({ path: benchFile(), sweepInterval: 0, fsync: /fsync$/.test(scenario) }),
+        options: { saveChangedFields: /changed-fields$/.test(scenario) }
       }
     case 'express-session-connect-sqlite3': {
       var file = benchFile()
@@ -114,13 +118,13 @@ async function main () {
   }
 
   if (made) {
-    app.use(made.session({
+    app.use(made.session(Object.assign({
       secret: 'benchmark secret',
       store: made.store,
       resave: false,
       saveUninitialized: workload === 'new',
       cookie: { maxAge: 86400000 }
-    }))
+    }, made.options)))
     if (preload) await fill(made.store, preload)
   }
 

@@ -16,6 +16,9 @@ var redis = require('../tools/redis')
 var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-sqlite',
   'express-session-rs-sqlite-fsync', 'express-session-rs-redis', 'express-session-redis',
   'express-session-connect-sqlite3', 'express-session-better-sqlite3']
+// (also available through --scenarios=, not run by default: the native stores
+// with the saveChangedFields option, express-session-rs-changed-fields and
+// express-session-rs-sqlite-changed-fields)
 // durable stores as their users run them, measured with express 4 and workloads
 // i-iii only (the SQLite ones installed into bench/compare on first use)
 var COMPARED = ['express-session-redis', 'express-session-connect-sqlite3', 'express-session-better-sqlite3']

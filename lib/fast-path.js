@@ -33,8 +33,20 @@ var sync = Symbol('express-session-rs sync')
  */
 var queued = Symbol('express-session-rs queued')
 
+/**
+ * A native store's `set` also carries `method[merge]`, `{ run, sync }`, for the
+ * middleware's saveChangedFields option: `run(sid, session, dataJSON, sets,
+ * deletes, callback)` writes only the listed top-level members into the stored
+ * session (see lib/changed-fields.js); with `sync` it calls back before it
+ * returns, else once the write committed.
+ *
+ * @private
+ */
+var merge = Symbol('express-session-rs merge')
+
 exports.sync = sync
 exports.queued = queued
+exports.merge = merge
 
 /**
  * Attaches `syncVariant` to `method` as its `sync` property (non-enumerable).
@@ -82,4 +94,28 @@ exports.of = function of (store, name) {
 exports.queuedOf = function queuedOf (store, name) {
   var method = store[name]
   return typeof method === 'function' ? method[queued] : undefined
+}
+
+/**
+ * Attaches a merge variant to a store's `set` (non-enumerable).
+ *
+ * @param {Function} method
+ * @param {Function} run
+ * @param {Boolean} isSync
+ * @private
+ */
+exports.defineMerge = function defineMerge (method, run, isSync) {
+  Object.defineProperty(method, merge, { value: { run: run, sync: isSync } })
+}
+
+/**
+ * The merge variant of `store.set`, or undefined.
+ *
+ * @param {Object} store
+ * @return {{ run: Function, sync: Boolean }|undefined}
+ * @private
+ */
+exports.mergeOf = function mergeOf (store) {
+  var method = store.set
+  return typeof method === 'function' ? method[merge] : undefined
 }

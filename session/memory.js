@@ -215,6 +215,12 @@ fastPath.define(MemoryStore.prototype.set, function setSync (sessionId, session,
   return setSession(this, sessionId, session, dataJSON)
 })
 
+// (saveChangedFields: only the listed top-level members, merged into the stored
+// session under its shard's lock; calls back before it returns)
+fastPath.defineMerge(MemoryStore.prototype.set, function setMerge (sessionId, session, dataJSON, sets, deletes, callback) {
+  callback(setSession(this, sessionId, session, dataJSON, [sets, deletes]))
+}, true)
+
 /**
  * The number of live sessions.
  */
@@ -257,12 +263,15 @@ function destroySession (store, sessionId) {
 
 /**
  * Stores the session's JSON (`dataJSON`: its JSON without cookie, when the
- * caller has it); returns the error of a ttl function that threw. An error of
- * JSON.stringify is thrown, as express-session's MemoryStore throws it.
+ * caller has it); with `patch` (`[sets, deletes]`: `[key, json, ...]` and
+ * `[key, ...]`, keys JSON-escaped), writes only those members into a live
+ * session (or the whole session when there is none). Returns the error of a ttl
+ * function that threw. An error of JSON.stringify is thrown, as
+ * express-session's MemoryStore throws it.
  *
  * @private
  */
-function setSession (store, sessionId, session, dataJSON) {
+function setSession (store, sessionId, session, dataJSON, patch) {
   var text = json.sessionJSON(session, dataJSON)
   if (text === undefined) {
     store._native.destroy(String(sessionId))
@@ -271,7 +280,11 @@ function setSession (store, sessionId, session, dataJSON) {
   var now = Date.now()
   var expires = expiryOrError(store, session, now)
   if (typeof expires !== 'number') return expires // nothing is stored
-  store._native.set(String(sessionId), text, expires, now)
+  if (patch) {
+    store._native.merge(String(sessionId), text, patch[0], patch[1], expires, now)
+  } else {
+    store._native.set(String(sessionId), text, expires, now)
+  }
   return null
 }
 

@@ -266,22 +266,33 @@ fastPath.defineQueued(SqliteStore.prototype.set, function setQueued (sessionId, 
   return setSession(this, sessionId, session, dataJSON, callback)
 })
 
+// (saveChangedFields: only the listed top-level members, merged into the stored
+// session inside the writer's transaction; calls back once committed)
+fastPath.defineMerge(SqliteStore.prototype.set, function setMerge (sessionId, session, dataJSON, sets, deletes, callback) {
+  return setSession(this, sessionId, session, dataJSON, callback, [sets, deletes])
+}, false)
+
 /**
  * Stores the session's JSON (`dataJSON`: its JSON without cookie, when the
- * caller has it).
+ * caller has it); with `patch` (`[sets, deletes]`), only those members of a
+ * stored session.
  *
  * @private
  */
-function setSession (store, sessionId, session, dataJSON, callback) {
+function setSession (store, sessionId, session, dataJSON, callback, patch) {
   var text = json.sessionJSON(session, dataJSON)
   if (text === undefined) {
     return store.destroy(sessionId, callback)
   }
+  var now = Date.now()
   var expires
   try {
-    expires = store._expiry(session, Date.now())
+    expires = store._expiry(session, now)
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
+  }
+  if (patch) {
+    return write(store._writes, 'merge', [String(sessionId), text, patch[0], patch[1], expires, now], callback)
   }
   return write(store._writes, 'set', [String(sessionId), text, expires], callback)
 }

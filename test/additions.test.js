@@ -481,3 +481,125 @@ test('absoluteTimeout: a replayed old cookie gets nothing; a session stored with
       { name: 'TypeError', message: 'absoluteTimeout option must be a positive number of milliseconds' })
   })
 })
+
+// two requests of one session, interleaved: each loads the session, then waits
+// until both have loaded, then changes its own field and saves (the second to
+// finish saves last)
+async function interleaved (options, store, seed, first, second) {
+  var gate = {}
+  var loaded = 0
+  var bothLoaded = new Promise(function (resolve) { gate.open = resolve })
+  var app = express()
+  app.use(session(Object.assign({ secret: 's', resave: false, saveUninitialized: false, store: store }, options)))
+  app.get('/change/:n', function (req, res, next) {
+    if (++loaded === 2) gate.open()
+    bothLoaded.then(async function () {
+      var change = req.params.n === '1' ? first : second
+      if (req.params.n === '2') await new Promise(function (resolve) { setTimeout(resolve, 30) })
+      await change(req.session)
+      res.end('ok')
+    }).catch(next)
+  })
+  var server = await serve.serve('http', app, function () {})
+  try {
+    await store.set('shared', Object.assign({ cookie: { path: '/', httpOnly: true, originalMaxAge: null } }, seed))
+    var cookie = 'connect.sid=' + encodeURIComponent('s:' + cookieSignature.sign('shared', 's'))
+    var results = await Promise.all(['/change/1', '/change/2'].map(function (p) {
+      return serve.request(server, { path: p, headers: { cookie: cookie } })
+    }))
+    assert.deepStrictEqual(results.map(function (r) { return r.status }), [200, 200])
+    var stored = await store.get('shared')
+    delete stored.cookie
+    return stored
+  } finally {
+    server.close()
+  }
+}
+
+function sqliteStore () {
+  var fs = require('fs')
+  var os = require('os')
+  var path = require('path')
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-merge-'))
+  var store = new session.SqliteStore({ path: path.join(dir, 's.db') })
+  store.cleanup = function () { store.close(); fs.rmSync(dir, { recursive: true, force: true }) }
+  return store
+}
+
+;[
+  ['MemoryStore', function () { return new session.MemoryStore({ sweepInterval: 0 }) }],
+  ['SqliteStore', sqliteStore]
+].forEach(function (c) {
+  test('saveChangedFields (' + c[0] + '): interleaved requests keep each other\'s changes; without it the last save wins', async function () {
+    var seed = { user: 'alice', cart: ['apple'], theme: 'dark', note: 'x' }
+    function addPear (s) { s.cart = s.cart.concat('pear') }
+    function lightTheme (s) { s.theme = 'light'; delete s.note }
+    var cases = [
+      // [options, expected store contents]
+      [{}, { user: 'alice', cart: ['apple'], theme: 'light' }], // express-session: the cart change is lost
+      [{ saveChangedFields: true }, { user: 'alice', cart: ['apple', 'pear'], theme: 'light' }]
+    ]
+    for (var k of cases) {
+      var store = c[1]()
+      try {
+        assert.deepStrictEqual(await interleaved(k[0], store, seed, addPear, lightTheme), k[1], JSON.stringify(k[0]))
+      } finally {
+        if (store.cleanup) store.cleanup()
+      }
+    }
+    // resave: true rewrites an unchanged session on every request: with
+    // saveChangedFields, only its cookie
+    store = c[1]()
+    try {
+      var readOnly = function () {}
+      var after = await interleaved({ resave: true, saveChangedFields: true }, store, seed, addPear, readOnly)
+      assert.deepStrictEqual(after, { user: 'alice', cart: ['apple', 'pear'], theme: 'dark', note: 'x' })
+      var plain = await interleaved({ resave: true }, store, seed, addPear, readOnly)
+      assert.deepStrictEqual(plain, seed, 'express-session: the read-only request undoes the cart change')
+    } finally {
+      if (store.cleanup) store.cleanup()
+    }
+    // the same field changed by both: the later save wins, for that field only
+    store = c[1]()
+    try {
+      var both = await interleaved({ saveChangedFields: true }, store, seed,
+        function (s) { s.theme = 'blue'; s.cart = [] },
+        function (s) { s.theme = 'green' })
+      assert.deepStrictEqual(both, { user: 'alice', cart: [], theme: 'green', note: 'x' })
+    } finally {
+      if (store.cleanup) store.cleanup()
+    }
+  })
+})
+
+test('saveChangedFields: explicit saves, reload, regenerate and new sessions; only native stores', async function () {
+  var store = new session.MemoryStore({ sweepInterval: 0 })
+  var app = await withRoute({ store: store, saveChangedFields: true }, async function (req, res) {
+    req.session.step = 1
+    await req.session.save()
+    // another writer changes the stored session meanwhile
+    var stored = await store.get(req.sessionID)
+    stored.other = 'kept'
+    await store.set(req.sessionID, stored)
+    req.session.step = 2
+    delete req.session.theme
+    // (back to the value this request last saved: nothing to write for it)
+    req.session.user = 'alice'
+    res.end(req.sessionID)
+  })
+  try {
+    var id = (await app.get('/seed')).body // a new session: written whole
+    assert.deepStrictEqual(Object.keys(await store.get(id)), ['cookie', 'user', 'cart', 'theme'])
+    await app.get('/go')
+    var after = await store.get(id)
+    delete after.cookie
+    assert.deepStrictEqual(after, { user: 'alice', cart: ['apple'], step: 2, other: 'kept' })
+  } finally {
+    app.close()
+  }
+  ;[require('memorystore')(session), function () { return { set: function () {} } }].forEach(function (Other, i) {
+    var other = i === 0 ? new Other({ checkPeriod: 0 }) : Object.assign(new session.Store(), { get: function () {}, set: function () {}, destroy: function () {} })
+    assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, store: other, saveChangedFields: true }) },
+      { name: 'TypeError', message: 'saveChangedFields option needs a MemoryStore or SqliteStore of express-session-rs as store' })
+  })
+})

@@ -216,6 +216,54 @@ callback! {
 }
 
 callback! {
+    /// `merge(sid, fullJson, sets, deletes, expires, now)`: writes only the
+    /// members of `sets` (`[key, valueJson, ...]`) and `deletes` (`[key, ...]`)
+    /// into the live session, or stores `fullJson` when there is none.
+    const STORE_MERGE: StoreRef = |cx, store| {
+        let mut scratch = Scratch::<256>::default();
+        let sid = sid_arg(cx, 0, &mut scratch)?;
+        let mut json_scratch = Scratch::<1024>::default();
+        let full = cx.wtf8(cx.arg(1), &mut json_scratch).ok_or(JSON_NOT_STRING)?;
+        let patch = patch_args(cx, 2)?;
+        store.merge(sid, full, &patch, expires_arg(cx, 4)?, now_arg(cx, 5)?);
+        cx.undefined()
+    }
+}
+
+const PATCH_NOT_STRINGS: Throw =
+    Throw::type_error(c"merge members must be arrays of strings ([key, json, ...] and [key, ...])");
+
+/// The `sets` (`[key, valueJson, ...]`) and `deletes` (`[key, ...]`) arguments
+/// at `i` and `i + 1` as a patch.
+fn patch_args(cx: &Cx, i: usize) -> Result<store::json::Patch> {
+    let strings = |v: Value| -> Result<Vec<Vec<u8>>> {
+        cx.array(v)
+            .ok_or(PATCH_NOT_STRINGS)?
+            .into_iter()
+            .map(|item| {
+                let mut scratch = Scratch::<256>::default();
+                cx.wtf8(item, &mut scratch)
+                    .map(<[u8]>::to_vec)
+                    .ok_or(PATCH_NOT_STRINGS)
+            })
+            .collect()
+    };
+    let flat = strings(cx.arg(i))?;
+    if flat.len() % 2 != 0 {
+        return Err(PATCH_NOT_STRINGS);
+    }
+    let mut sets = Vec::with_capacity(flat.len() / 2);
+    let mut items = flat.into_iter();
+    while let (Some(key), Some(value)) = (items.next(), items.next()) {
+        sets.push((key, value));
+    }
+    Ok(store::json::Patch {
+        sets,
+        deletes: strings(cx.arg(i + 1))?,
+    })
+}
+
+callback! {
     /// `destroy(sid)`: true when a session was removed.
     const STORE_DESTROY: StoreRef = |cx, store| {
         let mut scratch = Scratch::<256>::default();
@@ -330,6 +378,7 @@ callback! {
             (c"peek", STORE_PEEK),
             (c"keys", STORE_KEYS),
             (c"set", STORE_SET),
+            (c"merge", STORE_MERGE),
             (c"destroy", STORE_DESTROY),
             (c"touch", STORE_TOUCH),
             (c"all", STORE_ALL),
@@ -458,6 +507,21 @@ callback! {
         let json = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
         let expires = expires_arg(cx, 3)?;
         queue(cx, h, sqlite::Write::Set { sid, json, expires })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `merge(id, sid, fullJson, sets, deletes, expires, now)`: queued (see
+    /// the in-memory store's merge).
+    const SQLITE_MERGE: SqliteRef = |cx, h| {
+        let sid = owned_sid(cx, 1)?;
+        let mut json_scratch = Scratch::<1024>::default();
+        let full = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
+        let patch = patch_args(cx, 3)?;
+        let expires = expires_arg(cx, 5)?;
+        let now = now_arg(cx, 6)?;
+        queue(cx, h, sqlite::Write::Merge { sid, full, patch, expires, now })?;
         cx.undefined()
     }
 }
@@ -621,6 +685,7 @@ callback! {
         let methods = [
             (c"get", SQLITE_GET),
             (c"set", SQLITE_SET),
+            (c"merge", SQLITE_MERGE),
             (c"touch", SQLITE_TOUCH),
             (c"destroy", SQLITE_DESTROY),
             (c"clear", SQLITE_CLEAR),

@@ -26,7 +26,7 @@ use std::ptr;
 use std::sync::{Arc, Mutex};
 
 /// The most arguments a callback reads (the rest are ignored).
-const MAX_ARGS: usize = 5;
+const MAX_ARGS: usize = 7;
 
 /// The kind of JS error to throw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -186,6 +186,34 @@ pub fn replace_member_into(
     Ok(())
 }
 
+/// Top-level members to write into a stored session: `sets` replace or add
+/// members, `deletes` remove them. Keys are the text between the quotes of the
+/// key as `JSON.stringify` writes it (so they are compared with stored keys byte
+/// for byte); values are JSON text.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Patch {
+    pub sets: Vec<(Vec<u8>, Vec<u8>)>,
+    pub deletes: Vec<Vec<u8>>,
+}
+
+/// The result of `o = JSON.parse(json)`, then `delete o[k]` for each of
+/// `patch.deletes` and `o[k] = JSON.parse(v)` for each of `patch.sets`, then
+/// `JSON.stringify(o)`: members not named in the patch keep their bytes, a
+/// replaced member keeps its place, an added one goes last.
+/// `Err(NotAnObject)` when `json` is not a JSON object.
+pub fn apply_patch(json: &[u8], patch: &Patch) -> Result<Vec<u8>, NotAnObject> {
+    let mut out = json.to_vec();
+    for key in &patch.deletes {
+        out = replace_member(&out, key, None)?;
+    }
+    for (key, value) in &patch.sets {
+        out = replace_member(&out, key, Some(value))?;
+    }
+    // (a json that is not an object is refused even when the patch is empty)
+    find_member(&out, b"")?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,13 +314,63 @@ mod tests {
         })
     }
 
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![Just("cookie".to_string()), "[a-z\"\\\\\u{e9}\u{1}]{0,8}"]
+    }
+
     fn object() -> impl Strategy<Value = Map<String, Value>> {
-        let key = prop_oneof![Just("cookie".to_string()), "[a-z\"\\\\]{0,8}"];
+        let key = key();
         proptest::collection::vec((key, json_value()), 0..6)
             .prop_map(|kv| kv.into_iter().collect::<Map<_, _>>())
     }
 
+    #[test]
+    fn patches_keep_untouched_members_and_order() {
+        let patch = Patch {
+            sets: vec![
+                (b"cart".to_vec(), b"[1,2]".to_vec()),
+                (b"new".to_vec(), b"true".to_vec()),
+                (br#"q\"k"#.to_vec(), b"1".to_vec()),
+            ],
+            deletes: vec![b"gone".to_vec(), b"absent".to_vec()],
+        };
+        let out = apply_patch(br#"{"cookie":{},"cart":[],"gone":1,"user":"a"}"#, &patch).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"cookie":{},"cart":[1,2],"user":"a","new":true,"q\"k":1}"#
+        );
+        assert_eq!(apply_patch(b"[]", &Patch::default()), Err(NotAnObject));
+        assert_eq!(apply_patch(b"{}", &Patch::default()).unwrap(), b"{}");
+    }
+
     proptest! {
+        #[test]
+        fn patches_like_parse_assign_stringify(
+            obj in object(),
+            sets in proptest::collection::vec((key(), json_value()), 0..4),
+            deletes in proptest::collection::vec(key(), 0..3),
+        ) {
+            let json = serde_json::to_string(&obj)?;
+            // keys as JSON.stringify escapes them, without the quotes
+            let escaped = |k: &String| -> Result<Vec<u8>, serde_json::Error> {
+                let q = serde_json::to_string(k)?;
+                Ok(q.as_bytes()[1..q.len() - 1].to_vec())
+            };
+            let mut patch = Patch::default();
+            let mut expected = obj.clone();
+            for k in &deletes {
+                patch.deletes.push(escaped(k)?);
+                expected.shift_remove(k);
+            }
+            for (k, v) in &sets {
+                patch.sets.push((escaped(k)?, serde_json::to_vec(v)?));
+                expected.insert(k.clone(), v.clone());
+            }
+            let expected = serde_json::to_string(&expected)?;
+            let got = apply_patch(json.as_bytes(), &patch).map(|v| String::from_utf8_lossy(&v).into_owned());
+            prop_assert_eq!(got, Ok(expected));
+        }
+
         #[test]
         fn splices_like_parse_assign_stringify(
             obj in object(),

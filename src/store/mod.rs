@@ -228,24 +228,64 @@ impl Store {
         let tick = self.tick();
         {
             let mut shard = Self::lock(self.shard_of(hash));
-            let mut entry = Entry::new(sid, json, expiry(expires), tick);
-            let added = entry.bytes();
-            match shard.find(hash, sid) {
-                Some(i) => {
-                    let old = shard.entry_mut(i);
-                    let removed = old.bytes();
-                    entry.seq = old.seq;
-                    *old = entry;
-                    self.bytes.fetch_add(added, Ordering::Relaxed);
-                    self.bytes.fetch_sub(removed, Ordering::Relaxed);
-                }
-                None => {
-                    entry.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
-                    shard.insert(hash, entry, |s| self.hash(s));
-                    self.count.fetch_add(1, Ordering::Relaxed);
-                    self.bytes.fetch_add(added, Ordering::Relaxed);
-                }
+            let found = shard.find(hash, sid);
+            self.put(
+                &mut shard,
+                hash,
+                found,
+                Entry::new(sid, json, expiry(expires), tick),
+            );
+        }
+        self.enforce_limits(sid, now);
+    }
+
+    /// Puts `entry` in slot `found` (replacing that session, keeping its place in
+    /// insertion order) or, with `None`, as a new session.
+    fn put(&self, shard: &mut Shard, hash: u64, found: Option<usize>, mut entry: Entry) {
+        let added = entry.bytes();
+        match found {
+            Some(i) => {
+                let old = shard.entry_mut(i);
+                let removed = old.bytes();
+                entry.seq = old.seq;
+                *old = entry;
+                self.bytes.fetch_add(added, Ordering::Relaxed);
+                self.bytes.fetch_sub(removed, Ordering::Relaxed);
             }
+            None => {
+                entry.seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
+                shard.insert(hash, entry, |s| self.hash(s));
+                self.count.fetch_add(1, Ordering::Relaxed);
+                self.bytes.fetch_add(added, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Writes only some top-level members of a live session, atomically (under
+    /// its shard's lock): `patch` applied to the stored JSON, and the expiry set.
+    /// When there is no live session (or its text is not a JSON object), stores
+    /// `full` instead, as `set` would. Then evicts as `set` does.
+    pub fn merge(&self, sid: &[u8], full: &[u8], patch: &json::Patch, expires: f64, now: f64) {
+        let hash = self.hash(sid);
+        let tick = self.tick();
+        {
+            let mut shard = Self::lock(self.shard_of(hash));
+            let found = shard.find(hash, sid);
+            let merged = match found {
+                Some(i) if shard.entry(i).expired(now) => {
+                    self.expired.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                Some(i) => json::apply_patch(shard.entry(i).json(), patch).ok(),
+                None => None,
+            };
+            let entry = Entry::new(
+                sid,
+                merged.as_deref().unwrap_or(full),
+                expiry(expires),
+                tick,
+            );
+            self.put(&mut shard, hash, found, entry);
         }
         self.enforce_limits(sid, now);
     }

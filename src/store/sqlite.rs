@@ -162,6 +162,16 @@ pub enum Write {
         expires: f64,
         now: f64,
     },
+    /// Write only some top-level members of a live session (`patch`) and set its
+    /// expiry; without a live session (or over text that is not a JSON object),
+    /// store `full` as `Set` would.
+    Merge {
+        sid: Vec<u8>,
+        full: Vec<u8>,
+        patch: json::Patch,
+        expires: f64,
+        now: f64,
+    },
     /// Remove sessions.
     Destroy { sids: Vec<Vec<u8>> },
     /// Remove every session.
@@ -555,30 +565,60 @@ fn statements(w: &Write) -> usize {
     }
 }
 
+/// Inserts or replaces a session.
+fn upsert(c: &Connection, sid: &[u8], expires: f64, json: &[u8]) -> Result<usize, Error> {
+    Ok(c.prepare_cached(
+        "INSERT INTO sessions (sid, expires, json) VALUES (?1, ?2, ?3)
+             ON CONFLICT (sid) DO UPDATE SET expires = excluded.expires, json = excluded.json",
+    )?
+    .execute(params![text(sid), expiry(expires), text(json)])?)
+}
+
+/// A stored session's JSON and expiry (`None`: never).
+type Stored = (Vec<u8>, Option<f64>);
+
+/// The stored JSON and expiry of `sid` (read inside the writer's transaction).
+fn stored(c: &Connection, sid: &[u8]) -> Result<Option<Stored>, Error> {
+    Ok(
+        c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?
+            .query_row(params![text(sid)], |r| {
+                Ok((
+                    r.get_ref(0)?.as_bytes()?.to_vec(),
+                    r.get::<_, Option<f64>>(1)?,
+                ))
+            })
+            .optional()?,
+    )
+}
+
 /// One write inside the open transaction; returns the rows it changed.
 fn apply(c: &Connection, w: &Write, counters: &Counters) -> Result<u64, Error> {
     let n = match w {
-        Write::Set { sid, json, expires } => c
-            .prepare_cached(
-                "INSERT INTO sessions (sid, expires, json) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (sid) DO UPDATE SET expires = excluded.expires, json = excluded.json",
-            )?
-            .execute(params![text(sid), expiry(*expires), text(json)])?,
+        Write::Set { sid, json, expires } => upsert(c, sid, *expires, json)?,
+        Write::Merge {
+            sid,
+            full,
+            patch,
+            expires,
+            now,
+        } => {
+            let merged = match stored(c, sid)? {
+                Some((_, Some(e))) if e <= *now => {
+                    counters.expired.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                Some((json, _)) => json::apply_patch(&json, patch).ok(),
+                None => None,
+            };
+            upsert(c, sid, *expires, merged.as_deref().unwrap_or(full))?
+        }
         Write::Touch {
             sid,
             cookie,
             expires,
             now,
         } => {
-            let row = c
-                .prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?
-                .query_row(params![text(sid)], |r| {
-                    Ok((
-                        r.get_ref(0)?.as_bytes()?.to_vec(),
-                        r.get::<_, Option<f64>>(1)?,
-                    ))
-                })
-                .optional()?;
+            let row = stored(c, sid)?;
             match row {
                 None => 0,
                 Some((_, Some(e))) if e <= *now => {

@@ -283,3 +283,56 @@ fn keys_are_bytes_exactly() {
     assert_eq!(s.get(&long_a, 0.0), Some(b"A".to_vec()));
     assert_eq!(s.stats().count, 4);
 }
+
+fn patch(sets: &[(&str, &str)], deletes: &[&str]) -> json::Patch {
+    json::Patch {
+        sets: sets
+            .iter()
+            .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect(),
+        deletes: deletes.iter().map(|k| k.as_bytes().to_vec()).collect(),
+    }
+}
+
+#[test]
+fn merge_writes_only_the_patched_members_of_a_live_session() {
+    let s = store();
+    s.set_s(
+        "a",
+        r#"{"cookie":{"e":1},"user":"x","cart":[1]}"#,
+        100.0,
+        0.0,
+    );
+    // another request wrote "user" meanwhile; this one changed only the cart
+    s.set_s(
+        "a",
+        r#"{"cookie":{"e":1},"user":"y","cart":[1]}"#,
+        100.0,
+        0.0,
+    );
+    let p = patch(&[("cookie", r#"{"e":2}"#), ("cart", "[1,2]")], &["gone"]);
+    s.merge(b"a", br#"{"full":true}"#, &p, 200.0, 10.0);
+    assert_eq!(
+        s.get_s("a", 150.0).as_deref(),
+        Some(r#"{"cookie":{"e":2},"user":"y","cart":[1,2]}"#)
+    );
+    assert_eq!(s.stats().count, 1);
+    // no live session: the full JSON is stored (an expired one is replaced)
+    s.merge(b"b", br#"{"full":1}"#, &p, 300.0, 10.0);
+    assert_eq!(s.get_s("b", 10.0).as_deref(), Some(r#"{"full":1}"#));
+    s.merge(b"a", br#"{"full":2}"#, &p, 400.0, 250.0);
+    assert_eq!(s.get_s("a", 250.0).as_deref(), Some(r#"{"full":2}"#));
+    // stored text that is not an object: the full JSON replaces it
+    s.set_s("c", "[1]", 100.0, 0.0);
+    s.merge(b"c", br#"{"full":3}"#, &p, 100.0, 0.0);
+    assert_eq!(s.get_s("c", 0.0).as_deref(), Some(r#"{"full":3}"#));
+    let st = s.stats();
+    assert_eq!(st.count, 3);
+    assert_eq!(
+        st.bytes as usize,
+        ["a", "b", "c"]
+            .iter()
+            .map(|k| k.len() + s.get_s(k, 0.0).map_or(0, |j| j.len()))
+            .sum::<usize>()
+    );
+}

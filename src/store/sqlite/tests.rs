@@ -373,3 +373,37 @@ fn a_failing_write_does_not_undo_the_others_of_its_batch() -> Result<(), Error> 
     assert_eq!(s.ids(0.0)?, vec![b"s0".to_vec(), b"s2".to_vec()]);
     Ok(())
 }
+
+#[test]
+fn merge_writes_only_the_patched_members() -> Result<(), Error> {
+    let (_dir, path) = temp_db("merge");
+    let s = open(&path);
+    set(
+        &s,
+        "a",
+        r#"{"cookie":{"e":1},"user":"y","cart":[1]}"#,
+        100.0,
+    )?;
+    let patch = crate::store::json::Patch {
+        sets: vec![(b"cart".to_vec(), b"[1,2]".to_vec())],
+        deletes: vec![b"user".to_vec()],
+    };
+    let merge = |sid: &str, full: &str, now: f64| Write::Merge {
+        sid: sid.as_bytes().to_vec(),
+        full: full.as_bytes().to_vec(),
+        patch: patch.clone(),
+        expires: 200.0,
+        now,
+    };
+    assert_eq!(write(&s, merge("a", r#"{"full":1}"#, 10.0))?, 1);
+    assert_eq!(
+        get(&s, "a", 150.0).as_deref(),
+        Some(r#"{"cookie":{"e":1},"cart":[1,2]}"#)
+    );
+    // no session, or an expired one: the full JSON
+    write(&s, merge("b", r#"{"full":2}"#, 10.0))?;
+    assert_eq!(get(&s, "b", 10.0).as_deref(), Some(r#"{"full":2}"#));
+    write(&s, merge("a", r#"{"full":3}"#, 300.0))?;
+    assert_eq!(get(&s, "a", 150.0).as_deref(), Some(r#"{"full":3}"#));
+    Ok(())
+}

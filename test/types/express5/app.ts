@@ -48,7 +48,8 @@ app.use(session({
   absoluteTimeout: 8 * 60 * 60 * 1000,
   clearCookieOnDestroy: true,
   resignOldSecrets: true,
-  strictCookiePrefix: true
+  strictCookiePrefix: true,
+  saveChangedFields: true
 }))
 
 // @ts-expect-error header is a header name
