@@ -70,6 +70,8 @@ declare namespace session {
     fixCookiePathMatch?: boolean | undefined
     /** Fix (opt-in): try every cookie of the session's name until one verifies. */
     fixDuplicateCookies?: boolean | undefined
+    /** Fix (opt-in): with unset: 'destroy', a failed store.get does not destroy the session. */
+    fixLoadErrorDestroy?: boolean | undefined
     /**
      * Also read the signed session value from this request header when no valid
      * cookie came, and send it in this response header with every Set-Cookie

@@ -73,6 +73,7 @@ function session (options) {
   var fixAutoInCookieFunction = Boolean(opts.fixAutoCookieFunction)
   var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
   var fixCookiePathMatch = Boolean(opts.fixCookiePathMatch)
+  var fixLoadErrorDestroy = Boolean(opts.fixLoadErrorDestroy)
 
   // Additions, off by default (see README "Beyond express-session").
   var headerName = sessionHeader.name(opts.header)
@@ -261,6 +262,9 @@ function session (options) {
 
     // the cookie of a session destroyed by req.session.destroy() (clearCookieOnDestroy)
     var destroyedCookie = null
+
+    // whether store.get failed for this request (fixLoadErrorDestroy)
+    var loadFailed = false
 
     // data JSON of req.session memoized while res.end decides what to do (no user code
     // runs in between), so it is computed once instead of up to three times
@@ -732,7 +736,10 @@ function session (options) {
 
     // determine if session should be destroyed
     function shouldDestroy (req) {
-      return req.sessionID && unsetDestroy && req.session == null
+      // (express-session also destroys when the session could not be loaded at
+      // all: a failed store.get leaves req.session unset; fixLoadErrorDestroy
+      // keeps that session)
+      return req.sessionID && unsetDestroy && req.session == null && !(loadFailed && fixLoadErrorDestroy)
     }
 
     // determine if session should be saved to store
@@ -785,6 +792,7 @@ function session (options) {
       // error handling
       if (err && err.code !== 'ENOENT') {
         debug('error %j', err)
+        loadFailed = true
         next(err)
         return
       }

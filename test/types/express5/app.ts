@@ -44,6 +44,7 @@ app.use(session({
   dictionaryMode: false,
   fixCookiePathMatch: true,
   fixDuplicateCookies: true,
+  fixLoadErrorDestroy: true,
   header: 'x-session-id',
   absoluteTimeout: 8 * 60 * 60 * 1000,
   clearCookieOnDestroy: true,
