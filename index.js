@@ -22,6 +22,7 @@ var callbackOrPromise = require('./lib/promise')
 var changedFields = require('./lib/changed-fields')
 var cookieMatch = require('./lib/cookie-match')
 var cookiePrefix = require('./lib/cookie-prefix')
+var createdAt = require('./lib/created-at')
 var defineHidden = require('./lib/hidden')
 var fastPath = require('./lib/fast-path')
 var regenerateArgs = require('./lib/regenerate')
@@ -79,7 +80,7 @@ function session (options) {
   var headerName = sessionHeader.name(opts.header)
   var clearCookieOnDestroy = Boolean(opts.clearCookieOnDestroy)
   var checkPrefix = cookiePrefix(name, Boolean(opts.strictCookiePrefix))
-  var absoluteTimeout = opts.absoluteTimeout
+  var absoluteTimeout = opts.absoluteTimeout === null || opts.absoluteTimeout === false ? undefined : opts.absoluteTimeout
   var saveChangedFields = Boolean(opts.saveChangedFields)
 
   if (saveChangedFields && !fastPath.mergeOf(store)) {
@@ -167,7 +168,7 @@ function session (options) {
     }
 
     if (absoluteTimeout !== undefined) {
-      req.session.cookie.createdAt = Date.now()
+      req.session.cookie[createdAt] = Date.now()
     }
   }
 
@@ -325,11 +326,15 @@ function session (options) {
       if (sessCookie.secure && !issecure(req, trustProxy)) {
         return
       }
-      var options = Object.assign({}, sessCookie.data, { expires: new Date(0) })
-      var data = cookie.serialize(name, '', options)
-      debug('set-cookie %s', data)
-      appendSetCookie(res, data)
-      if (headerName) sessionHeader.send(res, headerName, '')
+      try {
+        var options = Object.assign({}, sessCookie.data, { expires: new Date(0) })
+        var data = cookie.serialize(name, '', options)
+        debug('set-cookie %s', data)
+        appendSetCookie(res, data)
+        if (headerName) sessionHeader.send(res, headerName, '')
+      } catch (err) {
+        defer(next, err)
+      }
     }
 
     // on-headers just assigned res.writeHead: switch res to dictionary mode
@@ -538,6 +543,19 @@ function session (options) {
       wrapmethods(req.session)
     }
 
+    // absoluteTimeout: the creation time of a loaded session goes on with it (a
+    // session stored without one starts its lifetime now, and is saved)
+    function keepCreatedAt (sess) {
+      if (!sess.cookie) return
+      var created = sess.cookie.createdAt
+      if (typeof created === 'number') {
+        sess.cookie[createdAt] = created
+      } else {
+        sess.cookie[createdAt] = Date.now()
+        stampSave = true
+      }
+    }
+
     // inflate the session
     function inflate (req, sess) {
       store.createSession(req, sess)
@@ -549,10 +567,8 @@ function session (options) {
         fieldsId = req.sessionID
       }
 
-      if (absoluteTimeout !== undefined && typeof req.session.cookie.createdAt !== 'number') {
-        // (stored before absoluteTimeout was set: its lifetime starts now)
-        req.session.cookie.createdAt = Date.now()
-        stampSave = true
+      if (absoluteTimeout !== undefined) {
+        keepCreatedAt(req.session)
       }
 
       if (!resaveSession) {
@@ -583,13 +599,17 @@ function session (options) {
 
       function reload (callback) {
         debug('reloading %s', this.id)
-        if (fieldsBefore) {
-          // (saveChangedFields: what was just read is the new baseline)
+        if (fieldsBefore || absoluteTimeout !== undefined) {
+          // (saveChangedFields: what was just read is the new baseline;
+          // absoluteTimeout: its creation time goes on)
           return callRewrapping(this, function (done) {
             _reload.call(this, function (err) {
               if (!err && req.session) {
-                fieldsBefore = changedFields.snapshot(req.session)
-                fieldsId = req.session.id
+                if (absoluteTimeout !== undefined) keepCreatedAt(req.session)
+                if (fieldsBefore) {
+                  fieldsBefore = changedFields.snapshot(req.session)
+                  fieldsId = req.session.id
+                }
               }
               done.apply(this, arguments)
             })
@@ -676,9 +696,13 @@ function session (options) {
     // the in-memory store)
     function mergeSave (sess, done) {
       var change = changedFields.changes(fieldsBefore, sess)
-      fieldsBefore = change.after
       debug('saving %d changed and %d deleted fields of %s', change.sets.length / 2 - 1, change.deletes.length, sess.id)
-      fastPath.mergeOf(store).run.call(store, sess.id, sess, savedJSON, change.sets, change.deletes, done)
+      fastPath.mergeOf(store).run.call(store, sess.id, sess, savedJSON, change.sets, change.deletes, function (err) {
+        // (what was written is the new baseline; after a failed write the
+        // changes stay to be written)
+        if (!err && fieldsId === sess.id) fieldsBefore = change.after
+        done.apply(this, arguments)
+      })
     }
 
     // mergeSave for req.session.save(): calls back on a later turn, as a store does
@@ -805,7 +829,12 @@ function session (options) {
             next(err)
             return
           }
-          generate()
+          try {
+            generate()
+          } catch (e) {
+            next(e)
+            return
+          }
           next()
         })
         return
@@ -828,7 +857,8 @@ function session (options) {
     })
   }
 
-  // whether stored session data is older than absoluteTimeout
+  // whether stored session data is older than absoluteTimeout (its cookie's
+  // createdAt, as the middleware stored it)
   function isPastAbsoluteTimeout (sess) {
     if (absoluteTimeout === undefined) return false
     var created = sess.cookie && sess.cookie.createdAt

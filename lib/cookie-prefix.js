@@ -45,10 +45,9 @@ function cookiePrefix (name, strict) {
 }
 
 function problemOf (host, options) {
-  if (options.secure !== true) {
-    return options.secure === 'auto'
-      ? 'secure: true (secure: \'auto\' sends it without Secure over HTTP)'
-      : 'secure: true'
+  // ('auto': Secure over HTTPS; over HTTP no cookie with these prefixes can be set)
+  if (options.secure !== true && options.secure !== 'auto') {
+    return 'secure: true'
   }
   if (host && options.domain != null) {
     return 'no domain option'

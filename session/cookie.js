@@ -1,13 +1,14 @@
 /*!
  * express-session-rs: Cookie
- * Same behaviour as express-session 1.19.0's session/cookie.js (plus `createdAt`,
- * set only under the absoluteTimeout option).
+ * Same behaviour as express-session 1.19.0's session/cookie.js (plus `createdAt`
+ * in its data, under the middleware's absoluteTimeout option only).
  */
 
 'use strict'
 
 var cookie = require('cookie')
 var deprecate = require('depd')('express-session')
+var createdAt = require('../lib/created-at')
 
 module.exports = Cookie
 
@@ -78,9 +79,10 @@ Cookie.prototype = {
       sameSite: this.sameSite
     }
     // the session's creation time (ms since the epoch), kept with the stored
-    // session when the middleware has absoluteTimeout (never sent to the browser)
-    if (this.createdAt !== undefined) {
-      data.createdAt = this.createdAt
+    // session when the middleware has absoluteTimeout (never sent to the
+    // browser); without it, a stored createdAt is dropped, as express-session does
+    if (this[createdAt] !== undefined) {
+      data.createdAt = this[createdAt]
     }
     return data
   },

@@ -305,7 +305,6 @@ test('cookie prefixes: a one-time warning for options that break __Host- or __Se
     var base = { secret: 's', resave: false, saveUninitialized: false }
     var bad = [
       ['__Host-sid', {}, 'secure: true'],
-      ['__Host-sid', { secure: 'auto' }, "secure: true (secure: 'auto' sends it without Secure over HTTP)"],
       ['__Host-sid', { secure: true, domain: 'example.com' }, 'no domain option'],
       ['__Host-sid', { secure: true, path: '/app' }, "path: '/'"],
       ['__Secure-sid', { secure: false }, 'secure: true'],
@@ -322,6 +321,7 @@ test('cookie prefixes: a one-time warning for options that break __Host- or __Se
     ;[
       ['__Host-sid', { secure: true }],
       ['__Host-sid', { secure: true, path: '/' }],
+      ['__Host-sid', { secure: 'auto' }],
       ['__Secure-sid', { secure: true, domain: 'example.com', path: '/app' }],
       ['connect.sid', {}],
       ['x__Host-sid', {}]
@@ -329,7 +329,7 @@ test('cookie prefixes: a one-time warning for options that break __Host- or __Se
       session(Object.assign({ name: c[0], cookie: c[1], strictCookiePrefix: true }, base))
     })
     await new Promise(function (resolve) { setImmediate(resolve) })
-    assert.strictEqual(warnings.length, 6, warnings.join('\n'))
+    assert.strictEqual(warnings.length, 5, warnings.join('\n'))
     assert.match(warnings[0], /^cookie name "__Host-sid" has the __Host- prefix, which needs secure: true: browsers will drop the cookie \(strictCookiePrefix: true makes this an error\)$/)
   } finally {
     process.removeListener('warning', onWarning)
@@ -627,5 +627,89 @@ test('fixLoadErrorDestroy: with unset: \'destroy\', a failed store.get does not 
     } finally {
       server.close()
     }
+  }
+})
+
+test('absoluteTimeout: off, a stored createdAt is dropped as express-session drops it; reload keeps it; a throwing genid is next(err)', async function () {
+  // the same request through both, over a session stored with a createdAt
+  var stored = {}
+  for (var impl of [['express-session', original], ['ours', session], ['ours, null', session]]) {
+    var store = new original.MemoryStore()
+    store.sessions.s1 = JSON.stringify({ cookie: { originalMaxAge: null, httpOnly: true, path: '/', createdAt: 1 }, n: 1 })
+    var options = { secret: 's', resave: false, saveUninitialized: false, store: store }
+    if (impl[0] === 'ours, null') options.absoluteTimeout = null
+    var server = await serve.serve('express4', impl[1](options), function (req, res) { req.session.n++; res.end(String(req.session.n)) })
+    try {
+      var r = await serve.request(server, { path: '/', headers: { cookie: 'connect.sid=' + encodeURIComponent('s:' + cookieSignature.sign('s1', 's')) } })
+      assert.strictEqual(r.body, '2')
+      stored[impl[0]] = store.sessions.s1
+    } finally {
+      server.close()
+    }
+  }
+  assert.strictEqual(stored.ours, stored['express-session'])
+  assert.strictEqual(stored['ours, null'], stored['express-session'])
+  assert.doesNotMatch(stored.ours, /createdAt/)
+
+  // on: reload() keeps the creation time
+  var mem = new session.MemoryStore({ sweepInterval: 0 })
+  var app = await withRoute({ store: mem, absoluteTimeout: 60000 }, async function (req, res) {
+    await req.session.reload()
+    req.session.reloaded = true
+    res.end(req.sessionID)
+  })
+  try {
+    var id = (await app.get('/seed')).body
+    var created = (await mem.get(id)).cookie.createdAt
+    assert.strictEqual(typeof created, 'number')
+    await app.get('/go')
+    var after = await mem.get(id)
+    assert.strictEqual(after.reloaded, true)
+    assert.strictEqual(after.cookie.createdAt, created)
+  } finally {
+    app.close()
+  }
+
+  // past the lifetime, a genid that throws reaches the error handler
+  var old = new session.MemoryStore({ sweepInterval: 0 })
+  await old.set('old', { cookie: { path: '/', createdAt: 1 }, n: 1 })
+  var express4 = express()
+  express4.use(session({ secret: 's', resave: false, saveUninitialized: false, store: old, absoluteTimeout: 1000, genid: function () { throw new Error('genid boom') } }))
+  express4.use(function (err, req, res, next) { res.statusCode = 500; res.end(err.message) })
+  var srv = await serve.serve('http', express4, function () {})
+  try {
+    var e = await serve.request(srv, { path: '/', headers: { cookie: 'connect.sid=' + encodeURIComponent('s:' + cookieSignature.sign('old', 's')) } })
+    assert.strictEqual(e.status, 500)
+    assert.strictEqual(e.body, 'genid boom')
+  } finally {
+    srv.close()
+  }
+})
+
+test('saveChangedFields: after a failed write the changes are written by the next save', async function () {
+  var failures = 1
+  var store = new session.MemoryStore({
+    sweepInterval: 0,
+    ttl: function () {
+      if (failures-- > 0) throw new Error('ttl boom')
+      return 60000
+    }
+  })
+  failures = 0
+  var errors = []
+  var app = await withRoute({ store: store, saveChangedFields: true }, async function (req, res) {
+    req.session.cart = ['apple', 'pear']
+    failures = 1
+    await req.session.save().catch(function (err) { errors.push(err.message) })
+    await req.session.save()
+    res.end('ok')
+  })
+  try {
+    var id = (await app.get('/seed')).body
+    assert.strictEqual((await app.get('/go')).body, 'ok')
+    assert.deepStrictEqual(errors, ['ttl boom'])
+    assert.deepStrictEqual((await store.get(id)).cart, ['apple', 'pear'])
+  } finally {
+    app.close()
   }
 })
