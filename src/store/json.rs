@@ -209,8 +209,9 @@ pub fn apply_patch(json: &[u8], patch: &Patch) -> Result<Vec<u8>, NotAnObject> {
     for (key, value) in &patch.sets {
         out = replace_member(&out, key, Some(value))?;
     }
-    // (a json that is not an object is refused even when the patch is empty)
-    find_member(&out, b"")?;
+    // (a json that is not an object is refused even when the patch is empty: a
+    // raw quote is in no key of JSON text, so this walks every member)
+    find_member(&out, b"\"")?;
     Ok(out)
 }
 
@@ -340,6 +341,10 @@ mod tests {
             r#"{"cookie":{},"cart":[1,2],"user":"a","new":true,"q\"k":1}"#
         );
         assert_eq!(apply_patch(b"[]", &Patch::default()), Err(NotAnObject));
+        assert_eq!(
+            apply_patch(br#"{"":1,"a":}"#, &Patch::default()),
+            Err(NotAnObject)
+        );
         assert_eq!(apply_patch(b"{}", &Patch::default()).unwrap(), b"{}");
     }
 
