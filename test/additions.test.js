@@ -437,13 +437,16 @@ test('absoluteTimeout: a session older than it is destroyed and treated as absen
         var started = Date.now()
         // used every 50 ms (and rolled): the same session until 400 ms after its creation
         while (Date.now() - started < 700) {
+          // (the time a request is sent: the server loads it later, so a
+          // request that still got the old session was sent before its end)
+          var sent = Date.now() - started
           var r = (await app.get('/go')).body.split(' ')
-          seen.push([Date.now() - started, r[0] === first[0]])
+          seen.push([sent, r[0] === first[0]])
           await new Promise(function (resolve) { setTimeout(resolve, 50) })
         }
         var same = seen.filter(function (s) { return s[1] })
-        assert.ok(same.length >= 3, c[0] + ': ' + JSON.stringify(seen))
-        assert.ok(same.every(function (s) { return s[0] < 450 }), c[0] + ': kept past its lifetime: ' + JSON.stringify(seen))
+        assert.ok(same.length >= 1, c[0] + ': ' + JSON.stringify(seen))
+        assert.ok(same.every(function (s) { return s[0] < 400 }), c[0] + ': kept past its lifetime: ' + JSON.stringify(seen))
         assert.ok(!seen[seen.length - 1][1], c[0] + ': a new session at the end')
         assert.ok(!(await stored_(store, first[0])), c[0] + ': the old session is destroyed in the store')
       } finally {
