@@ -543,16 +543,23 @@ function session (options) {
       wrapmethods(req.session)
     }
 
-    // absoluteTimeout: the creation time of a loaded session goes on with it (a
-    // session stored without one starts its lifetime now, and is saved)
-    function keepCreatedAt (sess) {
-      if (!sess.cookie) return
-      var created = sess.cookie.createdAt
-      if (typeof created === 'number') {
-        sess.cookie[createdAt] = created
-      } else {
-        sess.cookie[createdAt] = Date.now()
-        stampSave = true
+    // a session just read from the store (loaded or reloaded): saveChangedFields
+    // takes what was read as its baseline; absoluteTimeout keeps its creation time
+    // (a session stored without one starts its lifetime now, and is saved)
+    function loaded (sess) {
+      if (saveChangedFields) {
+        fieldsBefore = changedFields.snapshot(sess)
+        fieldsId = sess.id
+      }
+
+      if (absoluteTimeout !== undefined && sess.cookie) {
+        var created = sess.cookie.createdAt
+        if (typeof created === 'number') {
+          sess.cookie[createdAt] = created
+        } else {
+          sess.cookie[createdAt] = Date.now()
+          stampSave = true
+        }
       }
     }
 
@@ -562,14 +569,7 @@ function session (options) {
       originalId = savedId = req.sessionID
       originalJSON = dataJSON(sess)
 
-      if (saveChangedFields) {
-        fieldsBefore = changedFields.snapshot(req.session)
-        fieldsId = req.sessionID
-      }
-
-      if (absoluteTimeout !== undefined) {
-        keepCreatedAt(req.session)
-      }
+      loaded(req.session)
 
       if (!resaveSession) {
         savedJSON = originalJSON
@@ -599,18 +599,10 @@ function session (options) {
 
       function reload (callback) {
         debug('reloading %s', this.id)
-        if (fieldsBefore || absoluteTimeout !== undefined) {
-          // (saveChangedFields: what was just read is the new baseline;
-          // absoluteTimeout: its creation time goes on)
+        if (saveChangedFields || absoluteTimeout !== undefined) {
           return callRewrapping(this, function (done) {
             _reload.call(this, function (err) {
-              if (!err && req.session) {
-                if (absoluteTimeout !== undefined) keepCreatedAt(req.session)
-                if (fieldsBefore) {
-                  fieldsBefore = changedFields.snapshot(req.session)
-                  fieldsId = req.session.id
-                }
-              }
+              if (!err && req.session) loaded(req.session)
               done.apply(this, arguments)
             })
           }, callback)
@@ -943,19 +935,10 @@ function getcookie (req, name, signer, lookup) {
     raw = req.cookies[name]
 
     if (raw) {
-      if (raw.substr(0, 2) === 's:') {
-        val = signer.unsign(raw.slice(2))
+      val = unsignRaw(raw, signer, lookup)
 
-        if (val) {
-          deprecate('cookie should be available in req.headers.cookie')
-        }
-
-        if (val === false) {
-          debug('cookie signature invalid')
-          val = undefined
-        }
-      } else {
-        debug('cookie unsigned')
+      if (val) {
+        deprecate('cookie should be available in req.headers.cookie')
       }
     }
   }
