@@ -501,13 +501,14 @@ test('kill -9 at random moments: every acknowledged write is there, no destroyed
   var random = function () { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
   console.log('# crash test seed ' + seed)
   for (var run = 0; run < 5; run++) {
-    var proc = childProcess.spawn(process.execPath, [child, file, 'run' + run], { stdio: ['ignore', 'pipe', 'inherit'] })
-    var out = ''
-    proc.stdout.on('data', function (d) { out += d })
+    var log = file + '.run' + run + '.log'
+    var proc = childProcess.spawn(process.execPath, [child, file, 'run' + run, log], { stdio: ['ignore', 'inherit', 'inherit'] })
+    var closed = new Promise(function (resolve) { proc.on('close', resolve) })
     await new Promise(function (resolve) { setTimeout(resolve, 150 + Math.floor(random() * 350)) })
     proc.kill('SIGKILL')
-    await new Promise(function (resolve) { proc.on('exit', resolve) })
-    out.split('\n').slice(0, -1).forEach(function (line) { // (only whole lines)
+    await closed
+    var lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '' // (none if killed while starting)
+    lines.split('\n').slice(0, -1).forEach(function (line) { // (only whole lines)
       var parts = line.split(' ')
       var started = parts[0] === '>'
       if (started) parts.shift()
