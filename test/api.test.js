@@ -60,16 +60,20 @@ test('Cookie: defaults, data order, toJSON, serialize', function () {
   })
 })
 
-test('Cookie: maxAge and expires setters and errors', function () {
-  sameOutcome(function (impl) {
+test('Cookie: maxAge and expires setters and errors', function (t) {
+  // both Cookies read Date.now() twice (maxAge, then expires): a frozen clock
+  // keeps a millisecond tick between them from making 999 of 1000
+  t.mock.timers.enable({ apis: ['Date'], now: 1e12 })
+  var first = sameOutcome(function (impl) {
     var c = new impl.Cookie({ maxAge: 1000 })
-    var r = [c.originalMaxAge, c.maxAge > 990, c.expires instanceof Date]
+    var r = [c.originalMaxAge, c.maxAge, c.expires.toISOString()]
     c.expires = null
     r.push(c.maxAge, c.originalMaxAge)
     c.maxAge = false
     r.push(c.expires, c.maxAge)
     return r
   })
+  assert.deepStrictEqual(first[1].slice(0, 3), [1000, 1000, new Date(1e12 + 1000).toISOString()])
   ;['42', true, function () {}, {}].forEach(function (bad) {
     var r = sameOutcome(function (impl) { return new impl.Cookie({ maxAge: bad }) })
     assert.deepStrictEqual(r, ['throw', 'TypeError', 'maxAge must be a number or Date'])
@@ -94,12 +98,14 @@ test('Session: non-enumerable id/req/methods, data copy, reserved keys', functio
   sameOutcome(function (impl) { return Object.keys(new impl.Session({ sessionID: 'x' }, 'not an object')) })
 })
 
-test('Session#touch and resetMaxAge return the session', function () {
-  sameOutcome(function (impl) {
+test('Session#touch and resetMaxAge return the session', function (t) {
+  t.mock.timers.enable({ apis: ['Date'], now: 1e12 })
+  var r = sameOutcome(function (impl) {
     var s = new impl.Session({ sessionID: 'x' })
     s.cookie = new impl.Cookie({ maxAge: 5000 })
-    return [s.touch() === s, s.resetMaxAge() === s, s.cookie.maxAge > 4990]
+    return [s.touch() === s, s.resetMaxAge() === s, s.cookie.maxAge, s.cookie.expires.getTime()]
   })
+  assert.deepStrictEqual(r, ['ok', [true, true, 5000, 1e12 + 5000]])
 })
 
 test('Store#createSession restores expires and originalMaxAge; load', async function () {

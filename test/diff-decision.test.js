@@ -76,7 +76,7 @@ test('rolling does not force a cookie for an uninitialized new session', async f
 })
 
 test('rolling with saveUninitialized true', async function () {
-  await same(scenario({ rolling: true, saveUninitialized: true, cookie: { maxAge: 1000 } }, ['/', '/', '/inc']))
+  await same(scenario({ rolling: true, saveUninitialized: true, cookie: { maxAge: 60000 } }, ['/', '/', '/inc']))
 })
 
 test('save() called manually and not changed afterwards: no second set (a touch)', async function () {

@@ -100,7 +100,7 @@ test('expired sessions are removed on read; sessions without expiry never expire
 
 test('touch replaces only the stored cookie and keeps stored data', function () {
   return same(async function (store) {
-    await p(store, 'set', 's', { cookie: { originalMaxAge: 1000, expires: new Date(Date.now() + 1000), path: '/' }, n: 1 })
+    await p(store, 'set', 's', { cookie: { originalMaxAge: 60000, expires: new Date(Date.now() + 60000), path: '/' }, n: 1 })
     await p(store, 'touch', 's', { cookie: { originalMaxAge: 5000, expires: new Date(8e12), path: '/x' }, n: 99, extra: true })
     await p(store, 'touch', 'missing', { cookie: {} })
     return [await p(store, 'get', 's'), await p(store, 'get', 'missing'), await p(store, 'length')]

@@ -30,7 +30,17 @@ function freePort () {
  * `options.core` pins it to that CPU core.
  */
 exports.start = async function start (options) {
-  var port = await freePort()
+  // (a port found free can be taken before redis-server binds it: it then
+  // exits, and the next attempt takes another port)
+  for (var attempt = 0; attempt < 3; attempt++) {
+    var server = await startOn(await freePort(), options)
+    if (server) return server
+  }
+  throw new Error('redis-server did not start')
+}
+
+// a started server on `port`, or null if redis-server exited first
+async function startOn (port, options) {
   var args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '']
   var dir = null
   if (options && options.appendfsync) {
@@ -44,22 +54,24 @@ exports.start = async function start (options) {
     argv = ['taskset', '-c', String(options.core)].concat(argv)
   }
   var proc = childProcess.spawn(argv[0], argv.slice(1), { stdio: 'ignore' })
-  for (var i = 0; i < 100; i++) {
+  proc.once('exit', function () {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true })
+  })
+  var exited = function () { return proc.exitCode !== null || proc.signalCode !== null }
+  for (var deadline = Date.now() + 15000; !exited() && Date.now() < deadline;) {
     var up = await new Promise(function (resolve) {
       var s = net.connect(port, '127.0.0.1', function () { s.end(); resolve(true) })
       s.on('error', function () { resolve(false) })
     })
-    if (up) {
+    if (up && !exited()) {
       return {
         port: port,
-        stop: function () {
-          proc.kill('SIGTERM')
-          if (dir) proc.once('exit', function () { fs.rmSync(dir, { recursive: true, force: true }) })
-        }
+        stop: function () { proc.kill('SIGTERM') }
       }
     }
     await new Promise(function (resolve) { setTimeout(resolve, 50) })
   }
+  if (exited()) return null
   proc.kill('SIGKILL')
   throw new Error('redis-server did not start')
 }
