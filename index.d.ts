@@ -243,7 +243,7 @@ declare namespace session {
     fsync?: boolean | undefined
     /** Lifetime in ms of sessions whose cookie has no expiry (default one day), or a function. */
     ttl?: number | ((session: SessionData) => number) | undefined
-    /** ms a write waits for another process's lock before failing (default 5000). */
+    /** ms a write, or the opening, waits for another process's lock before failing (default 5000). */
     busyTimeout?: number | undefined
     /** ms between background removals of expired sessions (default 60000; 0: none). */
     sweepInterval?: number | undefined

@@ -27,8 +27,8 @@ module.exports = SqliteStore
  *   commit (concurrent writes share one)
  * @param {number|Function} [options.ttl=86400000] lifetime (ms) of sessions
  *   whose cookie has no expiry, or `function (session) { return ms }`
- * @param {number} [options.busyTimeout=5000] ms a write waits for another
- *   process's lock before failing
+ * @param {number} [options.busyTimeout=5000] ms a write (or the opening)
+ *   waits for another process's lock before failing
  * @param {number} [options.sweepInterval=60000] ms between background removals
  *   of expired sessions (0: none)
  * @param {number} [options.sweepBatch=1000] expired sessions removed per step

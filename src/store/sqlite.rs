@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The member `touch` replaces.
 const COOKIE: &[u8] = b"cookie";
@@ -237,6 +237,32 @@ fn expiry(expires: f64) -> Option<f64> {
     expires.is_finite().then_some(expires)
 }
 
+/// Runs `f` again while SQLite answers "busy" without having waited, for at most
+/// `timeout` in all, as its busy handler would. Switching a new file to WAL
+/// upgrades a read transaction to a write one, and SQLite never waits for such an
+/// upgrade (it could deadlock two connections in one transaction each; here each
+/// statement is its own transaction, so a retry cannot): the processes of a
+/// cluster opening a new file at the same moment would fail at start.
+fn retry_busy<T>(
+    timeout: Duration,
+    mut f: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match f() {
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && start.elapsed() < timeout =>
+            {
+                thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            r => return r,
+        }
+    }
+}
+
 fn open_connection(o: &Options) -> Result<Connection, Error> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
@@ -256,7 +282,9 @@ fn open_connection(o: &Options) -> Result<Connection, Error> {
     c.busy_timeout(o.busy_timeout)?;
     // Reads the header: a file that is not a database fails here, before anything
     // could be written over it.
-    let mode: String = c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    let mode: String = retry_busy(o.busy_timeout, || {
+        c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+    })?;
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(Error {
             kind: ErrorKind::Other,

@@ -11,6 +11,14 @@ var file = process.argv[2]
 
 if (cluster.isPrimary) {
   var ports = []
+  // a worker that dies before it listens (an error opening the store) ends the
+  // primary, so that the test fails rather than waits for its port
+  cluster.on('exit', function (worker, code, signal) {
+    if (ports.length < 2) {
+      console.error('worker ' + worker.id + ' exited before listening (' + (signal || code) + ')')
+      process.exit(1)
+    }
+  })
   for (var i = 0; i < 2; i++) {
     cluster.fork().on('message', function (port) {
       ports.push(port)

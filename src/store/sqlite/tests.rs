@@ -407,3 +407,30 @@ fn merge_writes_only_the_patched_members() -> Result<(), Error> {
     assert_eq!(get(&s, "a", 150.0).as_deref(), Some(r#"{"full":3}"#));
     Ok(())
 }
+
+#[test]
+fn stores_opened_at_once_on_a_new_file_all_open() {
+    // (as the workers of a cluster do at start: switching a new file to WAL
+    // upgrades a read transaction to a write one, which SQLite does not retry
+    // through the busy handler)
+    for round in 0..100 {
+        let (_dir, path) = temp_db("at-once");
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                thread::spawn(move || {
+                    barrier.wait();
+                    SqliteStore::open(Options::new(&path)).map(|_| ())
+                })
+            })
+            .collect();
+        for t in threads {
+            match t.join() {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => panic!("round {round}: {e} ({:?})", e.kind),
+                Err(_) => panic!("round {round}: a thread panicked"),
+            }
+        }
+    }
+}
