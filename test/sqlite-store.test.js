@@ -523,8 +523,7 @@ test('kill -9 at random moments: every acknowledged write is there, no destroyed
     await new Promise(function (resolve) { setTimeout(resolve, 50 + Math.floor(random() * 300)) })
     proc.kill('SIGKILL')
     await closed
-    var lines = readLog(log)
-    lines.split('\n').slice(0, -1).forEach(function (line) { // (only whole lines)
+    readLog(log).split('\n').slice(0, -1).forEach(function (line) { // (only whole lines)
       var parts = line.split(' ')
       var started = parts[0] === '>'
       if (started) parts.shift()
