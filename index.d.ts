@@ -75,11 +75,16 @@ declare namespace session {
     /**
      * Also read the signed session value from this request header when no valid
      * cookie came, and send it in this response header with every Set-Cookie
-     * (clients without cookies). Off by default.
+     * (clients without cookies; URL-encoded as the cookie when the value holds
+     * `%` or characters a header cannot carry). Off by default. A name that
+     * carries cookies, frames or routes the message is a TypeError.
      */
     header?: string | undefined
-    /** Sessions created longer ago than this (ms) are destroyed and treated as absent on load. */
-    absoluteTimeout?: number | undefined
+    /**
+     * Sessions created longer ago than this (ms, an integer from 1 to 2^53-1)
+     * are destroyed and treated as absent on load; null or false: off.
+     */
+    absoluteTimeout?: number | null | false | undefined
     /** After req.session.destroy(), send an expired cookie (and an empty `header`). */
     clearCookieOnDestroy?: boolean | undefined
     /** Send a cookie that verified only with an older secret back signed with the first. */
@@ -171,17 +176,17 @@ declare namespace session {
 
   interface MemoryStoreOptions {
     /**
-     * Lifetime in ms of sessions whose cookie has no expiry (default one day), from
-     * the last set/touch; Infinity: never; or a function of the session.
+     * Lifetime in ms (an integer >= 1) of sessions whose cookie has no expiry (default
+     * one day), from the last set/touch; Infinity: never; or a function of the session.
      */
     ttl?: number | ((session: SessionData) => number) | undefined
-    /** Most sessions kept (default 0: no limit); least recently used evicted first. */
+    /** Most sessions kept, an integer >= 0 (default 0: no limit); least recently used evicted first. */
     max?: number | undefined
-    /** Most bytes of session ID + JSON kept (default 0: no limit). */
+    /** Most bytes of session ID + JSON kept, an integer >= 0 (default 0: no limit). */
     maxBytes?: number | undefined
-    /** ms between background expiry steps (default 1000; 0: none). */
+    /** ms between background expiry steps, 0 to 2^31-1 (default 1000; 0: none). */
     sweepInterval?: number | undefined
-    /** ms one expiry step may take (default 2). */
+    /** ms one expiry step may take, 0 to 2^31-1 (default 2; at most 60 s is used). */
     sweepBudget?: number | undefined
     /** Stores of the same name share their sessions across worker_threads. */
     name?: string | undefined
@@ -241,15 +246,18 @@ declare namespace session {
     path: string
     /** Also survive power loss: fsync each commit, shared by concurrent writes (default false). */
     fsync?: boolean | undefined
-    /** Lifetime in ms of sessions whose cookie has no expiry (default one day), or a function. */
+    /**
+     * Lifetime in ms (an integer >= 1) of sessions whose cookie has no expiry (default
+     * one day); Infinity: never; or a function.
+     */
     ttl?: number | ((session: SessionData) => number) | undefined
-    /** ms a write, or the opening, waits for another process's lock before failing (default 5000). */
+    /** ms a write, or the opening, waits for another process's lock before failing, 0 to 2^31-1 (default 5000). */
     busyTimeout?: number | undefined
-    /** ms between background removals of expired sessions (default 60000; 0: none). */
+    /** ms between background removals of expired sessions, 0 to 2^31-1 (default 60000; 0: none). */
     sweepInterval?: number | undefined
-    /** Expired sessions removed per step (default 1000). */
+    /** Expired sessions removed per step, an integer >= 1 (default 1000). */
     sweepBatch?: number | undefined
-    /** SQLite's max_page_count: a size limit past which writes fail (default 0: none). */
+    /** SQLite's max_page_count, 0 to 4294967294: a size limit past which writes fail (default 0: none). */
     maxPages?: number | undefined
   }
 
@@ -268,8 +276,10 @@ declare namespace session {
   /**
    * The durable store: sessions in one SQLite file, kept across restarts and
    * shared by the processes of one machine. Errors carry `err.code`
-   * (`SQLITE_NOTADB`, `SQLITE_CORRUPT`, `SQLITE_CANTOPEN`, `SQLITE_FULL`,
-   * `SQLITE_BUSY`, `SQLITE_IOERR`, `ERR_STORE_CLOSED`, `SQLITE_ERROR`).
+   * (`SQLITE_NOTADB`, `SQLITE_CORRUPT` (a damaged file or row),
+   * `SQLITE_CANTOPEN`, `SQLITE_FULL`, `SQLITE_BUSY`, `SQLITE_IOERR`,
+   * `ERR_STORE_CLOSED`, `ERR_STORE_FILE_REPLACED` (the file at `path` was deleted
+   * or replaced while open: open a new store), `SQLITE_ERROR`).
    */
   class SqliteStore extends Store {
     constructor(options: SqliteStoreOptions)

@@ -1,6 +1,7 @@
 /*!
  * express-session-rs: the session middleware and the package's exports
- * (express-session 1.19.0's index.js, with signing, IDs and the store in Rust).
+ * (express-session 1.19.0's index.js, with signing, IDs and the store in Rust;
+ * each addition and fix option is a module of lib/options/).
  */
 
 'use strict'
@@ -11,6 +12,7 @@ var deprecate = require('depd')('express-session')
 var native = require('./native')
 var onHeaders = require('on-headers')
 var parseUrl = require('parseurl')
+var signature = require('./native/signature')
 
 var Cookie = require('./session/cookie')
 var MemoryStore = require('./session/memory')
@@ -18,17 +20,20 @@ var Session = require('./session/session')
 var SqliteStore = require('./session/sqlite')
 var Store = require('./session/store')
 
-var callbackOrPromise = require('./lib/promise')
-var changedFields = require('./lib/changed-fields')
+var absoluteTimeout = require('./lib/options/absolute-timeout')
+var callWith = require('./lib/promise').callWith
+var changedFields = require('./lib/options/changed-fields')
+var clearCookie = require('./lib/options/clear-cookie-on-destroy')
 var cookieMatch = require('./lib/cookie-match')
-var cookiePrefix = require('./lib/cookie-prefix')
-var createdAt = require('./lib/created-at')
+var cookiePrefix = require('./lib/options/cookie-prefix')
+var json = require('./lib/json')
 var defineHidden = require('./lib/hidden')
 var fastPath = require('./lib/fast-path')
-var regenerateArgs = require('./lib/regenerate')
-var sessionHeader = require('./lib/session-header')
-var signature = require('./lib/signature')
+var proxyEnd = require('./lib/commit')
+var sessionHeader = require('./lib/options/header')
+var sessionId = require('./lib/session-id')
 var toDictionaryMode = require('./lib/dictionary-mode')
+var wrapOthers = require('./lib/wrap-methods')
 
 exports = module.exports = session
 
@@ -45,9 +50,6 @@ exports.generateId = native.generateId
 
 var defer = setImmediate
 
-// bytes of chunked-encoding framing that a held response may add
-var HOLD_MARGIN = 64
-
 /**
  * Setup session middleware with the given `options`.
  *
@@ -58,52 +60,49 @@ var HOLD_MARGIN = 64
 function session (options) {
   var opts = options || {}
 
+  // get the cookie options
   var cookieOptions = opts.cookie || {}
+
+  // get the session id generate function
   var generateId = opts.genid || generateSessionId
+
+  // get the session cookie name
   var name = opts.name || opts.key || 'connect.sid'
+
+  // get the session store
   var store = opts.store || new MemoryStore()
+
+  // get the trust proxy setting
   var trustProxy = opts.proxy
 
-  if (store instanceof MemoryStore) warnIfClusterWorker()
+  // get the resave session option
   var resaveSession = opts.resave
+
+  // get the rolling session option
   var rollingSessions = Boolean(opts.rolling)
+
+  // get the save uninitialized session option
   var saveUninitializedSession = opts.saveUninitialized
+
+  // get the cookie signing secret
   var secret = opts.secret
 
-  // Fixes of express-session bugs, off by default (see README "Known bugs").
-  var fixAutoInCookieFunction = Boolean(opts.fixAutoCookieFunction)
-  var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
-  var fixCookiePathMatch = Boolean(opts.fixCookiePathMatch)
+  // Additions and fixes of express-session bugs, off by default (README "Beyond
+  // express-session" and "Known bugs"): each null or false when off.
+  var header = sessionHeader.name(opts.header)
+  var lifetime = absoluteTimeout.create(opts.absoluteTimeout)
+  var changes = changedFields.create(opts.saveChangedFields, store)
+  var checkPrefix = typeof name === 'string' ? cookiePrefix(name, Boolean(opts.strictCookiePrefix)) : null
+  var clearOnDestroy = Boolean(opts.clearCookieOnDestroy)
+  var resignOldSecrets = Boolean(opts.resignOldSecrets)
+  var fixAutoCookieFunction = Boolean(opts.fixAutoCookieFunction)
+  var pathMatches = cookieMatch.pathMatcher(Boolean(opts.fixCookiePathMatch))
   var fixLoadErrorDestroy = Boolean(opts.fixLoadErrorDestroy)
-
-  // Additions, off by default (see README "Beyond express-session").
-  var headerName = sessionHeader.name(opts.header)
-  var clearCookieOnDestroy = Boolean(opts.clearCookieOnDestroy)
-  var checkPrefix = cookiePrefix(name, Boolean(opts.strictCookiePrefix))
-  var absoluteTimeout = opts.absoluteTimeout === null || opts.absoluteTimeout === false ? undefined : opts.absoluteTimeout
-  var saveChangedFields = Boolean(opts.saveChangedFields)
-
-  if (saveChangedFields && !fastPath.mergeOf(store)) {
-    throw new TypeError('saveChangedFields option needs a MemoryStore or SqliteStore of express-session-rs as store')
-  }
-
-  if (absoluteTimeout !== undefined && !(typeof absoluteTimeout === 'number' && absoluteTimeout > 0)) {
-    throw new TypeError('absoluteTimeout option must be a positive number of milliseconds')
-  }
-
-  // how the session ID is looked up (getcookie): null for express-session's way
-  var lookup = headerName || opts.resignOldSecrets || opts.fixDuplicateCookies
-    ? {
-        header: headerName && headerName.toLowerCase(),
-        duplicates: Boolean(opts.fixDuplicateCookies),
-        resign: Boolean(opts.resignOldSecrets),
-        first: null, // the signer of the first secret (resignOldSecrets)
-        old: false // whether the last ID found verified only with an older secret
-      }
-    : null
-
-  // Switch Express's req/res to V8's dictionary mode (see lib/dictionary-mode.js);
-  // `dictionaryMode: false` leaves their shape to V8.
+  var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
+  var getcookie = sessionId(name, { header: header, duplicates: opts.fixDuplicateCookies })
+  // whether requests keep state for an addition (see RequestState)
+  var stateful = Boolean(lifetime || changes || clearOnDestroy || resignOldSecrets || fixLoadErrorDestroy)
+  // switch Express's req/res to V8's dictionary mode (lib/dictionary-mode.js)
   var dictionaryMode = opts.dictionaryMode !== false
 
   if (typeof generateId !== 'function') {
@@ -124,6 +123,7 @@ function session (options) {
     throw new TypeError('unset option must be "destroy" or "keep"')
   }
 
+  // TODO: switch to "destroy" on next major
   var unsetDestroy = opts.unset === 'destroy'
 
   if (Array.isArray(secret) && secret.length === 0) {
@@ -138,14 +138,17 @@ function session (options) {
     deprecate('req.secret; provide secret option')
   }
 
+  // notify user that this store is not meant for several processes
+  if (store instanceof MemoryStore) {
+    warnIfClusterWorker()
+  }
+
   if (checkPrefix && typeof cookieOptions !== 'function') {
     checkPrefix(cookieOptions)
   }
 
-  // The signer for the configured secrets, rebuilt if the array is changed later
-  // (express-session keeps the array by reference).
-  var signer = secret ? new signature.Signer(secret) : null
-  var signerSecrets = secret ? secret.slice() : null
+  // the signers of the secrets (rebuilt if the array is changed later)
+  var signers = secret ? new signature.SecretSigners(secret, resignOldSecrets) : null
 
   // generates the new session
   store.generate = function (req) {
@@ -154,33 +157,25 @@ function session (options) {
     var resolved = typeof cookieOptions === 'function' ? cookieOptions(req) : cookieOptions
     req.session.cookie = new Cookie(resolved)
 
-    // express-session looks for 'auto' on the option itself, so a cookie function
-    // returning 'auto' is not resolved unless the fix is enabled.
-    var autoSource = (fixAutoInCookieFunction ? resolved : cookieOptions) || {}
     var isSecure = issecure(req, trustProxy)
+    // (express-session looks for 'auto' on the option itself, so a cookie
+    // function returning 'auto' is not resolved unless fixAutoCookieFunction)
+    var auto = (fixAutoCookieFunction ? resolved : cookieOptions) || {}
 
-    if (autoSource.secure === 'auto') {
+    if (auto.secure === 'auto') {
       req.session.cookie.secure = isSecure
     }
 
-    if (autoSource.sameSite === 'auto') {
+    if (auto.sameSite === 'auto') {
       req.session.cookie.sameSite = isSecure ? 'none' : 'lax'
     }
 
-    if (absoluteTimeout !== undefined) {
-      req.session.cookie[createdAt] = Date.now()
+    if (lifetime) {
+      lifetime.stamp(req.session.cookie)
     }
   }
 
   var storeImplementsTouch = typeof store.touch === 'function'
-
-  // whether a request path is under the cookie path: express-session's string
-  // prefix, or RFC 6265's path-match with fixCookiePathMatch
-  function pathMatches (pathname, cookiePath) {
-    return fixCookiePathMatch
-      ? cookieMatch.pathMatches(pathname, cookiePath)
-      : pathname.indexOf(cookiePath) === 0
-  }
 
   // register event listeners for the store to track readiness
   var storeReady = true
@@ -232,20 +227,7 @@ function session (options) {
 
     // backwards compatibility for signed cookies
     // req.secret is passed from the cookie parser middleware
-    var reqSigner
-    if (secret) {
-      if (!sameSecrets(signerSecrets, secret)) {
-        signer = new signature.Signer(secret)
-        signerSecrets = secret.slice()
-        if (lookup) lookup.first = null
-      }
-      reqSigner = signer
-      if (lookup && lookup.resign && !lookup.first && secret.length > 1) {
-        lookup.first = new signature.Signer(secret.slice(0, 1))
-      }
-    } else {
-      reqSigner = signature.signerFor(req.secret)
-    }
+    var signer = secret ? signers.current() : signature.signerFor(req.secret)
 
     var originalJSON
     var originalId
@@ -253,50 +235,52 @@ function session (options) {
     var savedId
     var touched = false
 
-    // a loaded session without a creation time gets one, and is saved (absoluteTimeout)
-    var stampSave = false
+    // the state of the additions for this request
+    var state = stateful ? new RequestState() : NO_STATE
 
-    // saveChangedFields: the JSON of each field of the session as loaded (or as
-    // this request last saved it), and its ID
-    var fieldsBefore = null
-    var fieldsId
+    // an error of the session's serialization, passed to next once
+    var failed = null
 
-    // the cookie of a session destroyed by req.session.destroy() (clearCookieOnDestroy)
-    var destroyedCookie = null
-
-    // whether store.get failed for this request (fixLoadErrorDestroy)
-    var loadFailed = false
-
-    // data JSON of req.session memoized while res.end decides what to do (no user code
-    // runs in between), so it is computed once instead of up to three times
-    var memoOn = false
-    var memoSess
+    // the data JSON of req.session, memoized while res.end decides what to do
+    // (no app code runs in between), so that it is computed once: memoSess is
+    // null when off, MEMO_ON when on and empty
+    var memoSess = null
     var memoJSON
 
-    // the save wrapper of the current session and the method it wraps (see
-    // wrapmethods)
+    // the save wrapper of the current session, and the method it wraps
     var wrappedSave
     var wrappedSaveTarget
 
-    // expose store (and switch req to dictionary mode, see lib/dictionary-mode.js)
+    // expose store
     req.sessionStore = store
     if (dictionaryMode) toDictionaryMode(req, 'sessionStore')
 
-    // get the session ID from the cookie
-    var cookieId = req.sessionID = getcookie(req, name, reqSigner, lookup)
-
-    // an ID that verified only with an older secret is signed again (resignOldSecrets)
-    var resignCookie = lookup !== null && lookup.old
+    // get the session ID from the cookie (an ID that verified only with an
+    // older secret comes as { id, old }: see lib/session-id.js)
+    var found = getcookie(req, signer, secret ? signers.first : null)
+    if (found !== null && typeof found === 'object') {
+      state.resign = true
+      found = found.id
+    }
+    var cookieId = req.sessionID = found
 
     // set-cookie
     onHeaders(res, function () {
       if (!req.session) {
-        if (destroyedCookie) clearcookie(res, destroyedCookie)
+        if (state.destroyed) clearCookie(res, name, state.destroyed, header, issecure(req, trustProxy), appendSetCookie, next)
         debug('no session')
         return
       }
 
-      if (!shouldSetCookie(req)) {
+      var setCookie
+      try {
+        setCookie = shouldSetCookie(req)
+      } catch (err) {
+        fail(err)
+        return
+      }
+
+      if (!setCookie) {
         return
       }
 
@@ -314,150 +298,28 @@ function session (options) {
 
       // set cookie
       try {
-        var signed = setcookie(res, name, req.sessionID, reqSigner, req.session.cookie.data)
-        if (headerName) sessionHeader.send(res, headerName, signed)
+        var signed = setcookie(res, name, req.sessionID, signer, req.session.cookie.data)
+        if (header) sessionHeader.send(res, header, sessionHeader.value(signed))
       } catch (err) {
         defer(next, err)
       }
     })
 
-    // an expired cookie (and an empty header) in place of a destroyed session's
-    function clearcookie (res, sessCookie) {
-      if (sessCookie.secure && !issecure(req, trustProxy)) {
-        return
-      }
-      try {
-        var options = Object.assign({}, sessCookie.data, { expires: new Date(0) })
-        var data = cookie.serialize(name, '', options)
-        debug('set-cookie %s', data)
-        appendSetCookie(res, data)
-        if (headerName) sessionHeader.send(res, headerName, '')
-      } catch (err) {
-        defer(next, err)
-      }
-    }
-
     // on-headers just assigned res.writeHead: switch res to dictionary mode
     if (dictionaryMode) toDictionaryMode(res, 'writeHead')
 
-    // proxy end() to commit the session
-    var _end = res.end
-    var _write = res.write
-    var ended = false
-    res.end = function end (chunk, encoding) {
-      if (ended) {
-        return false
-      }
-
-      ended = true
-
-      var ret
-      var sync = true
-
-      function writeend () {
-        if (sync) {
-          ret = _end.call(res, chunk, encoding)
-          sync = false
-          return
-        }
-
-        _end.call(res)
-      }
-
-      function writetop () {
-        if (!sync) {
-          return ret
-        }
-
-        if (!res._header) {
-          res._implicitHeader()
-        }
-
-        if (chunk == null) {
-          ret = true
-          return ret
-        }
-
-        var contentLength = Number(res.getHeader('Content-Length'))
-
-        if (!isNaN(contentLength) && contentLength > 0) {
-          // measure chunk
-          chunk = !Buffer.isBuffer(chunk)
-            ? Buffer.from(chunk, encoding)
-            : chunk
-          encoding = undefined
-
-          if (chunk.length !== 0) {
-            debug('split response')
-            ret = _write.call(res, chunk.slice(0, chunk.length - 1))
-            chunk = chunk.slice(chunk.length - 1, chunk.length)
-            return ret
-          }
-        }
-
-        ret = _write.call(res, chunk, encoding)
-        sync = false
-
-        return ret
-      }
-
-      // a native store whose write completes in a moment (lib/fast-path.js): the
-      // response goes out in one piece once the write is done, rather than all
-      // but its last byte first; a chunk too large to be written without
-      // backpressure goes as express-session sends it
-      function holdtop () {
-        if (!sync) {
-          return ret
-        }
-
-        if (!res._header) {
-          res._implicitHeader()
-        }
-
-        if (chunk == null) {
-          return true
-        }
-
-        var socket = res.socket
-        var size = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : chunk.length
-        if (!socket || size + res._header.length + socket.writableLength + HOLD_MARGIN >= socket.writableHighWaterMark) {
-          return writetop()
-        }
-
-        return true
-      }
-
+    // proxy end() to commit the session (lib/commit.js)
+    proxyEnd(res, next, function commit (ending) {
       if (shouldDestroy(req)) {
         // destroy session
         debug('destroying')
-        var ondestroy = function ondestroy (err) {
-          if (err) {
-            defer(next, err)
-          }
-
-          debug('destroyed')
-          writeend()
-        }
-
-        // a native store's own method completes synchronously (lib/fast-path.js)
-        var destroySync = fastPath.of(store, 'destroy')
-        var destroyQueued = fastPath.queuedOf(store, 'destroy')
-        if (destroySync) {
-          ondestroy(destroySync.call(store, req.sessionID))
-        } else if (destroyQueued) {
-          destroyQueued.call(store, req.sessionID, ondestroy)
-          return holdtop()
-        } else {
-          store.destroy(req.sessionID, ondestroy)
-        }
-
-        return writetop()
+        return ending.storeCall(store, 'destroy', req.sessionID, undefined, undefined, 'destroyed')
       }
 
       // no session to save
       if (!req.session) {
         debug('no session')
-        return _end.call(res, chunk, encoding)
+        return ending.end()
       }
 
       if (!touched) {
@@ -466,108 +328,67 @@ function session (options) {
         touched = true
       }
 
-      memoOn = true
+      var save
+      memoSess = MEMO_ON
+      try {
+        save = shouldSave(req)
+      } catch (err) {
+        // (the session's JSON cannot be written: nothing is stored)
+        endMemo()
+        fail(err)
+        return ending.end()
+      }
 
-      if (shouldSave(req)) {
-        var onsave = function onsave (err) {
-          if (err) {
-            defer(next, err)
-          }
-
-          writeend()
-        }
-
+      if (save) {
         var sess = req.session
-        var setSync = fastPath.of(store, 'set')
-        var setQueued = fastPath.queuedOf(store, 'set')
-        if (sess.save === wrappedSave && mergesInto(sess)) {
-          // saveChangedFields: only what this request changed (the response
-          // waits for the write as with the store's own set)
+        // (with a store whose writes complete in a moment, the response goes
+        // out in one piece once the session is written, however it is saved)
+        var hold = fastPath.queuedOf(store, 'set') !== undefined
+        // what our save wrapper and Session#save do, with the data JSON just
+        // computed: only the changed fields (saveChangedFields), or the native
+        // store's own set
+        var ours = sess.save === wrappedSave && savesToStore(wrappedSaveTarget, sess, store)
+        if (ours && changes && changes.applies(state.baseline, sess)) {
           markSaved(sess)
-          mergeSave(sess, setQueued ? rewrapmethods(sess, onsave) : onsave)
-        } else if ((setSync || setQueued) && sess.save === wrappedSave && savesToStore(sess)) {
-          // what our save wrapper and Session#save do, with the native store's
-          // own set and the data JSON just computed (lib/fast-path.js)
+          return ending.wait(function (done) {
+            changes.save(state.baseline, sess, savedJSON, false, done)
+          }, hold)
+        } else if (ours && (hold || fastPath.of(store, 'set'))) {
           markSaved(sess)
-          if (setSync) {
-            onsave(setSync.call(store, sess.id, sess, savedJSON))
-          } else {
-            setQueued.call(store, sess.id, sess, savedJSON, rewrapmethods(sess, onsave))
-            return holdtop()
-          }
-        } else {
-          sess.save(onsave)
+          return ending.storeCall(store, 'set', sess.id, sess, savedJSON)
         }
 
-        endMemo() // (our save wrapper already ended it; a replaced save may not)
+        if (sess.save !== wrappedSave) {
+          endMemo() // (a replaced save is the app's code)
+        }
 
-        // (with our file store, hold the response whichever way the session was
-        // saved: a browser follows a redirect as soon as its headers arrive)
-        return setQueued ? holdtop() : writetop()
+        return ending.wait(function (done) {
+          sess.save(done)
+        }, hold)
       } else if (storeImplementsTouch && shouldTouch(req)) {
         endMemo()
         // store implements touch method
         debug('touching')
-        var ontouch = function ontouch (err) {
-          if (err) {
-            defer(next, err)
-          }
-
-          debug('touched')
-          writeend()
-        }
-
-        var touchSync = fastPath.of(store, 'touch')
-        var touchQueued = fastPath.queuedOf(store, 'touch')
-        if (touchSync) {
-          ontouch(touchSync.call(store, req.sessionID, req.session))
-        } else if (touchQueued) {
-          touchQueued.call(store, req.sessionID, req.session, ontouch)
-          return holdtop()
-        } else {
-          store.touch(req.sessionID, req.session, ontouch)
-        }
-
-        return writetop()
+        return ending.storeCall(store, 'touch', req.sessionID, req.session, undefined, 'touched')
       }
 
       endMemo()
-      return _end.call(res, chunk, encoding)
-    }
+      return ending.end()
+    })
 
     // generate the session
     function generate () {
       store.generate(req)
       originalId = savedId = req.sessionID
-      originalJSON = dataJSON(req.session)
+      originalJSON = json.dataJSON(req.session)
       wrapmethods(req.session)
-    }
-
-    // a session just read from the store (loaded or reloaded): saveChangedFields
-    // takes what was read as its baseline; absoluteTimeout keeps its creation time
-    // (a session stored without one starts its lifetime now, and is saved)
-    function loaded (sess) {
-      if (saveChangedFields) {
-        fieldsBefore = changedFields.snapshot(sess)
-        fieldsId = sess.id
-      }
-
-      if (absoluteTimeout !== undefined && sess.cookie) {
-        var created = sess.cookie.createdAt
-        if (typeof created === 'number') {
-          sess.cookie[createdAt] = created
-        } else {
-          sess.cookie[createdAt] = Date.now()
-          stampSave = true
-        }
-      }
     }
 
     // inflate the session
     function inflate (req, sess) {
       store.createSession(req, sess)
       originalId = savedId = req.sessionID
-      originalJSON = dataJSON(sess)
+      originalJSON = json.dataJSON(sess, json.isLarge(sess))
 
       loaded(req.session)
 
@@ -576,6 +397,17 @@ function session (options) {
       }
 
       wrapmethods(req.session)
+    }
+
+    // a session just read from the store (loaded or reloaded)
+    function loaded (sess) {
+      if (changes) {
+        state.baseline = changes.baseline(sess)
+      }
+
+      if (lifetime && lifetime.loaded(sess)) {
+        state.stamp = true
+      }
     }
 
     function rewrapmethods (sess, callback) {
@@ -593,21 +425,20 @@ function session (options) {
       var _reload = sess.reload
       var _save = sess.save
       // a session made by a store's own createSession (a store built on the
-      // original express-session's Store): its methods want a callback, and
+      // original express-session's Store): its methods want a callback and
       // return no Promise; the wrappers give them both
       var foreign = !(sess instanceof Session)
 
       function reload (callback) {
         debug('reloading %s', this.id)
-        if (saveChangedFields || absoluteTimeout !== undefined) {
-          return callRewrapping(this, function (done) {
-            _reload.call(this, function (err) {
-              if (!err && req.session) loaded(req.session)
-              done.apply(this, arguments)
-            })
-          }, callback)
-        }
-        return callRewrapping(this, _reload, callback)
+        return callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback)
+      }
+
+      function reloadThenLoaded (done) {
+        _reload.call(this, function (err) {
+          if (!err && req.session) loaded(req.session)
+          done.apply(this, arguments)
+        })
       }
 
       function save () {
@@ -615,8 +446,11 @@ function session (options) {
         if (foreign) {
           return callWith(this, _save, arguments[0])
         }
-        if (mergesInto(this)) {
-          return callWith(this, mergeSaveLater, arguments[0])
+        if (changes && savesToStore(_save, this, store) && changes.applies(state.baseline, this)) {
+          var sess = this
+          return callWith(this, function (done) {
+            changes.save(state.baseline, sess, savedJSON, true, done)
+          }, arguments[0])
         }
         return _save.apply(this, arguments)
       }
@@ -627,85 +461,13 @@ function session (options) {
       wrappedSaveTarget = _save
 
       // fixRegenerateSave: wrap the regenerated session too, so that a save() in
-      // the regenerate callback is not followed by a second save at the end
-      // (regenerate({ keep }, callback): see lib/regenerate.js; the length stays
-      // express-session's)
-      var _regenerate = sess.regenerate
-      if (fixRegenerateSave) {
-        defineHidden(sess, 'regenerate', function regenerate (callback) {
-          var args = regenerateArgs(this, callback, arguments[1])
-          return callRewrapping(this, args.wrap(_regenerate), args.callback)
-        })
-      } else if (foreign) {
-        defineHidden(sess, 'regenerate', function regenerate (callback) {
-          var args = regenerateArgs(this, callback, arguments[1])
-          return callWith(this, args.wrap(_regenerate), args.callback)
-        })
-      }
-
-      if (foreign) {
-        var _destroy = sess.destroy
-        defineHidden(sess, 'destroy', function destroy (callback) {
-          return callWith(this, _destroy, callback)
-        })
-      }
-
-      if (clearCookieOnDestroy) {
-        var destroyed = sess.destroy
-        defineHidden(sess, 'destroy', function destroy (callback) {
-          destroyedCookie = this.cookie
-          return destroyed.apply(this, arguments)
-        })
-      }
+      // the regenerate callback is not followed by a second save at the end;
+      // clearCookieOnDestroy: note the destroyed session's cookie
+      wrapOthers(sess, foreign, fixRegenerateSave ? callRewrapping : null, clearOnDestroy ? destroying : null)
     }
 
-    // calls method(callback) on sess, always with a function; a Promise when no
-    // callback is given
-    function callWith (sess, method, callback) {
-      return callbackOrPromise(callback, sess, function (done) {
-        method.call(sess, done)
-      })
-    }
-
-    // what the save wrapper records before saving
-    function markSaved (sess) {
-      debug('saving %s', sess.id)
-      stampSave = false
-      savedJSON = dataJSONOf(sess)
-      savedId = sess.id
-      endMemo()
-    }
-
-    // saveChangedFields: true when a save of sess writes only its changed fields
-    // (a loaded session under its own ID, saved by Session#save into a native
-    // store, without a toJSON of its own); otherwise the whole session is written
-    function mergesInto (sess) {
-      return fieldsBefore !== null && sess.id === fieldsId && typeof sess.toJSON !== 'function' &&
-        savesToStore(sess) && fastPath.mergeOf(store) !== undefined
-    }
-
-    // writes the changed fields of sess; done(err) once written (at once with
-    // the in-memory store)
-    function mergeSave (sess, done) {
-      var change = changedFields.changes(fieldsBefore, sess)
-      debug('saving %d changed and %d deleted fields of %s', change.sets.length / 2 - 1, change.deletes.length, sess.id)
-      fastPath.mergeOf(store).run.call(store, sess.id, sess, savedJSON, change.sets, change.deletes, function (err) {
-        // (what was written is the new baseline; after a failed write the
-        // changes stay to be written)
-        if (!err && fieldsId === sess.id) fieldsBefore = change.after
-        done.apply(this, arguments)
-      })
-    }
-
-    // mergeSave for req.session.save(): calls back on a later turn, as a store does
-    function mergeSaveLater (done) {
-      mergeSave(this, fastPath.mergeOf(store).sync ? function (err) { defer(done, err) } : done)
-    }
-
-    // true when the wrapped save is Session#save writing to this store (so the
-    // middleware may do its work itself)
-    function savesToStore (sess) {
-      return wrappedSaveTarget === Session.prototype.save && sess.req && sess.req.sessionStore === store
+    function destroying (sess) {
+      state.destroyed = sess.cookie
     }
 
     // calls method(callback) on sess, re-wrapping req.session before the callback
@@ -716,24 +478,42 @@ function session (options) {
       }, callback)
     }
 
+    // what the save wrapper records before saving
+    function markSaved (sess) {
+      debug('saving %s', sess.id)
+      if (state.stamp) state.stamp = false
+      savedJSON = dataJSONOf(sess)
+      savedId = sess.id
+      endMemo()
+    }
+
+    // a session whose JSON cannot be written (a BigInt, a cycle, a throwing
+    // toJSON or getter): the error goes to next once, as a failed save's does
+    function fail (err) {
+      if (failed) return
+      failed = err
+      debug('session cannot be serialized: %s', err && err.message)
+      defer(next, err)
+    }
+
     function dataJSONOf (sess) {
-      if (memoOn && memoSess === sess) {
+      if (memoSess === sess) {
         return memoJSON
       }
 
-      var json = dataJSON(sess)
+      var text = json.dataJSON(sess, json.isLarge(originalJSON))
 
-      if (memoOn) {
+      if (memoSess !== null) {
         memoSess = sess
-        memoJSON = json
+        memoJSON = text
       }
 
-      return json
+      return text
     }
 
     function endMemo () {
-      memoOn = false
-      memoSess = memoJSON = undefined
+      memoSess = null
+      memoJSON = undefined
     }
 
     // check if session has been modified
@@ -752,10 +532,9 @@ function session (options) {
 
     // determine if session should be destroyed
     function shouldDestroy (req) {
-      // (express-session also destroys when the session could not be loaded at
-      // all: a failed store.get leaves req.session unset; fixLoadErrorDestroy
-      // keeps that session)
-      return req.sessionID && unsetDestroy && req.session == null && !(loadFailed && fixLoadErrorDestroy)
+      // (a failed store.get leaves req.session unset: fixLoadErrorDestroy keeps
+      // that session)
+      return req.sessionID && unsetDestroy && req.session == null && !state.loadFailed
     }
 
     // determine if session should be saved to store
@@ -768,7 +547,7 @@ function session (options) {
 
       return !saveUninitializedSession && !savedJSON && cookieId !== req.sessionID
         ? isModified(req.session)
-        : stampSave || !isSaved(req.session)
+        : state.stamp || !isSaved(req.session)
     }
 
     // determine if session should be touched
@@ -791,7 +570,7 @@ function session (options) {
 
       return cookieId !== req.sessionID
         ? saveUninitializedSession || isModified(req.session)
-        : rollingSessions || resignCookie || (req.session.cookie.expires != null && isModified(req.session))
+        : rollingSessions || state.resign || (req.session.cookie.expires != null && isModified(req.session))
     }
 
     // generate a session if the browser doesn't send a sessionID
@@ -804,30 +583,21 @@ function session (options) {
 
     // generate the session object
     debug('fetching %s', req.sessionID)
-    store.get(req.sessionID, function (err, sess) {
+    store.get(req.sessionID, function onload (err, sess) {
       // error handling
       if (err && err.code !== 'ENOENT') {
         debug('error %j', err)
-        loadFailed = true
+        if (fixLoadErrorDestroy) state.loadFailed = true
         next(err)
         return
       }
 
-      if (!err && sess && isPastAbsoluteTimeout(sess)) {
-        // too old however often it was touched: destroyed, and treated as absent
+      if (!err && sess && lifetime && lifetime.isPast(sess)) {
+        // too old however often it was used: destroyed, and treated as absent
         debug('session %s past absoluteTimeout', req.sessionID)
         store.destroy(req.sessionID, function (err) {
-          if (err) {
-            next(err)
-            return
-          }
-          try {
-            generate()
-          } catch (e) {
-            next(e)
-            return
-          }
-          next()
+          if (err) next(err)
+          else onload(null, null)
         })
         return
       }
@@ -848,14 +618,35 @@ function session (options) {
       next()
     })
   }
+}
 
-  // whether stored session data is older than absoluteTimeout (its cookie's
-  // createdAt, as the middleware stored it)
-  function isPastAbsoluteTimeout (sess) {
-    if (absoluteTimeout === undefined) return false
-    var created = sess.cookie && sess.cookie.createdAt
-    return typeof created === 'number' && Date.now() - created >= absoluteTimeout
-  }
+/**
+ * What a request keeps for the additions: one object a request when one of
+ * them is on, else NO_STATE (frozen: written only under their options).
+ *
+ * @private
+ */
+function RequestState () {
+  this.baseline = null // saveChangedFields: the fields as read from the store
+  this.destroyed = null // clearCookieOnDestroy: the cookie of the destroyed session
+  this.loadFailed = false // fixLoadErrorDestroy: store.get failed
+  this.resign = false // resignOldSecrets: the ID verified only with an older secret
+  this.stamp = false // absoluteTimeout: the session's lifetime started now: save it
+}
+
+var NO_STATE = Object.freeze(new RequestState())
+
+// (see memoSess in the middleware)
+var MEMO_ON = {}
+
+/**
+ * True when `save` is Session#save writing `sess` to `store` (so that the
+ * middleware may do that work itself).
+ *
+ * @private
+ */
+function savesToStore (save, sess, store) {
+  return save === Session.prototype.save && sess.req && sess.req.sessionStore === store
 }
 
 var clusterWarned = false
@@ -884,125 +675,6 @@ function warnIfClusterWorker () {
  */
 function generateSessionId () {
   return native.generateId()
-}
-
-/**
- * Get the session ID cookie from request.
- *
- * With `lookup` (the options that change where the ID is found): every cookie of
- * that name is tried in order (`duplicates`), then header `lookup.header`;
- * `lookup.old` tells whether the ID verified only with an older secret.
- *
- * @return {string}
- * @private
- */
-function getcookie (req, name, signer, lookup) {
-  var header = req.headers.cookie
-  var raw
-  var val
-
-  if (lookup) lookup.old = false
-
-  // read from cookie header
-  if (header) {
-    if (lookup && lookup.duplicates) {
-      var all = cookieMatch.cookieValues(header, name)
-      for (var i = 0; i < all.length && !val; i++) {
-        val = unsignRaw(all[i], signer, lookup)
-      }
-    } else {
-      var cookies = cookie.parse(header)
-
-      raw = cookies[name]
-
-      if (raw) {
-        val = unsignRaw(raw, signer, lookup)
-      }
-    }
-  }
-
-  // back-compat read from cookieParser() signedCookies data
-  if (!val && req.signedCookies) {
-    val = req.signedCookies[name]
-
-    if (val) {
-      deprecate('cookie should be available in req.headers.cookie')
-    }
-  }
-
-  // back-compat read from cookieParser() cookies data
-  if (!val && req.cookies) {
-    raw = req.cookies[name]
-
-    if (raw) {
-      val = unsignRaw(raw, signer, lookup)
-
-      if (val) {
-        deprecate('cookie should be available in req.headers.cookie')
-      }
-    }
-  }
-
-  // the session header (clients without cookies)
-  if (!val && lookup && lookup.header) {
-    raw = sessionHeader.read(req, lookup.header)
-
-    if (raw) {
-      val = unsignRaw(raw, signer, lookup)
-    }
-  }
-
-  return val
-}
-
-/**
- * The session ID in a signed cookie value (`s:` + signed ID), or undefined.
- *
- * @private
- */
-function unsignRaw (raw, signer, lookup) {
-  if (raw.substr(0, 2) !== 's:') {
-    debug('cookie unsigned')
-    return undefined
-  }
-
-  var val = signer.unsign(raw.slice(2))
-
-  if (val === false) {
-    debug('cookie signature invalid')
-    return undefined
-  }
-
-  if (lookup && lookup.first && lookup.first.unsign(raw.slice(2)) === false) {
-    lookup.old = true
-  }
-
-  return val
-}
-
-/**
- * The session's data as compared between the start and end of a request: its JSON
- * without the top-level `cookie` (express-session compares a SHA-1 of the same
- * text; the strings themselves are compared here).
- *
- * @param {Object} sess
- * @return {String}
- * @private
- */
-function dataJSON (sess) {
-  if (typeof sess.toJSON === 'function') {
-    // a toJSON of any kind (own or inherited, enumerable or not) decides what
-    // JSON.stringify writes: serialize exactly as express-session does
-    return JSON.stringify(sess, function (key, val) {
-      if (this === sess && key === 'cookie') {
-        return
-      }
-
-      return val
-    })
-  }
-  var { cookie: _cookie, ...data } = sess
-  return JSON.stringify(data)
 }
 
 /**
@@ -1052,7 +724,7 @@ function issecure (req, trustProxy) {
 }
 
 /**
- * Set cookie on response.
+ * Set cookie on response; returns the signed value.
  *
  * @private
  */
@@ -1077,17 +749,4 @@ function appendSetCookie (res, data) {
   var header = Array.isArray(prev) ? prev.concat(data) : [prev, data]
 
   res.setHeader('Set-Cookie', header)
-}
-
-/**
- * True when `secrets` still holds exactly the secrets of `snapshot`.
- *
- * @private
- */
-function sameSecrets (snapshot, secrets) {
-  if (snapshot.length !== secrets.length) return false
-  for (var i = 0; i < secrets.length; i++) {
-    if (snapshot[i] !== secrets[i]) return false
-  }
-  return true
 }

@@ -8,7 +8,7 @@ var cookieSignature = require('cookie-signature')
 var uid = require('uid-safe')
 var lib = require('./lib')
 var ours = require('..')
-var Signer = require('../lib/signature').Signer
+var Signer = require('../native/signature').Signer
 
 module.exports = function micro (options) {
   var rounds = options.rounds || 7

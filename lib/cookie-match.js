@@ -7,6 +7,7 @@
 'use strict'
 
 exports.pathMatches = pathMatches
+exports.pathMatcher = pathMatcher
 exports.cookieValues = cookieValues
 
 /**
@@ -25,6 +26,22 @@ function pathMatches (requestPath, cookiePath) {
   if (requestPath.indexOf(cookiePath) !== 0) return false
   return cookiePath.charCodeAt(cookiePath.length - 1) === 0x2f ||
     requestPath.charCodeAt(cookiePath.length) === 0x2f
+}
+
+/**
+ * Whether a request path is under the cookie path: express-session's string
+ * prefix, or with `fix` (fixCookiePathMatch) RFC 6265's path-match.
+ *
+ * @param {Boolean} fix
+ * @return {Function} (requestPath, cookiePath) => Boolean
+ * @private
+ */
+function pathMatcher (fix) {
+  return fix ? pathMatches : isPrefix
+}
+
+function isPrefix (requestPath, cookiePath) {
+  return requestPath.indexOf(cookiePath) === 0
 }
 
 /**

@@ -5,12 +5,19 @@
 
 'use strict'
 
-var Cookie = require('../session/cookie')
+var defineHidden = require('./hidden')
 
 exports.cookieJSON = cookieJSON
 exports.sessionJSON = sessionJSON
+exports.dataJSON = dataJSON
+exports.parseStored = parseStored
+exports.isLarge = isLarge
 exports.isPlainCookie = isPlainCookie
 exports.isoString = isoString
+exports.definePlainCookie = definePlainCookie
+
+// on Cookie.prototype: its own toJSON (see definePlainCookie)
+var PLAIN = Symbol('express-session-rs Cookie#toJSON')
 
 var dateToJSON = Date.prototype.toJSON
 var dateToISOString = Date.prototype.toISOString
@@ -75,7 +82,19 @@ function cookieDataJSON (data) {
  * @private
  */
 function isPlainCookie (cookie) {
-  return cookie instanceof Cookie && cookie.toJSON === Cookie.prototype.toJSON
+  return cookie !== null && typeof cookie === 'object' && cookie[PLAIN] !== undefined && cookie.toJSON === cookie[PLAIN]
+}
+
+/**
+ * Marks `proto` (session/cookie.js's Cookie.prototype) as the prototype of
+ * cookies whose JSON is their `data`, serialized field by field: a cookie that
+ * inherits it and keeps its `toJSON` is a plain cookie.
+ *
+ * @param {Object} proto
+ * @private
+ */
+function definePlainCookie (proto) {
+  Object.defineProperty(proto, PLAIN, { value: proto.toJSON })
 }
 
 /**
@@ -85,11 +104,11 @@ function isPlainCookie (cookie) {
  * has just computed it); otherwise the whole object is stringified.
  *
  * @param {*} sess
- * @param {string} [dataJSON] JSON.stringify of sess without its cookie
+ * @param {string} [knownDataJSON] dataJSON(sess), when the caller has just computed it
  * @return {string|undefined}
  * @private
  */
-function sessionJSON (sess, dataJSON) {
+function sessionJSON (sess, knownDataJSON) {
   if (sess === null || typeof sess !== 'object' || typeof sess.toJSON === 'function' || !isPlainCookie(sess.cookie)) {
     return JSON.stringify(sess)
   }
@@ -98,12 +117,84 @@ function sessionJSON (sess, dataJSON) {
   if (first !== 'cookie') {
     return JSON.stringify(sess)
   }
-  var restJSON = dataJSON
-  if (typeof restJSON !== 'string') {
-    var { cookie: _cookie, ...rest } = sess
-    restJSON = JSON.stringify(rest)
-  }
+  var restJSON = typeof knownDataJSON === 'string' ? knownDataJSON : dataJSON(sess, isLarge(sess))
   return '{"cookie":' + cookieDataJSON(sess.cookie.data) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
+}
+
+// JSON longer than this marks a large session: copying many keys costs more
+// than serializing the whole session (0.4 us against 4 us for 3 keys, 17 us
+// against 7 us for 50 keys, 124 ms against 47 ms for 100 000)
+var LARGE = 1024
+
+// on session data parsed from a large stored text (see parseStored)
+var LARGE_DATA = Symbol('express-session-rs large session')
+
+/**
+ * `JSON.parse(text)` of a stored session; data from a large text is marked as
+ * such (isLarge), for the middleware's first dataJSON of it.
+ *
+ * @param {String} text
+ * @return {*}
+ * @private
+ */
+function parseStored (text) {
+  var data = JSON.parse(text)
+  if (text.length > LARGE && data !== null && typeof data === 'object') {
+    defineHidden(data, LARGE_DATA, true)
+  }
+  return data
+}
+
+/**
+ * Whether a session is large: `hint` is its data JSON computed earlier, or the
+ * data a store gave (marked by parseStored).
+ *
+ * @param {String|Object} hint
+ * @return {Boolean}
+ * @private
+ */
+function isLarge (hint) {
+  return typeof hint === 'string' ? hint.length > LARGE : hint !== null && typeof hint === 'object' && hint[LARGE_DATA] === true
+}
+
+/**
+ * The session's data as compared between the start and end of a request: its
+ * JSON without the top-level `cookie`, as express-session serializes it (it
+ * compares a hash of the same text). A session is walked once: a small one is
+ * copied without its cookie (the copy is then stringified), a `large` one (see
+ * isLarge) is serialized whole and its cookie cut out (JSON.stringify wrote it
+ * first, as cookieJSON writes it); a session with a toJSON of its own goes
+ * through express-session's replacer.
+ *
+ * @param {Object} sess
+ * @param {Boolean} [large]
+ * @return {String}
+ * @private
+ */
+function dataJSON (sess, large) {
+  if (typeof sess.toJSON !== 'function') {
+    if (!large || !isPlainCookie(sess.cookie)) {
+      var { cookie: _cookie, ...data } = sess
+      return JSON.stringify(data)
+    }
+    var head = '{"cookie":' + cookieDataJSON(sess.cookie.data)
+    var whole = JSON.stringify(sess)
+    if (whole.startsWith(head)) {
+      var rest = whole.charCodeAt(head.length)
+      if (rest === 0x2c) return '{' + whole.slice(head.length + 1) // ','
+      if (rest === 0x7d && whole.length === head.length + 1) return '{}' // '}'
+    }
+  }
+  // a toJSON of any kind (own or inherited, enumerable or not) decides what
+  // JSON.stringify writes; and a session whose cookie is not its first key:
+  // serialize exactly as express-session does
+  return JSON.stringify(sess, function (key, val) {
+    if (this === sess && key === 'cookie') {
+      return
+    }
+
+    return val
+  })
 }
 
 function pad (n, width) {

@@ -6,6 +6,7 @@
 'use strict'
 
 module.exports = callbackOrPromise
+callbackOrPromise.callWith = callWith
 
 function noop () {}
 
@@ -32,4 +33,16 @@ function callbackOrPromise (callback, returnValue, run) {
   })
   promise.catch(noop)
   return promise
+}
+
+/**
+ * Calls `method(callback)` on `obj`, always with a function: `callback`, or a
+ * Promise's when none is given (then the Promise is returned, else `obj`).
+ *
+ * @private
+ */
+function callWith (obj, method, callback) {
+  return callbackOrPromise(callback, obj, function (done) {
+    method.call(obj, done)
+  })
 }

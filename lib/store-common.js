@@ -1,12 +1,13 @@
 /*!
  * express-session-rs: what the native stores share
- * (deferred callbacks, expiry of a session from its cookie or a ttl, option checks).
+ * (deferred callbacks, expiry of a session from its cookie or a ttl, the ttl option).
  */
 
 'use strict'
 
 var callbackOrPromise = require('./promise')
 var json = require('./json')
+var number = require('./options/number')
 
 var defer = setImmediate
 
@@ -15,7 +16,6 @@ var DAY = 24 * 60 * 60 * 1000
 exports.settle = settle
 exports.expiry = expiry
 exports.ttlOption = ttlOption
-exports.checkLimit = checkLimit
 exports.startTimer = startTimer
 exports.stopTimer = stopTimer
 
@@ -86,27 +86,18 @@ function expiry (session, now, ttl) {
 }
 
 /**
- * The `ttl` option: one day when undefined; a positive number or a function.
+ * The `ttl` option: one day when undefined; a function of the session, or a
+ * number of ms: an integer >= 1, or Infinity (never expire). It is not a timer
+ * (only added to `Date.now()`), so it has no upper bound.
  *
  * @private
  */
 function ttlOption (ttl) {
-  var value = ttl === undefined ? DAY : ttl
-  if (typeof value !== 'function' && !(typeof value === 'number' && value > 0)) {
-    throw new TypeError('ttl option must be a positive number of milliseconds or a function')
+  if (typeof ttl === 'function') return ttl
+  if (ttl !== undefined && (typeof ttl !== 'number' || Number.isNaN(ttl))) {
+    throw new TypeError('ttl option must be a number of milliseconds or a function')
   }
-  return value
-}
-
-/**
- * Throws unless `value` is undefined or a number >= 0.
- *
- * @private
- */
-function checkLimit (name, value) {
-  if (value !== undefined && !(typeof value === 'number' && value >= 0)) {
-    throw new TypeError(name + ' option must be a non-negative number')
-  }
+  return number.time('ttl', ttl, { min: 1, max: Infinity, default: DAY })
 }
 
 /**

@@ -14,7 +14,7 @@ var fs = require('fs')
 var os = require('os')
 var path = require('path')
 
-var platform = require('../lib/platform')
+var platform = require('../native/platform')
 
 var root = path.join(__dirname, '..')
 var GLIBC = '2.17'

@@ -1,6 +1,6 @@
 // npm's install script for express-session-rs. In order:
 //   1. the prebuilt binary for this platform (the optional dependency
-//      express-session-rs-<platform>, see lib/platform.js) loads: nothing to do;
+//      express-session-rs-<platform>, see native/platform.js) loads: nothing to do;
 //   2. cargo is on PATH: build the addon from source with it (needs no
 //      @napi-rs/cli) into express-session-rs.<platform>.node;
 //   3. otherwise fail, naming the platform and what to do.
@@ -12,7 +12,7 @@ var childProcess = require('child_process')
 var fs = require('fs')
 var os = require('os')
 var path = require('path')
-var platform = require('../lib/platform')
+var platform = require('../native/platform')
 
 var root = path.join(__dirname, '..')
 var name = platform.name()

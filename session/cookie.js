@@ -8,7 +8,8 @@
 
 var cookie = require('cookie')
 var deprecate = require('depd')('express-session')
-var createdAt = require('../lib/created-at')
+var createdAt = require('../lib/options/absolute-timeout').createdAt
+var json = require('../lib/json')
 
 module.exports = Cookie
 
@@ -95,3 +96,5 @@ Cookie.prototype = {
     return this.data
   }
 }
+
+json.definePlainCookie(Cookie.prototype)

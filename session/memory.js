@@ -16,23 +16,31 @@ var defineHidden = require('../lib/hidden')
 var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
 var native = require('../native')
+var number = require('../lib/options/number')
 var Store = require('./store')
 var util = require('util')
 
-var checkLimit = common.checkLimit
 var settle = common.settle
 
 module.exports = MemoryStore
 
 /**
+ * Numbers are checked at construction (lib/options/number.js): a TypeError when
+ * not a number (NaN included), a RangeError when out of range.
+ *
  * @param {Object} [options]
- * @param {number|Function} [options.ttl=86400000] lifetime (ms) of sessions whose
- *   cookie has no expiry, or `function (session) { return ms }`; Infinity: never
- * @param {number} [options.max=0] maximum number of sessions (0: unlimited)
- * @param {number} [options.maxBytes=0] maximum of the summed sid + JSON sizes
- * @param {number} [options.sweepInterval=1000] ms between background sweep steps
- *   (0: no background sweep)
- * @param {number} [options.sweepBudget=2] ms a sweep step may take at most
+ * @param {number|Function} [options.ttl=86400000] lifetime (ms, an integer >= 1) of
+ *   sessions whose cookie has no expiry, or `function (session) { return ms }`;
+ *   Infinity: never
+ * @param {number} [options.max=0] maximum number of sessions, an integer >= 0
+ *   (0: unlimited)
+ * @param {number} [options.maxBytes=0] maximum of the summed sid + JSON sizes, an
+ *   integer >= 0 (0: unlimited)
+ * @param {number} [options.sweepInterval=1000] ms between background sweep steps,
+ *   an integer from 0 to 2^31-1 (0: no background sweep)
+ * @param {number} [options.sweepBudget=2] ms a sweep step may take at most, an
+ *   integer from 0 to 2^31-1 (0: one group of ~1/256 of the sessions per step;
+ *   at most 60 s is used)
  * @param {string} [options.name] stores of the same name share their sessions
  *   across the process's threads (worker_threads)
  * @public
@@ -43,22 +51,24 @@ function MemoryStore () {
   var opts = arguments[0] || {}
 
   var ttl = common.ttlOption(opts.ttl)
-  checkLimit('max', opts.max)
-  checkLimit('maxBytes', opts.maxBytes)
-  checkLimit('sweepInterval', opts.sweepInterval)
-  checkLimit('sweepBudget', opts.sweepBudget)
+  var max = number.count('max', opts.max, { default: 0 })
+  var maxBytes = number.count('maxBytes', opts.maxBytes, { default: 0 })
+  var sweepInterval = number.time('sweepInterval', opts.sweepInterval, { default: 1000 })
+  var sweepBudget = number.time('sweepBudget', opts.sweepBudget, { default: 2 })
   if (opts.name !== undefined && typeof opts.name !== 'string') {
     throw new TypeError('name option must be a string')
   }
 
-  defineHidden(this, '_native', native.createStore(opts.max || 0, opts.maxBytes || 0, opts.name))
+  defineHidden(this, '_native', native.createStore(max, maxBytes, opts.name))
   defineHidden(this, '_ttl', ttl)
-  defineHidden(this, '_sweepBudget', opts.sweepBudget === undefined ? 2 : opts.sweepBudget)
-  defineHidden(this, '_sweepInterval', opts.sweepInterval === undefined ? 1000 : opts.sweepInterval)
+  defineHidden(this, '_sweepBudget', sweepBudget)
+  defineHidden(this, '_sweepInterval', sweepInterval)
   defineHidden(this, '_timer', null)
 
   this.startInterval()
 }
+
+var parseStored = json.parseStored
 
 util.inherits(MemoryStore, Store)
 
@@ -199,7 +209,7 @@ fastPath.define(MemoryStore.prototype.destroy, function destroySync (sessionId) 
  */
 MemoryStore.prototype.get = function get (sessionId, callback) {
   var json = this._native.get(String(sessionId), Date.now())
-  return settle(callback, null, json == null ? undefined : JSON.parse(json))
+  return settle(callback, null, json == null ? undefined : parseStored(json))
 }
 
 /**

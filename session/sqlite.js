@@ -11,28 +11,44 @@ var defineHidden = require('../lib/hidden')
 var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
 var native = require('../native')
+var number = require('../lib/options/number')
 var path = require('path')
 var Store = require('./store')
 var util = require('util')
 
-var checkLimit = common.checkLimit
 var settle = common.settle
 
 module.exports = SqliteStore
 
 /**
+ * Numbers are checked at construction (lib/options/number.js): a TypeError when
+ * not a number (NaN included), a RangeError when out of range.
+ *
+ * Errors (thrown by the constructor, or given to the callback, so that the
+ * middleware calls `next(err)`) carry `err.code`: `SQLITE_NOTADB`,
+ * `SQLITE_CORRUPT` (a damaged file, or a damaged row: the message names its
+ * session ID and what is wrong), `SQLITE_CANTOPEN`, `SQLITE_FULL`,
+ * `SQLITE_BUSY`, `SQLITE_IOERR`, `SQLITE_ERROR`, `ERR_STORE_CLOSED` (after
+ * `close()`), `ERR_STORE_FILE_REPLACED` (the file at `path` was deleted or
+ * replaced since the store opened it: every later read and write fails, so that
+ * nothing goes to the orphaned file; open a new store).
+ *
  * @param {Object} options
  * @param {string} options.path the database file (created when missing)
  * @param {boolean} [options.fsync=false] also survive power loss: fsync each
  *   commit (concurrent writes share one)
- * @param {number|Function} [options.ttl=86400000] lifetime (ms) of sessions
- *   whose cookie has no expiry, or `function (session) { return ms }`
+ * @param {number|Function} [options.ttl=86400000] lifetime (ms, an integer >= 1)
+ *   of sessions whose cookie has no expiry, or `function (session) { return ms }`;
+ *   Infinity: never
  * @param {number} [options.busyTimeout=5000] ms a write (or the opening)
- *   waits for another process's lock before failing
+ *   waits for another process's lock before failing, an integer from 0 to
+ *   2^31-1 (0: fail at once)
  * @param {number} [options.sweepInterval=60000] ms between background removals
- *   of expired sessions (0: none)
- * @param {number} [options.sweepBatch=1000] expired sessions removed per step
- * @param {number} [options.maxPages=0] SQLite's max_page_count (0: none)
+ *   of expired sessions, an integer from 0 to 2^31-1 (0: none)
+ * @param {number} [options.sweepBatch=1000] expired sessions removed per step,
+ *   an integer >= 1
+ * @param {number} [options.maxPages=0] SQLite's max_page_count, an integer from
+ *   0 to 4294967294 (0: none)
  * @public
  */
 function SqliteStore (options) {
@@ -42,17 +58,18 @@ function SqliteStore (options) {
     throw new TypeError('path option must be a non-empty string')
   }
   var ttl = common.ttlOption(opts.ttl)
-  checkLimit('busyTimeout', opts.busyTimeout)
-  checkLimit('sweepInterval', opts.sweepInterval)
-  checkLimit('sweepBatch', opts.sweepBatch)
-  checkLimit('maxPages', opts.maxPages)
+  var busyTimeout = number.time('busyTimeout', opts.busyTimeout, { default: 5000 })
+  var sweepInterval = number.time('sweepInterval', opts.sweepInterval, { default: 60000 })
+  var sweepBatch = number.count('sweepBatch', opts.sweepBatch, { min: 1, default: 1000 })
+  // (SQLite's own largest max_page_count)
+  var maxPages = number.count('maxPages', opts.maxPages, { max: 4294967294, default: 0 })
 
   var pending = new Map()
   var nat = native.createSqliteStore(
     path.resolve(opts.path),
     opts.fsync ? 1 : 0,
-    opts.busyTimeout === undefined ? 5000 : opts.busyTimeout,
-    opts.maxPages || 0,
+    busyTimeout,
+    maxPages,
     function onDone (list) {
       completeAll(pending, list)
       // (the addon holds this function: it must not hold the store or its native
@@ -66,8 +83,8 @@ function SqliteStore (options) {
   defineHidden(this, '_native', nat)
   defineHidden(this, '_writes', new Writes(nat, pending))
   defineHidden(this, '_ttl', ttl)
-  defineHidden(this, '_sweepBatch', opts.sweepBatch || 1000)
-  defineHidden(this, '_sweepInterval', opts.sweepInterval === undefined ? 60000 : opts.sweepInterval)
+  defineHidden(this, '_sweepBatch', sweepBatch)
+  defineHidden(this, '_sweepInterval', sweepInterval)
   defineHidden(this, '_timer', null)
   defineHidden(this, 'path', path.resolve(opts.path))
 
@@ -221,7 +238,7 @@ SqliteStore.prototype.all = function all (callback) {
     var flat = nat.all(Date.now())
     var sessions = Object.create(null)
     for (var i = 0; i < flat.length; i += 2) {
-      sessions[flat[i]] = JSON.parse(flat[i + 1])
+      sessions[flat[i]] = parseStored(flat[i], flat[i + 1])
     }
     return sessions
   })
@@ -249,8 +266,26 @@ SqliteStore.prototype.get = function get (sessionId, callback) {
   var nat = this._native
   return read(callback, function () {
     var text = nat.get(String(sessionId), Date.now())
-    return text == null ? undefined : JSON.parse(text)
+    return text == null ? undefined : parseStored(sessionId, text)
   })
+}
+
+/**
+ * The stored JSON `text` of session `sid`, parsed. Text that does not parse (a
+ * damaged file, a row changed by hand) is an Error with `err.code`
+ * `SQLITE_CORRUPT` naming the session, the SyntaxError as its `cause` (kept out
+ * of the message: it quotes the stored data).
+ *
+ * @private
+ */
+function parseStored (sid, text) {
+  try {
+    return json.parseStored(text)
+  } catch (err) {
+    var damaged = new Error('the stored row of session "' + sid + '" is damaged: its json is not valid JSON', { cause: err })
+    damaged.code = 'SQLITE_CORRUPT'
+    throw damaged
+  }
 }
 
 /**

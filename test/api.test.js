@@ -141,34 +141,6 @@ test('deprecation messages and namespace match express-session', function () {
   assert.deepStrictEqual(outputs[1], outputs[0])
 })
 
-test('promises: save/reload/destroy/regenerate without a callback (additive)', async function () {
-  var store = new ours.MemoryStore()
-  var req = { sessionID: 'p1', sessionStore: store }
-  store.generate = function (r) { r.sessionID = 'p2'; r.session = new ours.Session(r); r.session.cookie = new ours.Cookie() }
-  var s = new ours.Session(req, { n: 1 })
-  s.cookie = new ours.Cookie()
-  req.session = s
-  await s.save()
-  assert.strictEqual((await store.get('p1')).n, 1)
-  s.n = 2
-  await s.reload()
-  assert.strictEqual(req.session.n, 1)
-  await req.session.regenerate()
-  assert.strictEqual(req.sessionID, 'p2')
-  assert.strictEqual(await store.get('p1'), undefined)
-  await req.session.save()
-  await req.session.destroy()
-  assert.strictEqual(await store.get('p2'), undefined)
-  assert.strictEqual(req.session, undefined)
-  // a failing reload rejects; an ignored rejection does not crash the process
-  var lost = new ours.Session({ sessionID: 'gone', sessionStore: store })
-  await assert.rejects(lost.reload(), { message: 'failed to load session' })
-  lost.reload()
-  await new Promise(function (resolve) { setTimeout(resolve, 10) })
-  // with a callback the session is returned, as in express-session
-  assert.strictEqual(lost.save(function () {}), lost)
-})
-
 test('a MemoryStore in a cluster worker warns once that workers do not share sessions; a SqliteStore or a lone process does not', function () {
   var script = [
     'var cluster = require("cluster")',
@@ -193,4 +165,14 @@ test('a MemoryStore in a cluster worker warns once that workers do not share ses
     'process, and this is a worker of a cluster (Node cluster, pm2 cluster mode):\n' +
     'the workers do not share sessions. Use SqliteStore (the processes of one\n' +
     'machine) or a networked store such as connect-redis (several machines).\n')
+})
+
+test('session(): options express-session does not check stay unchecked (a name without a string form)', function () {
+  var names = [Object.create(null), { toString: function () { throw new Error('no string') } }, 42, ['a', 'b']]
+  names.forEach(function (name) {
+    var r = sameOutcome(function (impl) {
+      return typeof impl({ secret: 's', resave: false, saveUninitialized: false, name: name })
+    })
+    assert.deepStrictEqual(r, ['ok', 'function'])
+  })
 })

@@ -11,7 +11,7 @@ var childProcess = require('child_process')
 var fs = require('fs')
 var path = require('path')
 var test = require('node:test')
-var platform = require('../lib/platform')
+var platform = require('../native/platform')
 
 var root = path.join(__dirname, '..')
 var ARCH = { x64: 'x86-64', arm64: 'ARM aarch64' }

@@ -4,6 +4,9 @@
 'use strict'
 
 var assert = require('assert')
+var fs = require('fs')
+var os = require('os')
+var path = require('path')
 var test = require('node:test')
 var native = require('../native')
 var session = require('..')
@@ -16,11 +19,28 @@ var garbage = [
   new Proxy({}, { get: function () { throw new Error('trap') } })
 ]
 
+// for the native functions only (the JS exports read arrays with JS's own
+// methods): a huge sparse array, which the binding reads element by element and
+// refuses at the first hole instead of reading 2^32 - 1 elements into memory
+var nativeGarbage = garbage.concat([new Array(2 ** 32 - 1)])
+
+// fn(...args): its result, or undefined when it threw (an Error, nothing else)
 function call (fn, args) {
   try {
-    fn.apply(null, args)
+    return fn.apply(null, args)
   } catch (err) {
     assert.ok(err instanceof Error, 'threw a non-Error: ' + String(err))
+  }
+}
+
+// fn(...valid) with each argument in turn replaced by each of `values`
+function eachArgument (fn, valid, values) {
+  for (var i = 0; i < valid.length; i++) {
+    values.forEach(function (v) {
+      var args = valid.slice()
+      args[i] = v
+      call(fn, args)
+    })
   }
 }
 
@@ -41,23 +61,121 @@ test('native functions survive garbage arguments', function () {
     })
   })
   var store = native.createStore(0, 0)
-  var methods = ['get', 'set', 'destroy', 'touch', 'all', 'ids', 'length', 'clear', 'removeExpired', 'sweep', 'stats']
+  var methods = ['get', 'peek', 'keys', 'set', 'merge', 'destroy', 'touch', 'all', 'ids', 'length', 'clear', 'removeExpired', 'sweep', 'stats']
+  assert.deepStrictEqual(Object.keys(store).sort(), methods.slice().sort(), 'every method of the native store is tried')
   methods.forEach(function (m) {
-    garbage.forEach(function (a) {
+    nativeGarbage.forEach(function (a) {
       garbage.slice(0, 12).forEach(function (b) {
-        call(store[m], [a, b, a, b])
+        call(store[m], [a, b, a, b, a, b])
       })
     })
   })
+  var valid = {
+    get: ['s', 0],
+    peek: ['s'],
+    set: ['s', '{}', NaN, 0],
+    merge: ['s', '{"a":1}', ['k', '1'], ['a'], NaN, 0],
+    destroy: ['s'],
+    touch: ['s', '{}', NaN, 0],
+    all: [0],
+    ids: [0],
+    length: [0],
+    removeExpired: [0],
+    sweep: [0, 1]
+  }
+  Object.keys(valid).forEach(function (m) {
+    store.set('s', '{"a":1}', NaN, 0)
+    eachArgument(store[m], valid[m], nativeGarbage)
+  })
+  // the members of merge's [key, json, ...] and [key, ...]
+  nativeGarbage.forEach(function (a) {
+    eachArgument(function (k, v, d) { store.merge('s', '{}', [k, v], [d], NaN, 0) }, ['k', '1', 'd'], [a])
+  })
+  // a key must be JSON string text, as JSON.stringify writes it between the quotes
+  ;['a"b', '\\', 'a\\', '\\x', '\\u12', '\\u12g4', '\u0001'].forEach(function (k) {
+    assert.throws(function () { store.merge('s', '{}', [k, '1'], [], NaN, 0) }, TypeError, k)
+    assert.throws(function () { store.merge('s', '{}', [], [k], NaN, 0) }, TypeError, k)
+  })
+  store.set('s', '{"a":1}', NaN, 0)
+  store.merge('s', '{}', ['\\ud800', '1', 'a\\"b', '2'], ['\\/'], NaN, 0)
+  assert.strictEqual(store.get('s', 0), '{"a":1,"\\ud800":1,"a\\"b":2}')
+})
+
+test('native SQLite store functions survive garbage arguments', async function () {
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-garbage-'))
+  var completions = []
+  function onDone (list) { completions.push(list) }
+  try {
+    // createSqliteStore(path, fsync, busyTimeoutMs, maxPageCount, onDone); no
+    // other string as the path (a relative one would be opened in the working
+    // directory)
+    var paths = nativeGarbage.filter(function (a) { return typeof a !== 'string' || a === '' })
+      .concat([path.join(dir, 'x'.repeat(5000)), path.join(dir, 'no', 'such', 'dir', 'x.db'), dir])
+    var create = [path.join(dir, 'created.db'), 0, 1000, 0, onDone]
+    for (var i = 0; i < create.length; i++) {
+      (i === 0 ? paths : nativeGarbage).forEach(function (a) {
+        var args = create.slice()
+        args[i] = a
+        var opened = call(native.createSqliteStore, args)
+        if (opened) opened.close()
+      })
+    }
+
+    var store = native.createSqliteStore(path.join(dir, 'g.db'), 0, 1000, 0, onDone)
+    var methods = ['get', 'set', 'merge', 'touch', 'destroy', 'clear', 'sweep', 'all', 'ids', 'length', 'stats', 'flush', 'ref', 'unref', 'close']
+    assert.deepStrictEqual(Object.keys(store).sort(), methods.slice().sort(), 'every method of the native SQLite store is tried')
+    methods.filter(function (m) { return m !== 'close' }).forEach(function (m) {
+      nativeGarbage.forEach(function (a) {
+        garbage.slice(0, 12).forEach(function (b) {
+          call(store[m], [a, b, a, b, a, b, a])
+        })
+      })
+    })
+    var valid = {
+      get: ['s', 0],
+      set: [1, 's', '{"a":1}', NaN],
+      merge: [1, 's', '{"a":1}', ['k', '1'], ['a'], NaN, 0],
+      touch: [1, 's', '{}', NaN, 0],
+      destroy: [1, ['s']],
+      clear: [1],
+      sweep: [1, 0, 10],
+      all: [0],
+      ids: [0],
+      length: [0]
+    }
+    Object.keys(valid).forEach(function (m) {
+      eachArgument(store[m], valid[m], nativeGarbage)
+      store.flush()
+    })
+    nativeGarbage.forEach(function (a) {
+      eachArgument(function (k, v, d) { store.merge(1, 's', '{}', [k, v], [d], NaN, 0) }, ['k', '1', 'd'], [a])
+    })
+    ;['a"b', '\\x', '\u0001'].forEach(function (k) {
+      assert.throws(function () { store.merge(1, 's', '{}', [k, '1'], [], NaN, 0) }, TypeError, k)
+    })
+    store.flush()
+    store.close()
+    // closed: every call is a result or an Error
+    methods.forEach(function (m) { call(store[m], valid[m] || []) })
+    await new Promise(function (resolve) { setTimeout(resolve, 50) })
+    completions.forEach(function (list) {
+      for (var j = 1; j < list.length; j += 2) assert.ok(list[j] === null || list[j] instanceof Error)
+    })
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('JS exports survive garbage arguments', function () {
   garbage.forEach(function (a) {
-    garbage.forEach(function (b) {
+    nativeGarbage.forEach(function (b) {
       call(session.sign, [a, b])
       call(session.unsign, [a, b])
     })
   })
+  // a sparse secrets array of length 2^32-1 fails at its first hole (it was
+  // walked whole first)
+  assert.throws(function () { session.sign('x', new Array(2 ** 32 - 1)) }, { name: 'TypeError', message: 'Secret key must be provided.' })
   var signer = native.createSigner([Buffer.from('k')])
   assert.strictEqual(signer.verify('garbage'), false)
   assert.throws(function () { signer.sign(1) }, TypeError)

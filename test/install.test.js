@@ -10,7 +10,7 @@ var fs = require('fs')
 var os = require('os')
 var path = require('path')
 var test = require('node:test')
-var platform = require('../lib/platform')
+var platform = require('../native/platform')
 var redis = require('../tools/redis')
 
 var root = path.join(__dirname, '..')

@@ -249,6 +249,146 @@ test('a lock held past the busy timeout: SQLITE_BUSY through next(err), reads go
   store.close()
 })
 
+test('a damaged row: reading it fails with SQLITE_CORRUPT naming its session and what is wrong, through next(err); the other sessions are served', async function () {
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  var sids = ['bytes', 'pair', 'json', 'expires', 'sid', 'fine']
+  for (var sid of sids) await store.set(sid, { cookie: { expires: null }, n: 1, text: 'Ж' })
+  // damaged with the sqlite3 shell: a byte that is never UTF-8 (FF), a surrogate
+  // pair written as two surrogates (WTF-8 writes a pair as one 4-byte character),
+  // JSON cut short, an expiry that is not a number, a sid that is not UTF-8
+  sqlite3(file, [
+    "UPDATE sessions SET json = CAST(X'7B226E223A22FF227D' AS TEXT) WHERE sid = 'bytes';",
+    "UPDATE sessions SET json = CAST(X'7B226E223A22EDA080EDB080227D' AS TEXT) WHERE sid = 'pair';",
+    "UPDATE sessions SET json = substr(json, 1, 10) WHERE sid = 'json';",
+    "UPDATE sessions SET expires = 'soon' WHERE sid = 'expires';",
+    "UPDATE sessions SET sid = CAST(X'7369FF64' AS TEXT) WHERE sid = 'sid';"
+  ].join('\n'))
+  function damaged (sid, why) {
+    return function (err) {
+      assert.strictEqual(err.code, 'SQLITE_CORRUPT')
+      assert.strictEqual(err.message, 'the stored row of session "' + sid + '" is damaged: ' + why)
+      return true
+    }
+  }
+  var notText = 'its json bytes are not valid UTF-8 (WTF-8) text'
+  await assert.rejects(store.get('bytes'), damaged('bytes', notText))
+  await assert.rejects(store.get('pair'), damaged('pair', notText))
+  await assert.rejects(store.get('json'), damaged('json', 'its json is not valid JSON'))
+  await assert.rejects(store.get('json'), function (err) { return err.cause instanceof SyntaxError })
+  await assert.rejects(store.get('expires'), damaged('expires', 'its expires column holds a value of type Text'))
+  await assert.rejects(store.touch('expires', { cookie: cookie(ours, 60000) }), damaged('expires', 'its expires column holds a value of type Text'))
+  await assert.rejects(store.all(), damaged('bytes', notText))
+  await assert.rejects(store.ids(), damaged('si\ufffdd', 'its sid bytes are not valid UTF-8 (WTF-8) text'))
+  assert.strictEqual((await store.get('fine')).n, 1)
+  // the callback gets the error, alone
+  var args = await new Promise(function (resolve) { store.get('bytes', function () { resolve(Array.from(arguments)) }) })
+  assert.deepStrictEqual([args.length, args[0].code], [1, 'SQLITE_CORRUPT'])
+
+  var errors = []
+  var server = await counterApp(store, errors)
+  var port = server.address().port
+  for (sid of ['bytes', 'json']) {
+    var r = await fetchRaw(port, 'GET', '/inc', signedCookie(sid))
+    assert.strictEqual(r.status, 500)
+    assert.match(r.body.toString(), new RegExp('^SQLITE_CORRUPT: the stored row of session "' + sid + '" is damaged: '))
+  }
+  r = await fetchRaw(port, 'GET', '/inc', signedCookie('fine'))
+  assert.deepStrictEqual([r.status, r.body.toString()], [200, 'n=2'])
+  assert.strictEqual(errors.length, 2)
+  server.close()
+
+  // a new write of the session replaces the damaged row
+  await store.set('bytes', { cookie: { expires: null }, n: 5 })
+  assert.strictEqual((await store.get('bytes')).n, 5)
+  store.close()
+})
+
+// the sessions in `file` as the sqlite3 shell reads them (the file alone: no
+// store has it open)
+function storedSids (file) {
+  return sqlite3(file, 'SELECT sid FROM sessions ORDER BY rowid;').split('\n').filter(Boolean)
+}
+
+// a store on a new file holding session 'before', every write in the file itself
+// (the WAL empty), and a second name for that file: `keep`
+async function storeWithOneSession () {
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  await store.set('before', { cookie: { expires: null }, n: 1 })
+  assert.strictEqual(sqlite3(file, 'PRAGMA wal_checkpoint(TRUNCATE);').trim(), '0|0|0')
+  assert.strictEqual(fs.statSync(file + '-wal').size, 0)
+  var keep = file + '.orphan'
+  fs.linkSync(file, keep)
+  return { file: file, store: store, keep: keep }
+}
+
+function replacedError (file, what) {
+  return function (err) {
+    assert.strictEqual(err.code, 'ERR_STORE_FILE_REPLACED')
+    assert.strictEqual(err.message, 'the session database ' + file + ' ' + what + ' while this store had it open: ' +
+      'nothing more is written or read through this store (it would go to the orphaned file); open a new SqliteStore on the path')
+    return true
+  }
+}
+
+test('a database file deleted under an open store: writes and reads fail with ERR_STORE_FILE_REPLACED, through next(err), and nothing goes to the orphaned file', async function () {
+  var s = await storeWithOneSession()
+  fs.unlinkSync(s.file)
+  var deleted = replacedError(s.file, 'was deleted')
+  await assert.rejects(s.store.set('after', { cookie: { expires: null }, n: 2 }), deleted)
+  assert.strictEqual(fs.statSync(s.file + '-wal').size, 0, 'no frame written to the orphan\'s WAL')
+  await assert.rejects(s.store.get('before'), deleted)
+  var errors = []
+  var server = await counterApp(s.store, errors)
+  var r = await fetchRaw(server.address().port, 'GET', '/inc', signedCookie('before'))
+  server.close()
+  assert.strictEqual(r.status, 500)
+  assert.deepStrictEqual(errors.map(function (e) { return e.split(':')[0] }), ['ERR_STORE_FILE_REPLACED'])
+  // a new process's store creates a new file at the path: this one still refuses
+  // (every later operation fails as the first one did)
+  var fresh = new ours.SqliteStore({ path: s.file, sweepInterval: 0 })
+  await fresh.set('new', { cookie: { expires: null }, n: 3 })
+  await assert.rejects(s.store.set('after', { cookie: { expires: null }, n: 2 }), deleted)
+  await assert.rejects(s.store.length(), deleted)
+  assert.strictEqual(await fresh.get('before'), undefined)
+  assert.strictEqual((await fresh.get('new')).n, 3)
+  s.store.close()
+  fresh.close()
+  assert.deepStrictEqual(storedSids(s.keep), ['before'])
+  assert.deepStrictEqual(storedSids(s.file), ['new'])
+})
+
+test('a database file replaced under an open store (another renamed over it, or a new one created at its path): ERR_STORE_FILE_REPLACED, and nothing goes to either file', async function () {
+  for (var how of ['rename', 'recreate']) {
+    var s = await storeWithOneSession()
+    if (how === 'rename') {
+      var other = dbPath()
+      var o = new ours.SqliteStore({ path: other, sweepInterval: 0 })
+      await o.set('other', { cookie: { expires: null }, n: 9 })
+      o.close()
+      sqlite3(other, 'PRAGMA wal_checkpoint(TRUNCATE);') // (its session in the file itself)
+      fs.renameSync(other, s.file)
+    } else {
+      fs.unlinkSync(s.file)
+      o = new ours.SqliteStore({ path: s.file, sweepInterval: 0 })
+      await o.set('other', { cookie: { expires: null }, n: 9 })
+      o.close()
+      sqlite3(s.file, 'PRAGMA wal_checkpoint(TRUNCATE);')
+    }
+    var replaced = replacedError(s.file, 'was replaced by another file')
+    // a read finds it first (reads trust a check for 1 ms)
+    await new Promise(function (resolve) { setTimeout(resolve, 2) })
+    await assert.rejects(s.store.get('before'), replaced, how)
+    await assert.rejects(s.store.set('after', { cookie: { expires: null }, n: 2 }), replaced, how)
+    await assert.rejects(s.store.destroy('other'), replaced, how)
+    assert.strictEqual(fs.statSync(s.file + '-wal').size, 0, how + ': no frame written to a WAL')
+    s.store.close()
+    assert.deepStrictEqual(storedSids(s.keep), ['before'], how)
+    assert.deepStrictEqual(storedSids(s.file), ['other'], how)
+  }
+})
+
 test('a file this process may not write: SQLITE_CANTOPEN, and the file is left as it was', async function () {
   var folder = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-readonly-'))
   try {

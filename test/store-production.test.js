@@ -61,9 +61,9 @@ test('ttl: touch and set restart it; a number, a function, Infinity', async func
 })
 
 test('options are validated', function () {
-  assert.throws(function () { return new MemoryStore({ ttl: -1 }) }, /ttl option must be a positive number/)
+  assert.throws(function () { return new MemoryStore({ ttl: -1 }) }, /ttl option must be an integer number of milliseconds >= 1/)
   assert.throws(function () { return new MemoryStore({ ttl: 'day' }) }, /ttl option/)
-  assert.throws(function () { return new MemoryStore({ max: -5 }) }, /max option must be a non-negative number/)
+  assert.throws(function () { return new MemoryStore({ max: -5 }) }, /max option must be an integer >= 0/)
   assert.throws(function () { return new MemoryStore({ maxBytes: '1mb' }) }, /maxBytes option/)
   assert.throws(function () { return new MemoryStore({ name: 42 }) }, /name option must be a string/)
 })

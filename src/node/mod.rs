@@ -85,8 +85,7 @@ callback! {
         let secrets = cx
             .array(cx.arg(0))
             .ok_or(BAD_SECRETS)?
-            .into_iter()
-            .map(|el| cx.buffer(el))
+            .map(|el| el.and_then(|el| cx.buffer(el)))
             .collect::<Option<Vec<&[u8]>>>()
             .ok_or(BAD_SECRETS)?;
         let signer = signer::Signer::new(secrets).map_err(|_| NO_SECRET)?;
@@ -232,6 +231,9 @@ callback! {
 
 const PATCH_NOT_STRINGS: Throw =
     Throw::type_error(c"merge members must be arrays of strings ([key, json, ...] and [key, ...])");
+const PATCH_BAD_KEY: Throw = Throw::type_error(
+    c"merge keys must be JSON string text (a key as JSON.stringify writes it between the quotes)",
+);
 
 /// The `sets` (`[key, valueJson, ...]`) and `deletes` (`[key, ...]`) arguments
 /// at `i` and `i + 1` as a patch.
@@ -239,10 +241,9 @@ fn patch_args(cx: &Cx, i: usize) -> Result<store::json::Patch> {
     let strings = |v: Value| -> Result<Vec<Vec<u8>>> {
         cx.array(v)
             .ok_or(PATCH_NOT_STRINGS)?
-            .into_iter()
             .map(|item| {
                 let mut scratch = Scratch::<256>::default();
-                cx.wtf8(item, &mut scratch)
+                cx.wtf8(item.ok_or(PATCH_NOT_STRINGS)?, &mut scratch)
                     .map(<[u8]>::to_vec)
                     .ok_or(PATCH_NOT_STRINGS)
             })
@@ -257,10 +258,15 @@ fn patch_args(cx: &Cx, i: usize) -> Result<store::json::Patch> {
     while let (Some(key), Some(value)) = (items.next(), items.next()) {
         sets.push((key, value));
     }
-    Ok(store::json::Patch {
+    let patch = store::json::Patch {
         sets,
         deletes: strings(cx.arg(i + 1))?,
-    })
+    };
+    let mut keys = patch.sets.iter().map(|(k, _)| k).chain(&patch.deletes);
+    if !keys.all(|k| store::json::is_key_text(k)) {
+        return Err(PATCH_BAD_KEY);
+    }
+    Ok(patch)
 }
 
 callback! {
@@ -426,6 +432,20 @@ const PATH_NOT_STRING: Throw = Throw::type_error(c"path must be a non-empty stri
 const ID_NOT_NUMBER: Throw = Throw::type_error(c"request id must be a number");
 const ON_DONE_NOT_FUNCTION: Throw = Throw::type_error(c"onDone must be a function");
 const SIDS_NOT_STRINGS: Throw = Throw::type_error(c"session ids must be strings");
+const BUSY_TIMEOUT_NOT_NUMBER: Throw = Throw::type_error(c"busy timeout must be a number");
+const BUSY_TIMEOUT_OUT_OF_RANGE: Throw =
+    Throw::range_error(c"busy timeout must be a number of milliseconds from 0 to 2147483647");
+
+/// A busy timeout in ms: from 0 to 2^31-1, fractions floored. (SQLite's
+/// busy_timeout is a C int: rusqlite panics on a longer one; and Infinity must not
+/// become 0, "fail at once", as a limit's Infinity does.)
+fn busy_timeout_arg(cx: &Cx, i: usize) -> Result<Duration> {
+    let ms = cx.number(cx.arg(i)).ok_or(BUSY_TIMEOUT_NOT_NUMBER)?;
+    if !(0.0..=f64::from(i32::MAX)).contains(&ms) {
+        return Err(BUSY_TIMEOUT_OUT_OF_RANGE);
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
 
 /// `err.code` of a file store error.
 fn error_code(kind: sqlite::ErrorKind) -> &'static std::ffi::CStr {
@@ -437,6 +457,7 @@ fn error_code(kind: sqlite::ErrorKind) -> &'static std::ffi::CStr {
         sqlite::ErrorKind::Busy => c"SQLITE_BUSY",
         sqlite::ErrorKind::Io => c"SQLITE_IOERR",
         sqlite::ErrorKind::Closed => c"ERR_STORE_CLOSED",
+        sqlite::ErrorKind::FileReplaced => c"ERR_STORE_FILE_REPLACED",
         sqlite::ErrorKind::Other => c"SQLITE_ERROR",
     }
 }
@@ -480,6 +501,14 @@ fn queue(cx: &Cx, h: &SqliteHandle, write: sqlite::Write) -> Result<()> {
     Ok(())
 }
 
+const DAMAGED_JSON: &str = "its json bytes are not valid UTF-8 (WTF-8) text";
+const DAMAGED_SID: &str = "its sid bytes are not valid UTF-8 (WTF-8) text";
+
+/// A stored row whose text cannot be read back as a JS string: `SQLITE_CORRUPT`.
+fn damaged(sid: &[u8], why: &str) -> Throw {
+    thrown(sqlite::damaged_row(sid, why))
+}
+
 /// A session id argument as owned WTF-8 bytes.
 fn owned_sid(cx: &Cx, i: usize) -> Result<Vec<u8>> {
     let mut scratch = Scratch::<256>::default();
@@ -493,7 +522,7 @@ callback! {
         let mut scratch = Scratch::<256>::default();
         let sid = sid_arg(cx, 0, &mut scratch)?;
         match h.store.get(sid, now_arg(cx, 1)?).map_err(thrown)? {
-            Some(json) => cx.string(&json),
+            Some(json) => cx.string_or(&json, || damaged(sid, DAMAGED_JSON)),
             None => cx.undefined(),
         }
     }
@@ -548,9 +577,9 @@ callback! {
     const SQLITE_DESTROY: SqliteRef = |cx, h| {
         let sids = match cx.array(cx.arg(1)) {
             Some(items) => items
-                .into_iter()
                 .map(|v| {
                     let mut scratch = Scratch::<256>::default();
+                    let v = v.ok_or(SIDS_NOT_STRINGS)?;
                     cx.wtf8(v, &mut scratch).map(<[u8]>::to_vec).ok_or(SIDS_NOT_STRINGS)
                 })
                 .collect::<Result<Vec<_>>>()?,
@@ -570,11 +599,14 @@ callback! {
 }
 
 callback! {
-    /// `sweep(id, now, limit)`: queued; removes at most `limit` expired sessions.
+    /// `sweep(id, now, limit)`: queued; removes at most `limit` expired sessions
+    /// (a limit: 0 and Infinity mean unlimited, never `LIMIT 0`).
     const SQLITE_SWEEP: SqliteRef = |cx, h| {
         let now = now_arg(cx, 1)?;
-        let limit = limit_arg(cx, 2)?;
-        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let limit = match limit_arg(cx, 2)? {
+            0 => u32::MAX,
+            n => u32::try_from(n).unwrap_or(u32::MAX),
+        };
         queue(cx, h, sqlite::Write::Sweep { now, limit })?;
         cx.undefined()
     }
@@ -583,7 +615,13 @@ callback! {
 callback! {
     /// `all(now)`: live sessions as a flat `[sid, json, ...]`, in session ID order.
     const SQLITE_ALL: SqliteRef = |cx, h| {
-        flat_rows(cx, &h.store.all(now_arg(cx, 0)?).map_err(thrown)?)
+        let rows = h.store.all(now_arg(cx, 0)?).map_err(thrown)?;
+        let list = cx.array_of_length(rows.len() * 2)?;
+        for (i, (sid, json)) in rows.iter().enumerate() {
+            cx.set_index(list, 2 * i, cx.string_or(sid, || damaged(sid, DAMAGED_SID))?)?;
+            cx.set_index(list, 2 * i + 1, cx.string_or(json, || damaged(sid, DAMAGED_JSON))?)?;
+        }
+        Ok(list)
     }
 }
 
@@ -591,7 +629,11 @@ callback! {
     /// `ids(now)`: live session ids.
     const SQLITE_IDS: SqliteRef = |cx, h| {
         let ids = h.store.ids(now_arg(cx, 0)?).map_err(thrown)?;
-        cx.strings(ids.iter().map(Vec::as_slice))
+        let list = cx.array_of_length(ids.len())?;
+        for (i, sid) in ids.iter().enumerate() {
+            cx.set_index(list, i, cx.string_or(sid, || damaged(sid, DAMAGED_SID))?)?;
+        }
+        Ok(list)
     }
 }
 
@@ -667,7 +709,7 @@ callback! {
         if cx.number(cx.arg(1)).is_some_and(|n| n != 0.0) {
             options.durability = sqlite::Durability::PowerLoss;
         }
-        options.busy_timeout = std::time::Duration::from_millis(limit_arg(cx, 2)? as u64);
+        options.busy_timeout = busy_timeout_arg(cx, 2)?;
         let pages = limit_arg(cx, 3)?;
         options.max_page_count = (pages > 0).then_some(pages as u64);
         let on_done = cx.arg(4);

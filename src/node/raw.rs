@@ -407,8 +407,11 @@ impl<'a> Cx<'a> {
         Some(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
     }
 
-    /// The elements of an array `v`, else `None`.
-    pub fn array(&self, v: Value) -> Option<Vec<Value<'a>>> {
+    /// The elements of an array `v`, read one at a time, else `None`. An element
+    /// that cannot be read is `None`: a caller stops at the first element it
+    /// refuses, so that a huge sparse array (`new Array(2 ** 32 - 1)`) is refused
+    /// at once instead of being read into memory whole.
+    pub fn array(&self, v: Value<'a>) -> Option<impl Iterator<Item = Option<Value<'a>>> + '_> {
         let mut is_array = false;
         let mut len = 0u32;
         // SAFETY: env and v are the current call's.
@@ -420,14 +423,12 @@ impl<'a> Cx<'a> {
         if !ok {
             return None;
         }
-        (0..len)
-            .map(|i| {
-                let mut el = ptr::null_mut();
-                // SAFETY: env and v are the current call's.
-                let status = unsafe { sys::napi_get_element(self.env, v.0, i, &mut el) };
-                (status == sys::Status::napi_ok).then_some(Value(el, PhantomData))
-            })
-            .collect()
+        Some((0..len).map(move |i| {
+            let mut el = ptr::null_mut();
+            // SAFETY: env and v are the current call's.
+            let status = unsafe { sys::napi_get_element(self.env, v.0, i, &mut el) };
+            (status == sys::Status::napi_ok).then_some(Value(el, PhantomData))
+        }))
     }
 
     /// The number `v`, else `None` (no coercion).
@@ -487,11 +488,18 @@ impl<'a> Cx<'a> {
     /// is several times faster than V8's own UTF-8 decoder (`napi_create_string_utf8`:
     /// ~10 us per KB of non-ASCII text on Node 20, measured).
     pub fn string(&self, bytes: &[u8]) -> Result<Value<'a>> {
+        self.string_or(bytes, || {
+            Throw::error(c"express-session-rs: stored text is not WTF-8")
+        })
+    }
+
+    /// `string`, failing with `not_wtf8()` when `bytes` are not WTF-8 (text read
+    /// back from a file that was damaged).
+    pub fn string_or(&self, bytes: &[u8], not_wtf8: impl FnOnce() -> Throw) -> Result<Value<'a>> {
         if bytes.is_ascii() {
             return self.latin1(bytes);
         }
-        let units = text::utf16(bytes)
-            .map_err(|_| Throw::error(c"express-session-rs: stored text is not WTF-8"))?;
+        let units = text::utf16(bytes).map_err(|_| not_wtf8())?;
         let len =
             isize::try_from(units.len()).map_err(|_| Throw::range_error(c"string too long"))?;
         let mut out = ptr::null_mut();

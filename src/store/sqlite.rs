@@ -20,15 +20,20 @@
 //! transaction committed: with `Durability::ProcessCrash` (SQLite's
 //! `synchronous=NORMAL` in WAL mode) it then survives a crash of the process, with
 //! `Durability::PowerLoss` (`synchronous=FULL`) also a power loss.
+//!
+//! A store stays with the file it opened: when its path is deleted or leads to
+//! another file (a rename over it, a new file at the path), every later write and
+//! read fails with `ErrorKind::FileReplaced` instead of going on with the orphaned
+//! file while other processes use the new one (see `Origin`).
 
 #![forbid(unsafe_code)]
 
 use super::json;
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -100,6 +105,9 @@ pub enum ErrorKind {
     Io,
     /// The writer thread is gone (the store was closed).
     Closed,
+    /// The database file was deleted, or its path now leads to another file,
+    /// since the store opened it: the store must be opened again.
+    FileReplaced,
     /// Anything else SQLite reported.
     Other,
 }
@@ -143,6 +151,167 @@ fn closed() -> Error {
     Error {
         kind: ErrorKind::Closed,
         message: "the session store is closed".to_owned(),
+    }
+}
+
+/// The error for a stored row that cannot be read back as it was written (a
+/// damaged file, or a row changed by hand): `Corrupt`, naming the session.
+pub fn damaged_row(sid: &[u8], why: &str) -> Error {
+    Error {
+        kind: ErrorKind::Corrupt,
+        message: format!(
+            "the stored row of session \"{}\" is damaged: {why}",
+            String::from_utf8_lossy(sid)
+        ),
+    }
+}
+
+/// A stored row's column that is not of the type this store writes (SQLite
+/// converts nothing on read) is a damaged row; any other error stays as it is.
+fn row_error(sid: &[u8], e: rusqlite::Error) -> Error {
+    match e {
+        rusqlite::Error::InvalidColumnType(_, name, kind) => damaged_row(
+            sid,
+            &format!("its {name} column holds a value of type {kind}"),
+        ),
+        rusqlite::Error::FromSqlConversionFailure(_, _, e) => {
+            damaged_row(sid, &format!("a column cannot be read ({e})"))
+        }
+        e => Error::from(e),
+    }
+}
+
+/// What identifies a file while it exists: its device and inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+/// The identity of the file `path` leads to now.
+#[cfg(unix)]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok(FileId {
+        dev: m.dev(),
+        ino: m.ino(),
+    })
+}
+
+/// (Elsewhere only a deleted path is noticed.)
+#[cfg(not(unix))]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    std::fs::metadata(path).map(|_| FileId { dev: 0, ino: 0 })
+}
+
+/// The file a store opened, to notice when its path no longer leads to it.
+///
+/// SQLite keeps writing to the file it opened (its descriptor) when the path is
+/// deleted or renamed over, and says nothing: the store would go on acknowledging
+/// writes to an orphaned file that new processes never see, while they write to
+/// the new one (and sessions destroyed there would still be read here). So every
+/// batch of writes compares the path's device and inode with those taken when the
+/// store opened (one `stat`, just before the commit), and so do reads, at most
+/// once per `READ_CHECK_INTERVAL` (a `stat` costs as much as half a `get`);
+/// after a mismatch every later operation fails with the same error. (While the
+/// store holds its file open, the file's inode cannot be reused by a new file.)
+#[derive(Debug)]
+struct Origin {
+    path: PathBuf,
+    id: FileId,
+    /// Set once the path was found deleted or replaced.
+    gone: OnceLock<Error>,
+    /// When the last check found the file in place: µs since `opened`.
+    checked: AtomicU64,
+    opened: Instant,
+}
+
+/// How long a read trusts the last check that found the file in place: a read
+/// may still reach the replaced file this long after its replacement.
+const READ_CHECK_INTERVAL: Duration = Duration::from_millis(1);
+
+impl Origin {
+    /// The file at `path` now (just after it was opened).
+    fn new(path: &Path) -> Result<Origin, Error> {
+        // (as SQLite opened it: a relative path from the working folder of now)
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let id = file_id(&path).map_err(|e| Error {
+            kind: ErrorKind::CannotOpen,
+            message: format!("cannot stat {}: {e}", path.display()),
+        })?;
+        Ok(Origin {
+            path,
+            id,
+            gone: OnceLock::new(),
+            checked: AtomicU64::new(0),
+            opened: Instant::now(),
+        })
+    }
+
+    /// µs since the store opened.
+    fn now(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// `check`, unless one found the file in place less than
+    /// `READ_CHECK_INTERVAL` ago.
+    fn check_recent(&self) -> Result<(), Error> {
+        let since = self
+            .now()
+            .saturating_sub(self.checked.load(Ordering::Relaxed));
+        if since < READ_CHECK_INTERVAL.as_micros() as u64 && self.gone.get().is_none() {
+            return Ok(());
+        }
+        self.check()
+    }
+
+    /// The error once the file was found deleted or replaced, without a `stat`.
+    fn known_gone(&self) -> Option<Error> {
+        self.gone.get().cloned()
+    }
+
+    /// Ok while the path still leads to the file the store opened.
+    fn check(&self) -> Result<(), Error> {
+        if let Some(e) = self.known_gone() {
+            return Err(e);
+        }
+        let what = match file_id(&self.path) {
+            Ok(id) if id == self.id => {
+                self.checked.store(self.now(), Ordering::Relaxed);
+                return Ok(());
+            }
+            Ok(_) => "was replaced by another file",
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                "was deleted"
+            }
+            Err(e) => {
+                // (not known either way, e.g. a folder made unreadable: this
+                // operation fails, a later one checks again)
+                return Err(Error {
+                    kind: ErrorKind::Io,
+                    message: format!(
+                        "cannot check that {} is still the file this session store opened: {e}",
+                        self.path.display()
+                    ),
+                });
+            }
+        };
+        let e = Error {
+            kind: ErrorKind::FileReplaced,
+            message: format!(
+                "the session database {} {what} while this store had it open: \
+                 nothing more is written or read through this store (it would go to \
+                 the orphaned file); open a new SqliteStore on the path",
+                self.path.display()
+            ),
+        };
+        Err(self.gone.get_or_init(|| e).clone())
     }
 }
 
@@ -230,6 +399,7 @@ pub struct SqliteStore {
     queue: Mutex<Queue>,
     writer: Mutex<Option<thread::JoinHandle<()>>>,
     counters: Arc<Counters>,
+    origin: Arc<Origin>,
 }
 
 /// An expiry for the `expires` column: NULL (never) unless finite.
@@ -315,16 +485,28 @@ impl SqliteStore {
     /// `open`, with `after_batch` run after each batch of writes completed.
     pub fn open_with(options: Options, after_batch: AfterBatch) -> Result<SqliteStore, Error> {
         let writer_conn = open_connection(&options)?;
+        let origin = Arc::new(Origin::new(&options.path)?);
         writer_conn.execute_batch(SCHEMA)?;
         let reader = open_connection(&options)?;
         // check the schema is readable now rather than on the first request
         reader.query_row("SELECT count(*) FROM sessions LIMIT 1", [], |_| Ok(()))?;
+        // (and that both connections have the same file)
+        origin.check()?;
         let counters = Arc::new(Counters::default());
         let (tx, rx) = mpsc::channel::<Vec<Job>>();
         let thread_counters = counters.clone();
+        let thread_origin = origin.clone();
         let writer = thread::Builder::new()
             .name("express-session-rs sqlite writer".to_owned())
-            .spawn(move || writer_loop(writer_conn, rx, thread_counters, after_batch))
+            .spawn(move || {
+                writer_loop(
+                    writer_conn,
+                    rx,
+                    thread_counters,
+                    &thread_origin,
+                    after_batch,
+                )
+            })
             .map_err(|e| Error {
                 kind: ErrorKind::Other,
                 message: format!("cannot start the writer thread: {e}"),
@@ -337,11 +519,14 @@ impl SqliteStore {
             }),
             writer: Mutex::new(Some(writer)),
             counters,
+            origin,
         })
     }
 
-    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    /// The reading connection, while the path still leads to the store's file.
+    fn reader(&self) -> Result<std::sync::MutexGuard<'_, Connection>, Error> {
+        self.origin.check_recent()?;
+        Ok(self.reader.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -397,7 +582,7 @@ impl SqliteStore {
     /// The JSON of a live session. An expired one reads as absent (the sweep, or
     /// the next write of that ID, removes it).
     pub fn get(&self, sid: &[u8], now: f64) -> Result<Option<Vec<u8>>, Error> {
-        let c = self.reader();
+        let c = self.reader()?;
         let mut st = c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?;
         let row = st
             .query_row(params![text(sid)], |r| {
@@ -405,7 +590,8 @@ impl SqliteStore {
                 let expires: Option<f64> = r.get(1)?;
                 Ok((json, expires))
             })
-            .optional()?;
+            .optional()
+            .map_err(|e| row_error(sid, e))?;
         Ok(match row {
             Some((json, expires)) if !expires.is_some_and(|e| e <= now) => {
                 self.counters.hits.fetch_add(1, Ordering::Relaxed);
@@ -426,7 +612,7 @@ impl SqliteStore {
     /// Every live session as (sid, JSON), in insertion order (an update keeps a
     /// session's place; the rowid of an upsert does not change).
     pub fn all(&self, now: f64) -> Result<Vec<Row>, Error> {
-        let c = self.reader();
+        let c = self.reader()?;
         let mut st = c.prepare_cached(
             "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
         )?;
@@ -441,7 +627,7 @@ impl SqliteStore {
 
     /// Every live session ID, in insertion order.
     pub fn ids(&self, now: f64) -> Result<Vec<Vec<u8>>, Error> {
-        let c = self.reader();
+        let c = self.reader()?;
         let mut st = c.prepare_cached(
             "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
         )?;
@@ -451,7 +637,7 @@ impl SqliteStore {
 
     /// The number of live sessions.
     pub fn len(&self, now: f64) -> Result<u64, Error> {
-        let c = self.reader();
+        let c = self.reader()?;
         let n: i64 = c.query_row(
             "SELECT count(*) FROM sessions WHERE expires IS NULL OR expires > ?1",
             params![now],
@@ -462,7 +648,7 @@ impl SqliteStore {
 
     /// Rows and bytes in the file, and this process's counters.
     pub fn stats(&self) -> Result<Stats, Error> {
-        let c = self.reader();
+        let c = self.reader()?;
         let (count, bytes): (i64, i64) = c.query_row(
             "SELECT count(*), coalesce(sum(length(CAST(sid AS BLOB)) + length(CAST(json AS BLOB))), 0) FROM sessions",
             [],
@@ -508,6 +694,7 @@ fn writer_loop(
     mut conn: Connection,
     rx: mpsc::Receiver<Vec<Job>>,
     counters: Arc<Counters>,
+    origin: &Origin,
     mut after_batch: AfterBatch,
 ) {
     while let Ok(mut batch) = rx.recv() {
@@ -517,7 +704,7 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        let results = run_batch(&mut conn, &batch, &counters);
+        let results = run_batch(&mut conn, &batch, &counters, origin);
         for (job, result) in batch.into_iter().zip(results) {
             (job.done)(result);
         }
@@ -530,9 +717,18 @@ fn writer_loop(
 /// savepoint). Some errors (a full disk, an I/O error) make
 /// SQLite roll back the whole transaction: the failed write then gets its error
 /// and the others run again in a new transaction. A failed commit fails every
-/// write still pending.
-fn run_batch(conn: &mut Connection, batch: &[Job], counters: &Counters) -> Vec<Result<u64, Error>> {
+/// write still pending. So does a path that no longer leads to the store's file,
+/// checked just before the commit (the transaction is then rolled back).
+fn run_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+    counters: &Counters,
+    origin: &Origin,
+) -> Vec<Result<u64, Error>> {
     let mut results: Vec<Option<Result<u64, Error>>> = batch.iter().map(|_| None).collect();
+    if let Some(e) = origin.known_gone() {
+        return fail_pending(results, e);
+    }
     'attempt: loop {
         let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         {
@@ -560,6 +756,10 @@ fn run_batch(conn: &mut Connection, batch: &[Job], counters: &Counters) -> Vec<R
                 continue 'attempt;
             }
             done.push((i, r));
+        }
+        if let Err(e) = origin.check() {
+            drop(tx); // (rolled back)
+            return fail_pending(results, e);
         }
         return match tx.commit() {
             Ok(()) => {
@@ -607,16 +807,15 @@ type Stored = (Vec<u8>, Option<f64>);
 
 /// The stored JSON and expiry of `sid` (read inside the writer's transaction).
 fn stored(c: &Connection, sid: &[u8]) -> Result<Option<Stored>, Error> {
-    Ok(
-        c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?
-            .query_row(params![text(sid)], |r| {
-                Ok((
-                    r.get_ref(0)?.as_bytes()?.to_vec(),
-                    r.get::<_, Option<f64>>(1)?,
-                ))
-            })
-            .optional()?,
-    )
+    c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?
+        .query_row(params![text(sid)], |r| {
+            Ok((
+                r.get_ref(0)?.as_bytes()?.to_vec(),
+                r.get::<_, Option<f64>>(1)?,
+            ))
+        })
+        .optional()
+        .map_err(|e| row_error(sid, e))
 }
 
 /// One write inside the open transaction; returns the rows it changed.

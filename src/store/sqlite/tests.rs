@@ -190,11 +190,11 @@ fn durability_modes_set_synchronous() -> Result<(), Error> {
     o.durability = Durability::PowerLoss;
     let s = SqliteStore::open(o)?;
     let mode: i64 = s
-        .reader()
+        .reader()?
         .query_row("PRAGMA synchronous", [], |r| r.get(0))?;
     assert_eq!(mode, 2, "FULL");
     let journal: String = s
-        .reader()
+        .reader()?
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
     assert_eq!(journal, "wal");
     Ok(())
@@ -433,4 +433,198 @@ fn stores_opened_at_once_on_a_new_file_all_open() {
             }
         }
     }
+}
+
+#[test]
+fn a_row_with_an_expiry_that_is_not_a_number_is_a_corrupt_error_naming_it() -> Result<(), Error> {
+    let (_dir, path) = temp_db("damaged-row");
+    let s = open(&path);
+    set(&s, "a", r#"{"n":1}"#, NEVER)?;
+    set(&s, "b", r#"{"n":2}"#, NEVER)?;
+    // (as a damaged file, or a hand edit, can leave it)
+    Connection::open(&path)?.execute("UPDATE sessions SET expires = 'soon' WHERE sid = 'a'", [])?;
+    let damaged = Err(Error {
+        kind: ErrorKind::Corrupt,
+        message: r#"the stored row of session "a" is damaged: its expires column holds a value of type Text"#
+            .to_owned(),
+    });
+    assert_eq!(s.get(b"a", 0.0), damaged);
+    let touch = Write::Touch {
+        sid: b"a".to_vec(),
+        cookie: None,
+        expires: NEVER,
+        now: 0.0,
+    };
+    assert_eq!(write(&s, touch).map(|_| None), damaged);
+    assert_eq!(get(&s, "b", 0.0).as_deref(), Some(r#"{"n":2}"#));
+    // a new write of the session replaces the row
+    set(&s, "a", r#"{"n":3}"#, NEVER)?;
+    assert_eq!(get(&s, "a", 0.0).as_deref(), Some(r#"{"n":3}"#));
+    Ok(())
+}
+
+fn io<T>(r: std::io::Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// The size of the WAL of `path`.
+fn wal_len(path: &Path) -> u64 {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    io(std::fs::metadata(wal)).len()
+}
+
+/// The session IDs in the file `path` (that no store has open any more).
+fn sids_in(path: &Path) -> Result<Vec<String>, Error> {
+    let c = Connection::open(path)?;
+    let mut st = c.prepare("SELECT sid FROM sessions ORDER BY rowid")?;
+    let sids = st.query_map([], |r| r.get(0))?;
+    Ok(sids.collect::<Result<Vec<String>, _>>()?)
+}
+
+/// A store on a new file holding session "before", every write in the file itself
+/// (the WAL empty), and a second name for the file (to read it once orphaned).
+fn store_with_one_session(
+    name: &str,
+) -> Result<(tempfile::TempDir, PathBuf, PathBuf, SqliteStore), Error> {
+    let (dir, path) = temp_db(name);
+    let s = open(&path);
+    set(&s, "before", "{}", NEVER)?;
+    let c = Connection::open(&path)?;
+    let busy: i64 = c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    assert_eq!((busy, wal_len(&path)), (0, 0));
+    let keep = path.with_extension("orphan");
+    io(std::fs::hard_link(&path, &keep));
+    Ok((dir, path, keep, s))
+}
+
+/// A closed database at `path` holding the one session `sid`, all in the file.
+fn other_database(path: &Path, sid: &str) -> Result<(), Error> {
+    let o = open(&path.to_path_buf());
+    set(&o, sid, "{}", NEVER)?;
+    o.close();
+    drop(o); // (the last connection: the WAL goes into the file)
+    Ok(())
+}
+
+fn replaced(path: &Path, what: &str) -> Error {
+    Error {
+        kind: ErrorKind::FileReplaced,
+        message: format!(
+            "the session database {} {what} while this store had it open: nothing more is \
+             written or read through this store (it would go to the orphaned file); open a \
+             new SqliteStore on the path",
+            path.display()
+        ),
+    }
+}
+
+#[test]
+fn a_deleted_file_fails_every_later_write_and_read_with_file_replaced() -> Result<(), Error> {
+    let (_dir, path, keep, s) = store_with_one_session("deleted")?;
+    io(std::fs::remove_file(&path));
+    let deleted = replaced(&path, "was deleted");
+    assert_eq!(set(&s, "after", "{}", NEVER), Err(deleted.clone()));
+    assert_eq!(wal_len(&path), 0, "nothing written to the orphaned file");
+    assert_eq!(s.get(b"before", 0.0), Err(deleted.clone()));
+    assert_eq!(s.len(0.0), Err(deleted.clone()));
+    assert_eq!(s.ids(0.0), Err(deleted.clone()));
+    assert_eq!(s.all(0.0), Err(deleted.clone()));
+    assert_eq!(s.stats().map(|_| ()), Err(deleted.clone()));
+    // a new file at the path (another process opened it): this store still
+    // refuses, with the same error
+    other_database(&path, "new")?;
+    assert_eq!(set(&s, "after", "{}", NEVER), Err(deleted.clone()));
+    assert_eq!(write(&s, Write::Clear), Err(deleted));
+    s.close();
+    drop(s);
+    assert_eq!(sids_in(&keep)?, vec!["before"]);
+    assert_eq!(sids_in(&path)?, vec!["new"]);
+    Ok(())
+}
+
+#[test]
+fn a_file_renamed_over_the_path_or_created_at_it_fails_with_file_replaced() -> Result<(), Error> {
+    for rename in [true, false] {
+        let (dir, path, keep, s) = store_with_one_session("replaced")?;
+        // (the new store stays open: its last connection would remove the WAL
+        // the two files' connections share)
+        let new = if rename {
+            let other = dir.path().join("other.db");
+            other_database(&other, "other")?;
+            io(std::fs::rename(&other, &path));
+            None
+        } else {
+            io(std::fs::remove_file(&path));
+            let new = open(&path);
+            set(&new, "other", "{}", NEVER)?;
+            Some(new)
+        };
+        let wal = wal_len(&path);
+        let e = replaced(&path, "was replaced by another file");
+        // a read notices it too (once the last check is older than a read trusts)
+        thread::sleep(READ_CHECK_INTERVAL * 2);
+        assert_eq!(s.get(b"before", 0.0), Err(e.clone()), "rename: {rename}");
+        assert_eq!(set(&s, "after", "{}", NEVER), Err(e.clone()));
+        assert_eq!(
+            write(
+                &s,
+                Write::Destroy {
+                    sids: vec![b"other".to_vec()]
+                }
+            ),
+            Err(e)
+        );
+        assert_eq!(wal_len(&path), wal, "nothing written to the WAL");
+        s.close();
+        drop(s);
+        if let Some(new) = new {
+            new.close();
+        }
+        assert_eq!(sids_in(&keep)?, vec!["before"]);
+        assert_eq!(sids_in(&path)?, vec!["other"]);
+    }
+    Ok(())
+}
+
+#[test]
+fn a_file_replaced_while_a_batch_waits_for_the_lock_gets_none_of_it() -> Result<(), Error> {
+    let (dir, path, keep, _) = {
+        let (dir, path, keep, s) = store_with_one_session("replaced-waiting")?;
+        s.close();
+        (dir, path, keep, ())
+    };
+    let mut o = Options::new(&path);
+    o.busy_timeout = Duration::from_secs(10);
+    let s = SqliteStore::open(o)?;
+    // another process holds the lock; the write waits for it
+    let holder = Connection::open(&path)?;
+    holder.execute_batch("BEGIN IMMEDIATE")?;
+    let (tx, rx) = channel();
+    s.write(
+        Write::Set {
+            sid: b"after".to_vec(),
+            json: b"{}".to_vec(),
+            expires: NEVER,
+        },
+        Box::new(move |r| drop(tx.send(r))),
+    );
+    thread::sleep(Duration::from_millis(100));
+    let other = dir.path().join("other.db");
+    other_database(&other, "other")?;
+    io(std::fs::rename(&other, &path));
+    holder.execute_batch("COMMIT")?;
+    let r = rx
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or(Err(closed()));
+    assert_eq!(r, Err(replaced(&path, "was replaced by another file")));
+    s.close();
+    drop(s);
+    drop(holder);
+    assert_eq!(sids_in(&keep)?, vec!["before"]);
+    assert_eq!(sids_in(&path)?, vec!["other"]);
+    Ok(())
 }

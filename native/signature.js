@@ -10,13 +10,14 @@
 'use strict'
 
 var crypto = require('crypto')
-var native = require('../native')
+var native = require('.')
 var util = require('util')
 
 exports.Signer = Signer
 exports.sign = sign
 exports.unsign = unsign
 exports.signerFor = signerFor
+exports.SecretSigners = SecretSigners
 
 /**
  * Signs with `secrets[0]`, verifies with every secret. A secret is a string (UTF-8),
@@ -29,7 +30,10 @@ exports.signerFor = signerFor
 function Signer (secrets) {
   var keys
   try {
-    keys = secrets.map(toKey)
+    // (element by element: a sparse array of length 2^32-1 fails at its first
+    // hole, where map would visit every index first)
+    keys = []
+    for (var i = 0; i < secrets.length; i++) keys.push(toKey(secrets[i]))
   } catch (err) {
     this.error = err
     return
@@ -56,6 +60,43 @@ Signer.prototype.unsign = function (input) {
   return this._verify(input)
     ? input.slice(0, input.lastIndexOf('.'))
     : false
+}
+
+/**
+ * The signers of the `secret` option (an array, which express-session keeps by
+ * reference): `current()` signs with its first secret and verifies with all,
+ * rebuilt when the array was changed; with `withFirst` and several secrets,
+ * `first` verifies with the first alone (else null).
+ *
+ * @param {Array} secrets
+ * @param {Boolean} withFirst
+ * @private
+ */
+function SecretSigners (secrets, withFirst) {
+  this.secrets = secrets
+  this.withFirst = withFirst
+  this.snapshot = null
+  this.signer = null
+  this.first = null
+  this.current()
+}
+
+SecretSigners.prototype.current = function current () {
+  if (!this.signer || !sameSecrets(this.snapshot, this.secrets)) {
+    this.snapshot = this.secrets.slice()
+    this.signer = new Signer(this.snapshot)
+    this.first = this.withFirst && this.snapshot.length > 1 ? new Signer(this.snapshot.slice(0, 1)) : null
+  }
+  return this.signer
+}
+
+// true when `secrets` still holds exactly the secrets of `snapshot`
+function sameSecrets (snapshot, secrets) {
+  if (snapshot.length !== secrets.length) return false
+  for (var i = 0; i < secrets.length; i++) {
+    if (snapshot[i] !== secrets[i]) return false
+  }
+  return true
 }
 
 function toKey (secret) {

@@ -1,14 +1,14 @@
-// The native addon: the raw bindings of src/node/mod.rs, typed by native.d.ts.
+// The native addon: the raw bindings of src/node/mod.rs, typed by native/index.d.ts.
 // Loaded, as napi-rs packages load theirs, from the first of:
 //   1. `express-session-rs.<platform>.node` in this folder (a build from source:
 //      `npm run build`, or the install script when no prebuilt binary matched);
 //   2. the package `express-session-rs-<platform>` (the prebuilt binary that npm
 //      installs, as an optional dependency, for this platform only);
-// where <platform> is e.g. linux-x64-gnu or linux-arm64-musl (lib/platform.js).
+// where <platform> is e.g. linux-x64-gnu or linux-arm64-musl (native/platform.js).
 
 'use strict'
 
-var platform = require('./lib/platform')
+var platform = require('./platform')
 
 module.exports = load(platform.name())
 

@@ -1,9 +1,9 @@
-// Types of the native addon (src/node/mod.rs), loaded by native.js: the raw
+// Types of the native addon (src/node/mod.rs), loaded by native/index.js: the raw
 // surface under the package's exports. Prefer those; this one validates its
 // arguments (TypeError for a wrong type, RangeError for a number out of range)
 // and keeps strings exactly (lone surrogates included).
 
-import session = require('./index')
+import session = require('../index')
 
 /** A new session ID: 32 base64url characters from 24 CSPRNG bytes. */
 export declare function generateId(): string
@@ -38,6 +38,13 @@ export interface NativeStore {
   /** Every stored sid, expired or not, in insertion order. */
   keys(): string[]
   set(sid: string, json: string, expires: number, now: number): void
+  /**
+   * Writes only the members `sets` (`[key, valueJson, ...]`) and `deletes`
+   * (`[key, ...]`) into the live session's JSON, or stores `fullJson` when there is
+   * none. Keys as JSON.stringify writes them between the quotes (a TypeError
+   * otherwise); they are compared with the stored keys as JSON.parse reads both.
+   */
+  merge(sid: string, fullJson: string, sets: string[], deletes: string[], expires: number, now: number): void
   destroy(sid: string): boolean
   touch(sid: string, cookieJson: string | undefined | null, expires: number, now: number): boolean
   /** `[sid, json, sid, json, ...]` in insertion order. */
@@ -74,10 +81,12 @@ export type SqliteCompletions = Array<number | (Error & { code: string }) | null
 export interface NativeSqliteStore {
   get(sid: string, now: number): string | undefined
   set(id: number, sid: string, json: string, expires: number): void
+  /** `NativeStore#merge`, queued. */
+  merge(id: number, sid: string, fullJson: string, sets: string[], deletes: string[], expires: number, now: number): void
   touch(id: number, sid: string, cookieJson: string | null, expires: number, now: number): void
   destroy(id: number, sidOrSids: string | string[]): void
   clear(id: number): void
-  /** Removes at most `limit` sessions expired at `now`. */
+  /** Removes at most `limit` sessions expired at `now` (0 or Infinity: no limit). */
   sweep(id: number, now: number, limit: number): void
   /** Sends the staged writes to the writer thread (one wake-up, one transaction). */
   flush(): void
@@ -96,7 +105,8 @@ export interface NativeSqliteStore {
 /**
  * Opens (or creates) the file; throws an Error with `err.code` (`SQLITE_NOTADB`,
  * `SQLITE_CORRUPT`, `SQLITE_CANTOPEN`, ...) when it cannot be used, leaving it as it was.
- * `fsync` 1: `synchronous=FULL`; `maxPageCount` 0: SQLite's default.
+ * `fsync` 1: `synchronous=FULL`; `busyTimeoutMs` from 0 to 2^31-1 (else a RangeError);
+ * `maxPageCount` 0: SQLite's default.
  */
 export declare function createSqliteStore(
   path: string,

@@ -1,0 +1,122 @@
+/*!
+ * express-session-rs: reading the session ID of a request
+ * express-session's getcookie (the Cookie header, then cookie-parser's
+ * req.signedCookies and req.cookies), and, behind their options, every cookie of
+ * the name (fixDuplicateCookies), the session header (header) and whether the ID
+ * verified only with an older secret (resignOldSecrets).
+ */
+
+'use strict'
+
+var cookie = require('cookie')
+var cookieMatch = require('./cookie-match')
+var debug = require('debug')('express-session')
+var deprecate = require('depd')('express-session')
+var header = require('./options/header')
+
+module.exports = createReader
+
+/**
+ * The reader of session IDs for cookie `name`: `read(req, signer, first)`
+ * returns the verified session ID, or undefined.
+ *
+ * With `options.duplicates`, each cookie of that name is tried in order until one
+ * verifies (express-session tries only the first); with `options.header` (the
+ * validated header name), the header is tried last. `first` (a Signer of the
+ * first secret alone, or null) asks whether the ID verified with it: when it did
+ * not, `read` returns `{ id, old: true }`, so that the cookie is signed again
+ * (resignOldSecrets); `first` is null unless that option is on and there are
+ * several secrets.
+ *
+ * @param {String} name
+ * @param {{ duplicates: Boolean, header: String|null }} options
+ * @return {Function}
+ * @private
+ */
+function createReader (name, options) {
+  var duplicates = Boolean(options.duplicates)
+  var headerName = options.header ? options.header.toLowerCase() : null
+
+  return function getcookie (req, signer, first) {
+    var raw = fromCookies(req.headers.cookie, name, signer, duplicates)
+    var val = raw && unsign(raw, signer)
+
+    // back-compat read from cookieParser() signedCookies data
+    if (!val && req.signedCookies) {
+      val = req.signedCookies[name]
+
+      if (val) {
+        deprecate('cookie should be available in req.headers.cookie')
+        return val
+      }
+    }
+
+    // back-compat read from cookieParser() cookies data
+    if (!val && req.cookies) {
+      raw = req.cookies[name]
+
+      if (raw) {
+        val = unsign(raw, signer)
+
+        if (val) {
+          deprecate('cookie should be available in req.headers.cookie')
+        }
+      }
+    }
+
+    // the session header (clients without cookies)
+    if (!val && headerName) {
+      raw = header.read(req, headerName)
+      val = raw && unsign(raw, signer)
+    }
+
+    if (val && first && unsign(raw, first, true) === undefined) {
+      return { id: val, old: true }
+    }
+
+    return val
+  }
+}
+
+/**
+ * The raw value of the cookie `name` in a Cookie header: the first (as the
+ * cookie module keeps it), or with `duplicates` the first that verifies.
+ *
+ * @private
+ */
+function fromCookies (header, name, signer, duplicates) {
+  if (!header) {
+    return undefined
+  }
+
+  if (!duplicates) {
+    return cookie.parse(header)[name]
+  }
+
+  var all = cookieMatch.cookieValues(header, name)
+  for (var i = 0; i < all.length; i++) {
+    if (unsign(all[i], signer, true)) return all[i]
+  }
+  return undefined
+}
+
+/**
+ * The session ID in a signed cookie value (`s:` + signed ID), or undefined.
+ *
+ * @private
+ */
+function unsign (raw, signer, quiet) {
+  if (raw.substr(0, 2) !== 's:') {
+    if (!quiet) debug('cookie unsigned')
+    return undefined
+  }
+
+  var val = signer.unsign(raw.slice(2))
+
+  if (val === false) {
+    if (!quiet) debug('cookie signature invalid')
+    return undefined
+  }
+
+  return val
+}

@@ -1,0 +1,86 @@
+// A session value that JSON cannot serialize (a BigInt, a cycle, a throwing
+// toJSON or getter): the error goes to next(err), as a failed save's does, the
+// response the app wrote is sent, nothing is stored, and the process lives on.
+// (express-session hangs the request under Express and throws out of res.end
+// with a plain http server: see README, "Differences you can observe".)
+
+'use strict'
+
+var assert = require('assert')
+var express = require('express')
+var http = require('http')
+var test = require('node:test')
+var session = require('..')
+var serve = require('./support/serve')
+
+var BAD = {
+  BigInt: function () { return 10n },
+  cycle: function () { var a = {}; a.self = a; return a },
+  'throwing toJSON': function () { return { toJSON: function () { throw new Error('toJSON boom') } } },
+  'throwing getter': function () { return Object.defineProperty({}, 'x', { enumerable: true, get: function () { throw new Error('getter boom') } }) }
+}
+
+function expectedError (kind) {
+  return kind === 'throwing toJSON' ? /toJSON boom/ : kind === 'throwing getter' ? /getter boom/ : TypeError
+}
+
+// an app (`framework`: express or http) whose /bad route stores a bad value
+async function app (framework, store, errors) {
+  var mw = session({ secret: 's', resave: false, saveUninitialized: false, store: store })
+  function route (req, res) {
+    var kind = decodeURIComponent(req.url.split('?kind=')[1] || '')
+    if (kind) req.session.bad = BAD[kind]()
+    req.session.n = (req.session.n || 0) + 1
+    res.end('ok ' + req.session.n)
+  }
+  if (framework === 'http') {
+    return new Promise(function (resolve) {
+      var server = http.createServer(function (req, res) {
+        mw(req, res, function (err) {
+          if (err) errors.push(err)
+          else route(req, res)
+        })
+      }).listen(0, '127.0.0.1', function () { resolve(server) })
+    })
+  }
+  var a = express()
+  a.use(mw)
+  a.get('*', route)
+  a.use(function (err, req, res, next) { errors.push(err); if (!res.headersSent) res.status(500).end('error') })
+  return serve.serve('http', a, function () {})
+}
+
+for (var framework of ['express', 'http']) {
+  for (var kind of Object.keys(BAD)) {
+    test(framework + ': a ' + kind + ' in the session: next(err), the response is sent, nothing is stored', async function () {
+      var store = new session.MemoryStore({ sweepInterval: 0 })
+      var errors = []
+      var server = await app(framework, store, errors)
+      try {
+        // a new session
+        var r = await serve.request(server, { path: '/bad?kind=' + encodeURIComponent(kind) })
+        assert.strictEqual(r.status, 200)
+        assert.strictEqual(r.body, 'ok 1')
+        await new Promise(function (resolve) { setImmediate(resolve) })
+        assert.strictEqual(errors.length, 1, 'one error to next')
+        assert.throws(function () { throw errors[0] }, expectedError(kind))
+        assert.strictEqual(r.setCookie.length, 0, 'no cookie for a session that was not stored')
+        assert.strictEqual(store.stats().count, 0, 'nothing stored')
+
+        // a stored session keeps what it had
+        var first = await serve.request(server, { path: '/' })
+        var jar = first.setCookie[0].split(';')[0]
+        var id = Object.keys(await store.all())[0]
+        var before = store.sessions[id]
+        var bad = await serve.request(server, { path: '/bad?kind=' + encodeURIComponent(kind), headers: { cookie: jar } })
+        assert.strictEqual(bad.body, 'ok 2')
+        await new Promise(function (resolve) { setImmediate(resolve) })
+        assert.strictEqual(errors.length, 2)
+        assert.strictEqual(store.sessions[id], before, 'the stored session is unchanged')
+        assert.strictEqual((await serve.request(server, { path: '/', headers: { cookie: jar } })).body, 'ok 2', 'and serves the next request')
+      } finally {
+        server.close()
+      }
+    })
+  }
+}
