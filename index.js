@@ -99,7 +99,7 @@ function session (options) {
   var pathMatches = cookieMatch.pathMatcher(Boolean(opts.fixCookiePathMatch))
   var fixLoadErrorDestroy = Boolean(opts.fixLoadErrorDestroy)
   var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
-  var getcookie = sessionId(name, { header: header, duplicates: opts.fixDuplicateCookies })
+  var getcookie = sessionId(name, { header: header, duplicates: opts.fixDuplicateCookies }, deprecate)
   // whether requests keep state for an addition (see RequestState)
   var stateful = Boolean(lifetime || changes || clearOnDestroy || resignOldSecrets || fixLoadErrorDestroy)
   // switch Express's req/res to V8's dictionary mode (lib/dictionary-mode.js)
@@ -238,8 +238,9 @@ function session (options) {
     // the state of the additions for this request
     var state = stateful ? new RequestState() : NO_STATE
 
-    // an error of the session's serialization, passed to next once
-    var failed = null
+    // the last error of the session's serialization, and whether one went to next
+    var unserializable = null
+    var failed = false
 
     // the data JSON of req.session, memoized while res.end decides what to do
     // (no app code runs in between), so that it is computed once: memoSess is
@@ -256,9 +257,9 @@ function session (options) {
     if (dictionaryMode) toDictionaryMode(req, 'sessionStore')
 
     // get the session ID from the cookie (an ID that verified only with an
-    // older secret comes as { id, old }: see lib/session-id.js)
+    // older secret comes as an OldSecret: see lib/session-id.js)
     var found = getcookie(req, signer, secret ? signers.first : null)
-    if (found !== null && typeof found === 'object') {
+    if (found instanceof sessionId.OldSecret) {
       state.resign = true
       found = found.id
     }
@@ -488,10 +489,12 @@ function session (options) {
     }
 
     // a session whose JSON cannot be written (a BigInt, a cycle, a throwing
-    // toJSON or getter): the error goes to next once, as a failed save's does
+    // toJSON or getter): the error goes to next once, as a failed save's does;
+    // any other error is thrown on
     function fail (err) {
+      if (err !== unserializable) throw err
       if (failed) return
-      failed = err
+      failed = true
       debug('session cannot be serialized: %s', err && err.message)
       defer(next, err)
     }
@@ -501,7 +504,13 @@ function session (options) {
         return memoJSON
       }
 
-      var text = json.dataJSON(sess, json.isLarge(originalJSON))
+      var text
+      try {
+        text = json.dataJSON(sess, json.isLarge(originalJSON))
+      } catch (err) {
+        unserializable = err
+        throw err
+      }
 
       if (memoSess !== null) {
         memoSess = sess

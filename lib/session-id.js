@@ -11,10 +11,10 @@
 var cookie = require('cookie')
 var cookieMatch = require('./cookie-match')
 var debug = require('debug')('express-session')
-var deprecate = require('depd')('express-session')
-var header = require('./options/header')
+var sessionHeader = require('./options/header')
 
 module.exports = createReader
+createReader.OldSecret = OldSecret
 
 /**
  * The reader of session IDs for cookie `name`: `read(req, signer, first)`
@@ -24,22 +24,42 @@ module.exports = createReader
  * verifies (express-session tries only the first); with `options.header` (the
  * validated header name), the header is tried last. `first` (a Signer of the
  * first secret alone, or null) asks whether the ID verified with it: when it did
- * not, `read` returns `{ id, old: true }`, so that the cookie is signed again
+ * not, `read` returns an OldSecret, so that the cookie is signed again
  * (resignOldSecrets); `first` is null unless that option is on and there are
- * several secrets.
+ * several secrets. `deprecate` is the middleware's (so that depd names the app's
+ * call site).
  *
  * @param {String} name
  * @param {{ duplicates: Boolean, header: String|null }} options
+ * @param {Function} deprecate
  * @return {Function}
  * @private
  */
-function createReader (name, options) {
+function createReader (name, options, deprecate) {
   var duplicates = Boolean(options.duplicates)
   var headerName = options.header ? options.header.toLowerCase() : null
 
   return function getcookie (req, signer, first) {
-    var raw = fromCookies(req.headers.cookie, name, signer, duplicates)
-    var val = raw && unsign(raw, signer)
+    var header = req.headers.cookie
+    var raw
+    var val
+
+    // read from cookie header
+    if (header) {
+      if (duplicates) {
+        var all = cookieMatch.cookieValues(header, name)
+        for (var i = 0; i < all.length && !val; i++) {
+          raw = all[i]
+          val = unsign(raw, signer)
+        }
+      } else {
+        raw = cookie.parse(header)[name]
+
+        if (raw) {
+          val = unsign(raw, signer)
+        }
+      }
+    }
 
     // back-compat read from cookieParser() signedCookies data
     if (!val && req.signedCookies) {
@@ -66,12 +86,15 @@ function createReader (name, options) {
 
     // the session header (clients without cookies)
     if (!val && headerName) {
-      raw = header.read(req, headerName)
-      val = raw && unsign(raw, signer)
+      raw = sessionHeader.read(req, headerName)
+
+      if (raw) {
+        val = unsign(raw, signer)
+      }
     }
 
     if (val && first && unsign(raw, first, true) === undefined) {
-      return { id: val, old: true }
+      return new OldSecret(val)
     }
 
     return val
@@ -79,25 +102,12 @@ function createReader (name, options) {
 }
 
 /**
- * The raw value of the cookie `name` in a Cookie header: the first (as the
- * cookie module keeps it), or with `duplicates` the first that verifies.
+ * A session ID that verified only with an older secret (see createReader).
  *
  * @private
  */
-function fromCookies (header, name, signer, duplicates) {
-  if (!header) {
-    return undefined
-  }
-
-  if (!duplicates) {
-    return cookie.parse(header)[name]
-  }
-
-  var all = cookieMatch.cookieValues(header, name)
-  for (var i = 0; i < all.length; i++) {
-    if (unsign(all[i], signer, true)) return all[i]
-  }
-  return undefined
+function OldSecret (id) {
+  this.id = id
 }
 
 /**
