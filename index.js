@@ -31,6 +31,7 @@ var defineHidden = require('./lib/hidden')
 var fastPath = require('./lib/fast-path')
 var proxyEnd = require('./lib/commit')
 var sessionHeader = require('./lib/options/header')
+var SessionJSON = require('./lib/session-json')
 var sessionId = require('./lib/session-id')
 var toDictionaryMode = require('./lib/dictionary-mode')
 var wrapOthers = require('./lib/wrap-methods')
@@ -238,15 +239,8 @@ function session (options) {
     // the state of the additions for this request
     var state = stateful ? new RequestState() : NO_STATE
 
-    // the last error of the session's serialization, and whether one went to next
-    var unserializable = null
-    var failed = false
-
-    // the data JSON of req.session, memoized while res.end decides what to do
-    // (no app code runs in between), so that it is computed once: memoSess is
-    // null when off, MEMO_ON when on and empty
-    var memoSess = null
-    var memoJSON
+    // the serializations of the session's data (lib/session-json.js)
+    var data = new SessionJSON()
 
     // the save wrapper of the current session, and the method it wraps
     var wrappedSave
@@ -277,7 +271,7 @@ function session (options) {
       try {
         setCookie = shouldSetCookie(req)
       } catch (err) {
-        fail(err)
+        data.failed(err, next)
         return
       }
 
@@ -330,13 +324,13 @@ function session (options) {
       }
 
       var save
-      memoSess = MEMO_ON
+      data.memoize()
       try {
         save = shouldSave(req)
       } catch (err) {
         // (the session's JSON cannot be written: nothing is stored)
-        endMemo()
-        fail(err)
+        data.forget()
+        data.failed(err, next)
         return ending.end()
       }
 
@@ -360,20 +354,20 @@ function session (options) {
         }
 
         if (sess.save !== wrappedSave) {
-          endMemo() // (a replaced save is the app's code)
+          data.forget() // (a replaced save is the app's code)
         }
 
         return ending.wait(function (done) {
           sess.save(done)
         }, hold)
       } else if (storeImplementsTouch && shouldTouch(req)) {
-        endMemo()
+        data.forget()
         // store implements touch method
         debug('touching')
         return ending.storeCall(store, 'touch', req.sessionID, req.session, undefined, 'touched')
       }
 
-      endMemo()
+      data.forget()
       return ending.end()
     })
 
@@ -483,51 +477,14 @@ function session (options) {
     function markSaved (sess) {
       debug('saving %s', sess.id)
       if (state.stamp) state.stamp = false
-      savedJSON = dataJSONOf(sess)
+      savedJSON = data.of(sess, originalJSON)
       savedId = sess.id
-      endMemo()
-    }
-
-    // a session whose JSON cannot be written (a BigInt, a cycle, a throwing
-    // toJSON or getter): the error goes to next once, as a failed save's does;
-    // any other error is thrown on
-    function fail (err) {
-      if (err !== unserializable) throw err
-      if (failed) return
-      failed = true
-      debug('session cannot be serialized: %s', err && err.message)
-      defer(next, err)
-    }
-
-    function dataJSONOf (sess) {
-      if (memoSess === sess) {
-        return memoJSON
-      }
-
-      var text
-      try {
-        text = json.dataJSON(sess, json.isLarge(originalJSON))
-      } catch (err) {
-        unserializable = err
-        throw err
-      }
-
-      if (memoSess !== null) {
-        memoSess = sess
-        memoJSON = text
-      }
-
-      return text
-    }
-
-    function endMemo () {
-      memoSess = null
-      memoJSON = undefined
+      data.forget()
     }
 
     // check if session has been modified
     function isModified (sess) {
-      return originalId !== sess.id || originalJSON !== dataJSONOf(sess)
+      return originalId !== sess.id || originalJSON !== data.of(sess, originalJSON)
     }
 
     // check if session has been saved
@@ -536,7 +493,7 @@ function session (options) {
       // regenerate() is saved again at the end (fixRegenerateSave compares with
       // the id that was saved)
       var id = fixRegenerateSave ? savedId : originalId
-      return id === sess.id && savedJSON === dataJSONOf(sess)
+      return id === sess.id && savedJSON === data.of(sess, originalJSON)
     }
 
     // determine if session should be destroyed
@@ -644,9 +601,6 @@ function RequestState () {
 }
 
 var NO_STATE = Object.freeze(new RequestState())
-
-// (see memoSess in the middleware)
-var MEMO_ON = {}
 
 /**
  * True when `save` is Session#save writing `sess` to `store` (so that the
