@@ -37,7 +37,7 @@ var queued = Symbol('express-session-rs queued')
  * A native store's `set` also carries `method[merge]`, `{ run, sync }`, for the
  * middleware's saveChangedFields option: `run(sid, session, dataJSON, sets,
  * deletes, callback)` writes only the listed top-level members into the stored
- * session (see lib/changed-fields.js); with `sync` it calls back before it
+ * session (see lib/options/changed-fields.js); with `sync` it calls back before it
  * returns, else once the write committed.
  *
  * @private

@@ -100,7 +100,7 @@ function definePlainCookie (proto) {
 /**
  * `JSON.stringify(sess)`, byte for byte. When `cookie` is the session's first key
  * (always so for sessions this package creates) its JSON comes from cookieJSON and
- * the rest from one JSON.stringify (or `dataJSON`, that same string when the caller
+ * the rest from dataJSON (or `knownDataJSON`, that same string when the caller
  * has just computed it); otherwise the whole object is stringified.
  *
  * @param {*} sess
@@ -117,7 +117,7 @@ function sessionJSON (sess, knownDataJSON) {
   if (first !== 'cookie') {
     return JSON.stringify(sess)
   }
-  var restJSON = typeof knownDataJSON === 'string' ? knownDataJSON : dataJSON(sess, isLarge(sess))
+  var restJSON = typeof knownDataJSON === 'string' ? knownDataJSON : dataJSON(sess)
   return '{"cookie":' + cookieDataJSON(sess.cookie.data) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
 }
 
