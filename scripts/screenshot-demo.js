@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+// Makes docs/demo.png, the README's picture of the demo app: log in, fill the
+// cart, kill -9 the server, start it again on the same session file, reload,
+// screenshot. Needs chromium (CHROMIUM_PATH, default /usr/bin/chromium) and
+// puppeteer-core (a dev dependency). Not run by the tests.
+//
+//   node scripts/screenshot-demo.js [out.png]
+
+'use strict'
+
+var childProcess = require('child_process')
+var fs = require('fs')
+var os = require('os')
+var path = require('path')
+var puppeteer = require('puppeteer-core')
+
+var CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+var OUT = path.resolve(process.argv[2] || path.join(__dirname, '..', 'docs', 'demo.png'))
+
+main().catch(function (err) {
+  console.error(err)
+  process.exitCode = 1
+})
+
+async function main () {
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-screenshot-'))
+  var db = path.join(dir, 'sessions.db')
+  var app = await start(db)
+  var browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--user-data-dir=' + path.join(dir, 'profile')]
+  })
+  try {
+    var page = await browser.newPage()
+    await page.setViewport({ width: 900, height: 700, deviceScaleFactor: 1 })
+    await page.goto(app.url)
+    await page.select('#item', 'plum')
+    await submit(page, '#add')
+    await page.type('#name', 'alice')
+    await submit(page, '#login')
+    await page.select('#item', 'fig')
+    await submit(page, '#add')
+    // a moment, so that the times before and after the restart differ visibly
+    await new Promise(function (resolve) { setTimeout(resolve, 2000) })
+    await stop(app)
+    app = await start(db)
+    await page.goto(app.url)
+    fs.mkdirSync(path.dirname(OUT), { recursive: true })
+    await page.screenshot({ path: OUT })
+    console.log('wrote ' + OUT + ' (' + fs.statSync(OUT).size + ' bytes)')
+  } finally {
+    await browser.close()
+    await stop(app)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+// Starts examples/app.js on a free port with `db`; resolves { proc, url }.
+function start (db) {
+  var proc = childProcess.spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'app.js')], {
+    env: Object.assign({}, process.env, { PORT: '0', SESSIONS_DB: db }),
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  return new Promise(function (resolve, reject) {
+    var out = ''
+    proc.stdout.on('data', function (d) {
+      out += d
+      var m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
+      if (m) resolve({ proc: proc, url: m[1] })
+    })
+    proc.on('exit', function (code) { reject(new Error('the demo app exited with ' + code)) })
+  })
+}
+
+// kill -9 by PID, and wait for the exit
+function stop (app) {
+  return new Promise(function (resolve) {
+    if (app.proc.exitCode !== null || app.proc.signalCode !== null) return resolve()
+    app.proc.on('exit', resolve)
+    app.proc.kill('SIGKILL')
+  })
+}
+
+async function submit (page, selector) {
+  await Promise.all([page.waitForNavigation(), page.click(selector)])
+}
