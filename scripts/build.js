@@ -67,7 +67,7 @@ function main () {
     (checkout ? path.join(root, 'target') : fs.mkdtempSync(path.join(os.tmpdir(), 'express-session-rs-build-')))
   var fresh = !fs.existsSync(path.join(targetDir, 'release', cdylib()))
   console.error('express-session-rs: building the native addon for ' + name + ' from source with cargo' +
-    (fresh ? ' (several minutes; later builds in ' + targetDir + ' take seconds)' : '') + '...')
+    (fresh ? ' (a minute or more; later builds in ' + targetDir + ' take seconds)' : '') + '...')
   var started = Date.now()
   var r = childProcess.spawnSync('cargo', ['build', '--release', '--locked', '--lib'], {
     cwd: root,
