@@ -7,6 +7,12 @@
 //     interface SessionData { views: number }
 //   }
 //
+// (Installed under the name express-session, `"express-session":
+// "npm:express-session-rs@..."`, these are the module 'express-session''s types:
+// augment `declare module 'express-session'` then. Code and stores typed against
+// @types/express-session, such as connect-redis and @types/connect-pg-simple,
+// compile against them; test/types/ checks it.)
+//
 // These types declare `req.session`, as @types/express-session does, so a program
 // should include one of the two: see the README's TypeScript section.
 
@@ -48,8 +54,11 @@ declare namespace session {
     key?: string | undefined
     /** Session store (default: a new native MemoryStore). */
     store?: Store | undefined
-    /** Cookie settings, or a function of the request returning them. */
-    cookie?: CookieOptions | ((req: IncomingMessage & { [key: string]: any }) => CookieOptions) | undefined
+    /**
+     * Cookie settings, or a function of the request returning them. (The function's
+     * type is checked as a method's, so `(req: express.Request) => ...` is accepted.)
+     */
+    cookie?: CookieOptions | { cookie(req: IncomingMessage & { [key: string]: any }): CookieOptions }['cookie'] | undefined
     /** Re-send the cookie (with a reset expiry) on every response. */
     rolling?: boolean | undefined
     /** Save unmodified sessions back to the store (default true, deprecated default). */
@@ -124,9 +133,27 @@ declare namespace session {
     /** Saves the session to the store. */
     save(callback: (err: any) => void): this
     save(): Promise<void>
+    save(callback?: ((err: any) => void) | undefined): this | Promise<void>
     /** Resets `cookie.maxAge` to `cookie.originalMaxAge`. */
     resetMaxAge(): this
     /** Same as resetMaxAge(). */
+    touch(): this
+  }
+
+  /**
+   * A `Session` seen through its callback forms only, the shape @types/express-session
+   * gives `Session`: what `Store.createSession` is typed to return, so that a store
+   * typed by @types/express-session (connect-redis, connect-pg-simple, ...) is a
+   * `Store` here too. The value returned is a full `Session`.
+   */
+  interface CallbackSession {
+    readonly id: string
+    cookie: Cookie
+    regenerate(callback: (err: any) => void): this
+    destroy(callback: (err: any) => void): this
+    reload(callback: (err: any) => void): this
+    save(callback: (err: any) => void): this
+    resetMaxAge(): this
     touch(): this
   }
 
@@ -139,30 +166,54 @@ declare namespace session {
     maxAge?: number | undefined
     partitioned?: boolean | undefined
     priority?: 'low' | 'medium' | 'high' | undefined
+    /** Declared by @types/express-session; express-session (and this package) ignore it. */
+    signed?: boolean | undefined
     expires?: Date | null | undefined
     httpOnly?: boolean | undefined
     path?: string | undefined
     domain?: string | undefined
     secure?: boolean | 'auto' | undefined
+    /** Declared by @types/express-session; express-session (and this package) ignore it. */
+    encode?: ((val: string) => string) | undefined
     sameSite?: boolean | 'lax' | 'strict' | 'none' | 'auto' | undefined
   }
 
-  // (declaration merging: the class has every CookieOptions member)
-  interface Cookie extends CookieOptions {}
-
-  class Cookie {
+  /**
+   * A session's cookie. The middleware's sessions hold instances; a session read
+   * back from a store's JSON (or written by hand: `{ cookie: { originalMaxAge: null } }`)
+   * holds a plain object with the same fields, hence the optional `data`,
+   * `serialize` and `toJSON` (present on instances).
+   */
+  class Cookie implements CookieOptions {
     constructor(options?: CookieOptions)
+    /** The `maxAge` the cookie was given, in ms (null: a browser-session cookie). */
     originalMaxAge: number | null
-    readonly data: CookieOptions & { originalMaxAge: number | null }
-    serialize(name: string, value: string): string
-    toJSON(): CookieOptions & { originalMaxAge: number | null }
+    maxAge?: number | undefined
+    partitioned?: boolean | undefined
+    priority?: 'low' | 'medium' | 'high' | undefined
+    signed?: boolean | undefined
+    expires?: Date | null | undefined
+    httpOnly?: boolean | undefined
+    path?: string | undefined
+    domain?: string | undefined
+    /** 'auto' is resolved when the middleware creates the cookie. */
+    secure?: boolean | 'auto' | undefined
+    /** (the middleware resolves the option's 'auto' before the cookie holds it) */
+    sameSite?: boolean | 'lax' | 'strict' | 'none' | undefined
+    /** The fields serialized into Set-Cookie and stored (instances only). */
+    readonly data?: CookieOptions & { originalMaxAge: number | null }
+    /** The Set-Cookie header value for `name=value` (instances only). */
+    serialize?(name: string, value: string): string
+    /** The stored form: `data` (instances only). */
+    toJSON?(): CookieOptions & { originalMaxAge: number | null }
   }
 
   abstract class Store extends EventEmitter {
     constructor()
     regenerate(req: any, callback: (err?: any) => any): void
-    load(sid: string, callback: (err: any, session?: Session & SessionData) => any): void
-    createSession(req: any, session: SessionData): Session & SessionData
+    load(sid: string, callback: (err: any, session?: SessionData) => any): void
+    /** Makes `req.session` from stored data and returns it (typed by its callback forms). */
+    createSession(req: any, session: SessionData): CallbackSession & SessionData
 
     abstract get(sid: string, callback: (err: any, session?: SessionData | null) => void): void
     abstract set(sid: string, session: SessionData, callback?: (err?: any) => void): void
@@ -209,7 +260,8 @@ declare namespace session {
 
   /**
    * The default store: sessions as JSON in a Rust map, off the V8 heap.
-   * Every method returns a Promise when called without a callback.
+   * Every method returns a Promise when called without a callback (an optional
+   * callback, as @types/express-session's MemoryStore takes, is typed too).
    */
   class MemoryStore extends Store {
     constructor(options?: MemoryStoreOptions)
@@ -219,16 +271,20 @@ declare namespace session {
     get(sid: string): Promise<SessionData | undefined>
     set(sid: string, session: SessionData, callback: (err?: any) => void): void
     set(sid: string, session: SessionData): Promise<void>
+    set(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     destroy(sid: string | string[], callback: (err?: any) => void): void
     destroy(sid: string | string[]): Promise<void>
+    destroy(sid: string | string[], callback?: ((err?: any) => void) | undefined): void | Promise<void>
     all(callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
     all(): Promise<{ [sid: string]: SessionData }>
     length(callback: (err: any, length?: number) => void): void
     length(): Promise<number>
     clear(callback: (err?: any) => void): void
     clear(): Promise<void>
+    clear(callback?: ((err?: any) => void) | undefined): void | Promise<void>
     touch(sid: string, session: SessionData, callback: (err?: any) => void): void
     touch(sid: string, session: SessionData): Promise<void>
+    touch(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     ids(callback: (err: any, ids?: string[]) => void): void
     ids(): Promise<string[]>
     /** Counters and sizes, read without a scan. */
@@ -288,16 +344,20 @@ declare namespace session {
     get(sid: string): Promise<SessionData | undefined>
     set(sid: string, session: SessionData, callback: (err?: any) => void): void
     set(sid: string, session: SessionData): Promise<void>
+    set(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     destroy(sid: string | string[], callback: (err?: any) => void): void
     destroy(sid: string | string[]): Promise<void>
+    destroy(sid: string | string[], callback?: ((err?: any) => void) | undefined): void | Promise<void>
     all(callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
     all(): Promise<{ [sid: string]: SessionData }>
     length(callback: (err: any, length?: number) => void): void
     length(): Promise<number>
     clear(callback: (err?: any) => void): void
     clear(): Promise<void>
+    clear(callback?: ((err?: any) => void) | undefined): void | Promise<void>
     touch(sid: string, session: SessionData, callback: (err?: any) => void): void
     touch(sid: string, session: SessionData): Promise<void>
+    touch(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     ids(callback: (err: any, ids?: string[]) => void): void
     ids(): Promise<string[]>
     /** Removes every expired session now. */
