@@ -8,13 +8,14 @@
 
 'use strict'
 
-var childProcess = require('child_process')
 var fs = require('fs')
 var os = require('os')
 var path = require('path')
-var puppeteer = require('puppeteer-core')
+var demo = require('../test/support/demo')
 
-var CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+var start = demo.start
+var stop = demo.stop
+var submit = demo.submit
 var OUT = path.resolve(process.argv[2] || path.join(__dirname, '..', 'docs', 'demo.png'))
 
 main().catch(function (err) {
@@ -26,13 +27,7 @@ async function main () {
   var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-screenshot-'))
   var db = path.join(dir, 'sessions.db')
   var app = await start(db)
-  var browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--user-data-dir=' + path.join(dir, 'profile')]
-  })
+  var browser = await demo.launch(path.join(dir, 'profile'))
   try {
     var page = await browser.newPage()
     await page.setViewport({ width: 900, height: 700, deviceScaleFactor: 1 })
@@ -56,34 +51,4 @@ async function main () {
     await stop(app)
     fs.rmSync(dir, { recursive: true, force: true })
   }
-}
-
-// Starts examples/app.js on a free port with `db`; resolves { proc, url }.
-function start (db) {
-  var proc = childProcess.spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'app.js')], {
-    env: Object.assign({}, process.env, { PORT: '0', SESSIONS_DB: db }),
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise(function (resolve, reject) {
-    var out = ''
-    proc.stdout.on('data', function (d) {
-      out += d
-      var m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
-      if (m) resolve({ proc: proc, url: m[1] })
-    })
-    proc.on('exit', function (code) { reject(new Error('the demo app exited with ' + code)) })
-  })
-}
-
-// kill -9 by PID, and wait for the exit
-function stop (app) {
-  return new Promise(function (resolve) {
-    if (app.proc.exitCode !== null || app.proc.signalCode !== null) return resolve()
-    app.proc.on('exit', resolve)
-    app.proc.kill('SIGKILL')
-  })
-}
-
-async function submit (page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)])
 }

@@ -7,38 +7,17 @@
 'use strict'
 
 var assert = require('assert')
-var childProcess = require('child_process')
 var fs = require('fs')
 var os = require('os')
 var path = require('path')
 var test = require('node:test')
 
-var CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+var demo = require('./support/demo')
 
-// Starts examples/app.js on a free port with `db`; resolves { proc, url }.
-function startApp (db) {
-  var proc = childProcess.spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'app.js')], {
-    env: Object.assign({}, process.env, { PORT: '0', SESSIONS_DB: db }),
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise(function (resolve, reject) {
-    var out = ''
-    proc.stdout.on('data', function (d) {
-      out += d
-      var m = /on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
-      if (m) resolve({ proc: proc, url: m[1] })
-    })
-    proc.on('exit', function (code) { reject(new Error('the demo app exited with ' + code)) })
-  })
-}
-
-function stop (app) {
-  return new Promise(function (resolve) {
-    if (app.proc.exitCode !== null || app.proc.signalCode !== null) return resolve()
-    app.proc.on('exit', resolve)
-    app.proc.kill('SIGKILL')
-  })
-}
+var CHROMIUM = demo.CHROMIUM
+var startApp = demo.start
+var stop = demo.stop
+var submit = demo.submit
 
 async function text (page, selector) {
   return page.$eval(selector, function (el) { return el.textContent })
@@ -53,21 +32,11 @@ async function stored (page) {
   return JSON.parse(await text(page, '#json'))
 }
 
-async function submit (page, selector) {
-  await Promise.all([page.waitForNavigation(), page.click(selector)])
-}
-
 test('the demo in chromium: login, cart, server restart, logout', { skip: !fs.existsSync(CHROMIUM) && 'chromium is not installed (.ci/run installs it)' }, async function () {
-  var puppeteer = require('puppeteer-core')
   var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-browser-'))
   var db = path.join(dir, 'sessions.db')
   var app = await startApp(db)
-  var browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--user-data-dir=' + path.join(dir, 'profile')]
-  })
+  var browser = await demo.launch(path.join(dir, 'profile'))
   try {
     var page = await browser.newPage()
     await page.goto(app.url)
