@@ -1,0 +1,156 @@
+// The CPU of one request through Express, in process and without sockets: the
+// HTTP benchmark's app (its route and middleware options) called with real
+// IncomingMessage/ServerResponse objects whose output stays in memory, one
+// request at a time. No parser, no network, no other process: the figure
+// moves by tenths of a microsecond, so a change to the session's own path shows
+// here (the HTTP suite, which has the rest of a request, confirms what it
+// shows). Reports us per request and each scenario minus none-dictionary.
+//
+// usage: node --expose-gc bench/request.js [--workloads=new,read,write] [--rounds=5]
+//          [--requests=5000] [--processes=5] [--framework=express4|express5] [scenario...]
+// (each workload runs in --processes fresh processes, the scenarios interleaved
+// in each: the JIT's choices differ from one process to the next, by more than
+// the differences looked for)
+
+'use strict'
+
+var http = require('http')
+var path = require('path')
+var lib = require('./lib')
+
+var root = path.join(__dirname, '..')
+
+function option (name, fallback) {
+  var a = process.argv.find(function (x) { return x.indexOf('--' + name + '=') === 0 })
+  return a ? a.slice(name.length + 3) : fallback
+}
+
+/**
+ * The benchmark app of `scenario` for `workload` (as bench/http-server.js
+ * builds it, with the stores of this package and express-session's).
+ */
+function makeApp (scenario, workload, framework) {
+  var express = require(path.join(root, 'node_modules', framework === 'express5' ? 'express5' : 'express'))
+  var app = express()
+  var counter = 0
+  if (scenario === 'none-dictionary') {
+    var dictionaryMode = require(path.join(root, 'lib', 'dictionary-mode'))
+    app.use(function dictionary (req, res, next) {
+      req.ceiling = true
+      dictionaryMode(req, 'ceiling')
+      res.ceiling = true
+      dictionaryMode(res, 'ceiling')
+      next()
+    })
+  }
+  var session = scenario === 'express-session' ? require('express-session') : /^express-session-rs/.test(scenario) ? require(root) : null
+  if (session) {
+    var store = scenario === 'express-session-rs-sqlite'
+      ? new session.SqliteStore({ path: path.join(require('os').tmpdir(), 'esrs-request-' + process.pid + '.db'), sweepInterval: 0 })
+      : new session.MemoryStore()
+    app.use(session({ secret: 'benchmark secret', store: store, resave: false, saveUninitialized: workload === 'new', cookie: { maxAge: 86400000 } }))
+  }
+  app.get('/', function (req, res) {
+    if (!session) {
+      if (workload !== 'read') counter++
+      res.send(String(counter))
+      return
+    }
+    if (workload !== 'read') req.session.views = (req.session.views || 0) + 1
+    res.send(String(req.session.views))
+  })
+  app.get('/__init', function (req, res) { req.session.views = 1; res.send('1') })
+  return app
+}
+
+/** One request; resolves with the response's headers once it ended. */
+function request (app, url, cookie) {
+  return new Promise(function (resolve) {
+    // (a plain socket: what Express reads of it; the response never gets one)
+    var req = new http.IncomingMessage({ encrypted: false, remoteAddress: '127.0.0.1' })
+    req.method = 'GET'
+    req.url = url
+    req.headers = cookie ? { host: '127.0.0.1', cookie: cookie } : { host: '127.0.0.1' }
+    req.httpVersionMajor = 1
+    req.httpVersionMinor = 1
+    req.complete = true
+    var res = new http.ServerResponse(req)
+    if (res.statusCode >= 500) throw new Error('status ' + res.statusCode)
+    var end = res.end
+    res.end = function () {
+      var ret = end.apply(this, arguments)
+      if (this.statusCode !== 200) throw new Error(url + ': status ' + this.statusCode)
+      resolve(res)
+      return ret
+    }
+    app(req, res)
+  })
+}
+
+/**
+ * In this process: the apps of `scenarios`, measured in interleaved rounds of
+ * `requests` requests each (so that the JIT's state and the machine's noise are
+ * shared); returns each scenario's median us per request.
+ */
+async function measure (scenarios, workload, framework, requests, rounds) {
+  var apps = []
+  for (var s of scenarios) {
+    var app = makeApp(s, workload, framework)
+    var cookie = null
+    if (workload !== 'new' && s !== 'none-dictionary') {
+      var first = await request(app, '/__init', null)
+      cookie = String(first.getHeader('set-cookie')).split(';')[0]
+    }
+    apps.push({ app: app, cookie: cookie, samples: [] })
+  }
+  for (var r = 0; r < rounds + 1; r++) {
+    for (var a of apps) {
+      if (global.gc) global.gc()
+      var t0 = process.hrtime.bigint()
+      for (var i = 0; i < requests; i++) await request(a.app, '/', a.cookie)
+      var us = Number(process.hrtime.bigint() - t0) / 1000 / requests
+      if (r > 0) a.samples.push(us) // (the first round warms up)
+    }
+  }
+  return apps.map(function (a) { return lib.median(a.samples) })
+}
+
+async function main () {
+  var workloads = option('workloads', 'new,read,write').split(',')
+  var rounds = Number(option('rounds', 5))
+  var requests = Number(option('requests', 5000))
+  var processes = Number(option('processes', 5))
+  var framework = option('framework', 'express4')
+  var scenarios = process.argv.slice(2).filter(function (a) { return a.indexOf('--') !== 0 })
+  if (scenarios.length === 0) scenarios = ['none-dictionary', 'express-session-rs', 'express-session']
+  if (scenarios[0] !== 'none-dictionary') scenarios.unshift('none-dictionary')
+
+  if (option('child', null)) {
+    process.stdout.write(JSON.stringify(await measure(scenarios, option('child'), framework, requests, rounds)))
+    return
+  }
+
+  console.log('node ' + process.version + ', ' + framework + ', in process; each of ' + processes + ' processes runs ' +
+    rounds + ' interleaved rounds of ' + requests + ' requests per scenario; us per request, medians over the processes (min-max)\n')
+  console.log('| workload | ' + scenarios.join(' | ') + ' | ' + scenarios.slice(1).map(function (s) { return s + ' minus none-dictionary' }).join(' | ') + ' |')
+  console.log('|---|' + scenarios.concat(scenarios.slice(1)).map(function () { return '---:' }).join('|') + '|')
+  for (var w of workloads) {
+    var runs = []
+    for (var p = 0; p < processes; p++) {
+      var out = require('child_process').execFileSync(process.execPath, ['--expose-gc', __filename, '--child=' + w,
+        '--rounds=' + rounds, '--requests=' + requests, '--framework=' + framework].concat(scenarios), { encoding: 'utf8' })
+      runs.push(JSON.parse(out))
+    }
+    var cell = function (values) {
+      return lib.median(values).toFixed(1) + ' (' + Math.min.apply(null, values).toFixed(1) + '-' + Math.max.apply(null, values).toFixed(1) + ')'
+    }
+    var totals = scenarios.map(function (s, i) { return cell(runs.map(function (r) { return r[i] })) })
+    var diffs = scenarios.slice(1).map(function (s, i) { return cell(runs.map(function (r) { return r[i + 1] - r[0] })) })
+    console.log('| ' + w + ' | ' + totals.join(' | ') + ' | ' + diffs.join(' | ') + ' |')
+  }
+}
+
+main().catch(function (err) {
+  console.error(err)
+  process.exit(1)
+})
