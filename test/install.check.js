@@ -170,6 +170,16 @@ test('the package without its binary: require() names the platform and what to d
   assert.strictEqual(served.stdout.trim(), '1 2', served.output)
 })
 
+test('npm install <path to this checkout>: a link to the checkout, whose build the app uses; nothing warned about', function () {
+  var dir = app('link')
+  var r = run('npm', ['install', '--no-audit', '--no-fund', root], dir)
+  assert.strictEqual(r.status, 0, r.output)
+  assert.doesNotMatch(r.output, /install.?scripts|warn/i)
+  assert.strictEqual(fs.realpathSync(path.join(dir, 'node_modules', 'express-session-rs')), fs.realpathSync(root))
+  var served = run(process.execPath, ['server.js'], dir)
+  assert.strictEqual(served.stdout.trim(), '1 2', served.output)
+})
+
 // the version of a devDependency installed here (from npm's cache, not the network)
 function versionOf (dep) {
   return JSON.parse(fs.readFileSync(path.join(root, 'node_modules', dep, 'package.json'), 'utf8')).version
