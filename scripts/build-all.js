@@ -75,7 +75,8 @@ function main () {
   var targets = process.argv.slice(2)
   if (targets.length === 0) targets = require('../package.json').napi.targets
   var env = zigEnv()
-  if (!works('cargo', ['zigbuild', '--version'])) run('cargo', ['install', 'cargo-zigbuild', '--locked'])
+  // (`cargo zigbuild --version` is refused by cargo-zigbuild 0.24: ask the binary itself)
+  if (!works('cargo-zigbuild', ['--version'])) run('cargo', ['install', 'cargo-zigbuild', '--locked'])
   var targetDir = path.join(root, 'target', 'cross')
   targets.forEach(function (triple) {
     var build = BUILD_AS[triple] || triple
