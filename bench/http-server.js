@@ -101,43 +101,9 @@ function fill (store, n) {
 }
 
 async function main () {
-  var app = express()
-  var counter = 0
   var made = await createStore()
-
-  if (scenario === 'none-dictionary') {
-    var dictionaryMode = require(path.join(root, 'lib', 'dictionary-mode'))
-    app.use(function dictionary (req, res, next) {
-      // the same switch as express-session-rs, through one added property each
-      req.ceiling = true
-      dictionaryMode(req, 'ceiling')
-      res.ceiling = true
-      dictionaryMode(res, 'ceiling')
-      next()
-    })
-  }
-
-  if (made) {
-    app.use(made.session(Object.assign({
-      secret: 'benchmark secret',
-      store: made.store,
-      resave: false,
-      saveUninitialized: workload === 'new',
-      cookie: { maxAge: 86400000 }
-    }, made.options)))
-    if (preload) await fill(made.store, preload)
-  }
-
-  app.get('/', function (req, res) {
-    if (!made) {
-      // the ceiling: the same work on a global counter
-      if (workload !== 'read') counter++
-      res.send(String(counter))
-      return
-    }
-    if (workload !== 'read') req.session.views = (req.session.views || 0) + 1
-    res.send(String(req.session.views))
-  })
+  var app = require('./app').create(express, scenario, made, workload)
+  if (made && preload) await fill(made.store, preload)
 
   var server = http.createServer(app)
   server.keepAliveTimeout = 60000
@@ -148,7 +114,6 @@ async function main () {
       process.stdout.write(JSON.stringify({ port: port, cookie: null }) + '\n')
       return
     }
-    app.get('/__init', function (req, res) { req.session.views = 1; res.send('1') })
     http.get({ host: '127.0.0.1', port: port, path: '/__init' }, function (res) {
       res.resume()
       var cookie = (res.headers['set-cookie'] || [''])[0].split(';')[0]

@@ -26,41 +26,19 @@ function option (name, fallback) {
 }
 
 /**
- * The benchmark app of `scenario` for `workload` (as bench/http-server.js
- * builds it, with the stores of this package and express-session's).
+ * The benchmark app of `scenario` for `workload` (bench/app.js, with the stores
+ * of this package and express-session's).
  */
 function makeApp (scenario, workload, framework) {
   var express = require(path.join(root, 'node_modules', framework === 'express5' ? 'express5' : 'express'))
-  var app = express()
-  var counter = 0
-  if (scenario === 'none-dictionary') {
-    var dictionaryMode = require(path.join(root, 'lib', 'dictionary-mode'))
-    app.use(function dictionary (req, res, next) {
-      req.ceiling = true
-      dictionaryMode(req, 'ceiling')
-      res.ceiling = true
-      dictionaryMode(res, 'ceiling')
-      next()
-    })
-  }
   var session = scenario === 'express-session' ? require('express-session') : /^express-session-rs/.test(scenario) ? require(root) : null
-  if (session) {
-    var store = scenario === 'express-session-rs-sqlite'
+  var made = session && {
+    session: session,
+    store: scenario === 'express-session-rs-sqlite'
       ? new session.SqliteStore({ path: path.join(require('os').tmpdir(), 'esrs-request-' + process.pid + '.db'), sweepInterval: 0 })
       : new session.MemoryStore()
-    app.use(session({ secret: 'benchmark secret', store: store, resave: false, saveUninitialized: workload === 'new', cookie: { maxAge: 86400000 } }))
   }
-  app.get('/', function (req, res) {
-    if (!session) {
-      if (workload !== 'read') counter++
-      res.send(String(counter))
-      return
-    }
-    if (workload !== 'read') req.session.views = (req.session.views || 0) + 1
-    res.send(String(req.session.views))
-  })
-  app.get('/__init', function (req, res) { req.session.views = 1; res.send('1') })
-  return app
+  return require('./app').create(express, scenario, made, workload)
 }
 
 /** One request; resolves with the response's headers once it ended. */
