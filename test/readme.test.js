@@ -14,6 +14,7 @@ var os = require('os')
 var path = require('path')
 var test = require('node:test')
 var signature = require('cookie-signature')
+var demo = require('./support/demo')
 
 var root = path.join(__dirname, '..')
 var readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
@@ -49,31 +50,6 @@ function appDir (label) {
   fs.symlinkSync(root, path.join(dir, 'node_modules', 'express-session-rs'))
   fs.symlinkSync(path.join(root, 'node_modules', 'express'), path.join(dir, 'node_modules', 'express'))
   return dir
-}
-
-// starts `file` in `dir` with PORT=0, resolves with { child, url } once it prints
-// its URL
-function start (dir, file) {
-  var child = childProcess.spawn(process.execPath, [file], { cwd: dir, env: Object.assign({}, process.env, { PORT: '0' }) })
-  var out = ''
-  return new Promise(function (resolve, reject) {
-    child.stdout.on('data', function (d) {
-      out += d
-      var m = /listening on (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)
-      if (m) resolve({ child: child, url: m[1], output: function () { return out } })
-    })
-    child.stderr.on('data', function (d) { out += d })
-    child.on('exit', function (code) { reject(new Error(file + ' exited (' + code + ') before listening:\n' + out)) })
-  })
-}
-
-function stop (child) {
-  return new Promise(function (resolve) {
-    if (child.exitCode !== null) return resolve()
-    child.removeAllListeners('exit')
-    child.once('exit', resolve)
-    process.kill(child.pid)
-  })
 }
 
 // two requests; the second carries the first's session (cookie, or the
@@ -114,7 +90,7 @@ js.forEach(function (b) {
       ].join('\n')
     }
     fs.writeFileSync(path.join(dir, 'app.js'), code)
-    var app = await start(dir, 'app.js')
+    var app = await demo.spawnServer('app.js', dir, { PORT: '0' })
     try {
       var visits = await twoVisits(app.url)
       assert.deepStrictEqual(visits.bodies, ['visits: 1', 'visits: 2'], app.output())
@@ -127,7 +103,7 @@ js.forEach(function (b) {
         assert.match(sample, /^s:[A-Za-z0-9_-]{32}\.[A-Za-z0-9+/]{43}$/, 'the sample has the same form')
       }
     } finally {
-      await stop(app.child)
+      await demo.stop(app)
     }
   })
 })
