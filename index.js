@@ -6,11 +6,9 @@
 
 'use strict'
 
-var cookie = require('cookie')
 var debug = require('debug')('express-session')
 var deprecate = require('depd')('express-session')
 var native = require('./native')
-var onHeaders = require('on-headers')
 var parseUrl = require('parseurl')
 var signature = require('./native/signature')
 
@@ -25,10 +23,12 @@ var callWith = require('./lib/promise').callWith
 var changedFields = require('./lib/options/changed-fields')
 var clearCookie = require('./lib/options/clear-cookie-on-destroy')
 var cookieMatch = require('./lib/cookie-match')
+var CookieSerializer = require('./lib/set-cookie')
 var cookiePrefix = require('./lib/options/cookie-prefix')
 var json = require('./lib/json')
 var defineHidden = require('./lib/hidden')
 var fastPath = require('./lib/fast-path')
+var hookHeaders = require('./lib/headers-hook')
 var proxyEnd = require('./lib/commit')
 var sessionHeader = require('./lib/options/header')
 var SessionJSON = require('./lib/session-json')
@@ -148,6 +148,9 @@ function session (options) {
     checkPrefix(cookieOptions)
   }
 
+  // the Set-Cookie values of this middleware's cookie (lib/set-cookie.js)
+  var serializer = new CookieSerializer(name, Cookie.prototype)
+
   // the signers of the secrets (rebuilt if the array is changed later)
   var signers = secret ? new signature.SecretSigners(secret, resignOldSecrets) : null
 
@@ -177,6 +180,9 @@ function session (options) {
   }
 
   var storeImplementsTouch = typeof store.touch === 'function'
+
+  // (a native store with a ttl function calls it while the middleware writes)
+  var storeTtlCallsApp = typeof store._ttl === 'function'
 
   // register event listeners for the store to track readiness
   var storeReady = true
@@ -260,7 +266,7 @@ function session (options) {
     var cookieId = req.sessionID = found
 
     // set-cookie
-    onHeaders(res, function () {
+    var writeHead = hookHeaders(res, function () {
       if (!req.session) {
         if (state.destroyed) clearCookie(res, name, state.destroyed, header, issecure(req, trustProxy), appendSetCookie, next)
         debug('no session')
@@ -293,14 +299,14 @@ function session (options) {
 
       // set cookie
       try {
-        var signed = setcookie(res, name, req.sessionID, signer, req.session.cookie.data)
+        var signed = setcookie(res, serializer, req.sessionID, signer, req.session.cookie)
         if (header) sessionHeader.send(res, header, sessionHeader.value(signed))
       } catch (err) {
         defer(next, err)
       }
     })
 
-    // on-headers just assigned res.writeHead: switch res to dictionary mode
+    // res.writeHead was just assigned: switch res to dictionary mode
     if (dictionaryMode) toDictionaryMode(res, 'writeHead')
 
     // proxy end() to commit the session (lib/commit.js)
@@ -350,7 +356,8 @@ function session (options) {
           }, hold)
         } else if (ours && (hold || fastPath.of(store, 'set'))) {
           markSaved(sess)
-          return ending.storeCall(store, 'set', sess.id, sess, savedJSON)
+          data.keep(sess, savedJSON)
+          return finish(ending, 'set', sess.id, sess, savedJSON)
         }
 
         if (sess.save !== wrappedSave) {
@@ -361,15 +368,27 @@ function session (options) {
           sess.save(done)
         }, hold)
       } else if (storeImplementsTouch && shouldTouch(req)) {
-        data.forget()
         // store implements touch method
         debug('touching')
-        return ending.storeCall(store, 'touch', req.sessionID, req.session, undefined, 'touched')
+        return finish(ending, 'touch', req.sessionID, req.session, undefined, 'touched')
       }
 
-      data.forget()
-      return ending.end()
+      return finish(ending)
     })
+
+    // ends the response, after store[name] when named (see Ending#storeCall):
+    // the memo of the session's JSON lasts until the headers were written when
+    // no other code can run in between (a synchronous native store that calls
+    // no ttl function, and res.writeHead still ours), so that the Set-Cookie
+    // decision does not serialize the session again
+    function finish (ending, name, id, sess, dataJSON, what) {
+      if (res.writeHead !== writeHead || (name && (storeTtlCallsApp || !fastPath.of(store, name)))) {
+        data.forget()
+      }
+      var ret = name ? ending.storeCall(store, name, id, sess, dataJSON, what) : ending.end()
+      data.forget()
+      return ret
+    }
 
     // generate the session
     function generate () {
@@ -691,9 +710,9 @@ function issecure (req, trustProxy) {
  *
  * @private
  */
-function setcookie (res, name, val, signer, options) {
+function setcookie (res, serializer, val, signer, sessionCookie) {
   var signed = 's:' + signer.sign(val)
-  var data = cookie.serialize(name, signed, options)
+  var data = serializer.serialize(signed, sessionCookie)
 
   debug('set-cookie %s', data)
 
@@ -708,8 +727,8 @@ function setcookie (res, name, val, signer, options) {
  * @private
  */
 function appendSetCookie (res, data) {
-  var prev = res.getHeader('Set-Cookie') || []
-  var header = Array.isArray(prev) ? prev.concat(data) : [prev, data]
+  var prev = res.getHeader('Set-Cookie')
+  var header = !prev ? [data] : Array.isArray(prev) ? prev.concat(data) : [prev, data]
 
   res.setHeader('Set-Cookie', header)
 }

@@ -108,21 +108,26 @@ Ending.prototype.wait = function wait (run, hold, what) {
  */
 Ending.prototype.storeCall = function storeCall (store, name, id, sess, dataJSON, what) {
   var sync = fastPath.of(store, name)
-  var queued = !sync && fastPath.queuedOf(store, name)
-  var method = sync || queued || store[name]
+  if (sync) {
+    // (what wait does when run calls back at once, without its closures)
+    var err = name === 'set' ? sync.call(store, id, sess, dataJSON) : sync.call(store, id, sess)
+    if (err) defer(this.next, err)
+    if (what) debug(what)
+    return this.end()
+  }
+  var queued = fastPath.queuedOf(store, name)
+  var method = queued || store[name]
   return this.wait(function (done) {
-    var err
     switch (name) {
       case 'destroy':
-        err = method.call(store, id, sync ? undefined : done)
+        method.call(store, id, done)
         break
       case 'touch':
-        err = method.call(store, id, sess, sync ? undefined : done)
+        method.call(store, id, sess, done)
         break
       default:
-        err = method.call(store, id, sess, dataJSON, sync ? undefined : done)
+        method.call(store, id, sess, dataJSON, done)
     }
-    if (sync) done(err)
   }, Boolean(queued), what)
 }
 

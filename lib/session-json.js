@@ -66,6 +66,16 @@ SessionJSON.prototype.memoize = function memoize () {
   this.memoSess = ON
 }
 
+/**
+ * Memoizes `text` as the data JSON of `sess` (just computed) until `forget`.
+ *
+ * @private
+ */
+SessionJSON.prototype.keep = function keep (sess, text) {
+  this.memoSess = sess
+  this.memoJSON = text
+}
+
 SessionJSON.prototype.forget = function forget () {
   this.memoSess = null
   this.memoJSON = undefined

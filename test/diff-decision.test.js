@@ -183,3 +183,29 @@ test('resave with a store without touch', async function () {
     requests: ['/inc', '/read', '/read']
   })
 })
+
+// The Set-Cookie decision after the store call reuses the session's JSON only
+// while nothing but the middleware runs: an on-headers listener of a later
+// middleware (run before the session's) that changes the session is seen.
+test('a later on-headers listener that changes the session: cookie decision as express-session', async function () {
+  var onHeaders = require('on-headers')
+  function routesWithLate (app) {
+    app.use(function (req, res, next) {
+      onHeaders(res, function () {
+        if (req.query.late && req.session) req.session.late = (req.session.late || 0) + 1
+      })
+      next()
+    })
+    routes.express(app)
+  }
+  for (var record of [true, false]) {
+    for (var saveUninitialized of [false, true]) {
+      var r = await same(scenario({ saveUninitialized: saveUninitialized, cookie: { maxAge: 60000 } },
+        ['/inc', '/read', '/read?late=1', '/inc?late=1', '/read', '/'],
+        { routes: routesWithLate, record: record }))
+      // (a session changed only after its save: the cookie is sent, the store
+      // keeps what was saved)
+      assert.strictEqual(r.responses[2].setCookie.length, 1, JSON.stringify(r.responses[2]))
+    }
+  }
+})
