@@ -45,6 +45,12 @@ async function createStore () {
       return { session: require('express-session'), store: new (require('express-session').MemoryStore)() }
     case 'express-session-rs':
       return { session: require(root), store: new (require(root).MemoryStore)() }
+    case 'base': {
+      // (the package in $BENCH_BASE, e.g. a worktree of an earlier commit with
+      // its addon built: an A/B of two versions in one run)
+      var base = require(path.resolve(process.env.BENCH_BASE))
+      return { session: base, store: new base.MemoryStore() }
+    }
     case 'express-session-rs-changed-fields':
       return { session: require(root), store: new (require(root).MemoryStore)(), options: { saveChangedFields: true } }
     case 'express-session-rs-sqlite':

@@ -184,6 +184,7 @@ function summarize (samples) {
       workload: parts[1],
       scenario: parts[2],
       runs: runs.length,
+      paired: runs.map(function (x) { return x.cpuUsPerReq }),
       rps: stat(runs, 'rps'),
       p50: stat(runs, 'p50'),
       p99: stat(runs, 'p99'),
@@ -202,7 +203,13 @@ function summarize (samples) {
     row.vsExpressSession = original ? row.rps.median / original.rps.median : null
     var tuned = find(row.framework, row.workload === 'iv' ? 'i' : row.workload, 'none-dictionary')
     row.overheadUs = ceiling ? row.cpuUsPerReq.median - ceiling.cpuUsPerReq.median : null
-    row.overheadTunedUs = tuned ? row.cpuUsPerReq.median - tuned.cpuUsPerReq.median : null
+    // (paired by repetition when both have every one: each scenario minus the
+    // none-dictionary run next to it, so that the machine's drift cancels out)
+    row.overheadTunedUs = !tuned
+      ? null
+      : tuned.paired.length === row.paired.length
+        ? lib.median(row.paired.map(function (cpu, i) { return cpu - tuned.paired[i] }))
+        : row.cpuUsPerReq.median - tuned.cpuUsPerReq.median
     row.p99VsEmpty = empty ? row.p99.median / empty.p99.median : null
   })
   return rows

@@ -7,7 +7,10 @@
 // shows). Reports us per request and each scenario minus none-dictionary.
 //
 // usage: node --expose-gc bench/request.js [--workloads=new,read,write] [--rounds=5]
-//          [--requests=5000] [--processes=5] [--framework=express4|express5] [scenario...]
+//          [--requests=5000] [--processes=5] [--framework=express4|express5]
+//          [--base=DIR] [scenario...]
+// (scenario `base`: the package in DIR, e.g. a worktree of an earlier commit
+// with its addon built, with MemoryStore: an A/B of two versions in one run)
 // (each workload runs in --processes fresh processes, the scenarios interleaved
 // in each: the JIT's choices differ from one process to the next, by more than
 // the differences looked for)
@@ -31,7 +34,11 @@ function option (name, fallback) {
  */
 function makeApp (scenario, workload, framework) {
   var express = require(path.join(root, 'node_modules', framework === 'express5' ? 'express5' : 'express'))
-  var session = scenario === 'express-session' ? require('express-session') : /^express-session-rs/.test(scenario) ? require(root) : null
+  var session = scenario === 'express-session'
+    ? require('express-session')
+    : scenario === 'base'
+      ? require(path.resolve(option('base', '')))
+      : /^express-session-rs/.test(scenario) ? require(root) : null
   var made = session && {
     session: session,
     store: scenario === 'express-session-rs-sqlite'
@@ -84,9 +91,12 @@ async function measure (scenarios, workload, framework, requests, rounds) {
   for (var r = 0; r < rounds + 1; r++) {
     for (var a of apps) {
       if (global.gc) global.gc()
-      var t0 = process.hrtime.bigint()
+      // (the process's CPU time, all its threads: a VM's neighbours, which
+      // stretch wall time, do not count)
+      var t0 = process.cpuUsage()
       for (var i = 0; i < requests; i++) await request(a.app, '/', a.cookie)
-      var us = Number(process.hrtime.bigint() - t0) / 1000 / requests
+      var t1 = process.cpuUsage(t0)
+      var us = (t1.user + t1.system) / requests
       if (r > 0) a.samples.push(us) // (the first round warms up)
     }
   }
@@ -112,11 +122,12 @@ async function main () {
     rounds + ' interleaved rounds of ' + requests + ' requests per scenario; us per request, medians over the processes (min-max)\n')
   console.log('| workload | ' + scenarios.join(' | ') + ' | ' + scenarios.slice(1).map(function (s) { return s + ' minus none-dictionary' }).join(' | ') + ' |')
   console.log('|---|' + scenarios.concat(scenarios.slice(1)).map(function () { return '---:' }).join('|') + '|')
+  var paired = []
   for (var w of workloads) {
     var runs = []
     for (var p = 0; p < processes; p++) {
       var out = require('child_process').execFileSync(process.execPath, ['--expose-gc', __filename, '--child=' + w,
-        '--rounds=' + rounds, '--requests=' + requests, '--framework=' + framework].concat(scenarios), { encoding: 'utf8' })
+        '--rounds=' + rounds, '--requests=' + requests, '--framework=' + framework, '--base=' + option('base', '')].concat(scenarios), { encoding: 'utf8' })
       runs.push(JSON.parse(out))
     }
     var cell = function (values) {
@@ -125,7 +136,14 @@ async function main () {
     var totals = scenarios.map(function (s, i) { return cell(runs.map(function (r) { return r[i] })) })
     var diffs = scenarios.slice(1).map(function (s, i) { return cell(runs.map(function (r) { return r[i + 1] - r[0] })) })
     console.log('| ' + w + ' | ' + totals.join(' | ') + ' | ' + diffs.join(' | ') + ' |')
+    var b = scenarios.indexOf('base')
+    var ours = scenarios.indexOf('express-session-rs')
+    if (b !== -1 && ours !== -1) {
+      // (paired in each process: the process's own speed cancels out)
+      paired.push(w + ': express-session-rs minus base ' + cell(runs.map(function (r) { return r[ours] - r[b] })) + ' us')
+    }
   }
+  if (paired.length) console.log('\n' + paired.join('\n'))
 }
 
 main().catch(function (err) {
