@@ -65,12 +65,29 @@ function callCosts (rounds, ms, use) {
   var sid = ours.generateId()
   var now = Date.now()
   function js (s) { return s.length === 0 }
+  // a store of 500,000 sessions, read and rewritten at random (each lookup
+  // probes the shard's table: what the store's hashing and sharding cost)
+  var full = native.createStore(0, 0)
+  var sids = []
+  var text = '{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},"views":1}'
+  for (var i = 0; i < 500000; i++) {
+    sids.push(ours.generateId())
+    full.set(sids[i], text, now + 86400000, now)
+  }
+  var next = 0
+  function randomSid () {
+    next = (next + 7919) % sids.length
+    return sids[next]
+  }
   var calls = [
     { name: 'a JS function call (reference)', fn: function () { use(js('') ? 'x' : '') } },
     { name: 'verify(\'\'): one empty string in, boolean out', fn: function () { use(verify('') ? 'x' : '') } },
     { name: 'store.destroy(sid), a miss: 32-character string in, boolean out', fn: function () { use(store.destroy(sid) ? 'x' : '') } },
     { name: 'store.get(sid, now), a miss: string and number in, undefined out', fn: function () { use(store.get(sid, now) || '') } },
-    { name: 'generateId(): no argument, 32-character string out', fn: function () { use(native.generateId()) } }
+    { name: 'generateId(): no argument, 32-character string out', fn: function () { use(native.generateId()) } },
+    { name: 'store.get(sid, now) of 500,000 sessions, a hit: ~110-byte string out', fn: function () { use(full.get(randomSid(), now)) } },
+    { name: 'store.get(sid, now) of 500,000 sessions, a miss', fn: function () { use(full.get(sid, now) || '') } },
+    { name: 'store.set(sid, json, expires, now) of 500,000 sessions, an overwrite', fn: function () { full.set(randomSid(), text, now + 86400000, now); use('x') } }
   ]
   return calls.map(function (c) {
     var samples = []

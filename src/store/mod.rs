@@ -30,6 +30,15 @@ use std::time::{Duration, Instant};
 /// millions of sessions, and lock contention low between threads.
 pub const SHARDS: usize = 256;
 
+/// The shard of a session whose hash is `hash`: bits 32-39, which the shard's
+/// table itself does not use (hashbrown places an entry by the low bits and
+/// tells entries of one probe group apart by the top 7: a shard chosen by
+/// either would give all its entries the same position or the same tag, and
+/// every lookup would compare session IDs along the whole probe sequence).
+pub(crate) fn shard_index(hash: u64) -> usize {
+    ((hash >> 32) as usize) % SHARDS
+}
+
 /// The member `touch` replaces.
 const COOKIE: &[u8] = b"cookie";
 
@@ -148,8 +157,7 @@ impl Store {
     }
 
     fn shard_of(&self, hash: u64) -> &Mutex<Shard> {
-        // The low bits select the slot group inside the table; use high bits here.
-        &self.shards[(hash >> 56) as usize % SHARDS]
+        &self.shards[shard_index(hash)]
     }
 
     fn lock(m: &Mutex<Shard>) -> std::sync::MutexGuard<'_, Shard> {

@@ -336,3 +336,30 @@ fn merge_writes_only_the_patched_members_of_a_live_session() {
             .sum::<usize>()
     );
 }
+
+#[test]
+fn shards_keep_table_positions_and_tags_spread() {
+    // The entries of one shard must differ in the bits that hashbrown uses to
+    // place them (the low bits) and to tell them apart in a probe group (the top
+    // 7): with either fixed by the shard choice, every lookup compared session
+    // IDs along its whole probe sequence.
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::RandomState::default();
+    let mut tags = HashSet::new();
+    let mut lows = HashSet::new();
+    for i in 0..200_000u32 {
+        let hash = hasher.hash_one(format!("session-{i}").as_bytes());
+        if shard_index(hash) == 7 {
+            tags.insert(hash >> 57);
+            lows.insert(hash & 0xff);
+        }
+    }
+    // (about 780 hashes land in the shard: nearly every value of each)
+    assert!(
+        tags.len() > 120,
+        "top-7-bit tags in one shard: {}",
+        tags.len()
+    );
+    assert!(lows.len() > 200, "low bytes in one shard: {}", lows.len());
+}
