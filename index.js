@@ -385,9 +385,11 @@ function session (options) {
       if (res.writeHead !== writeHead || (name && (storeTtlCallsApp || !fastPath.of(store, name)))) {
         data.forget()
       }
-      var ret = name ? ending.storeCall(store, name, id, sess, dataJSON, what) : ending.end()
-      data.forget()
-      return ret
+      try {
+        return name ? ending.storeCall(store, name, id, sess, dataJSON, what) : ending.end()
+      } finally {
+        data.forget()
+      }
     }
 
     // generate the session
