@@ -38,7 +38,107 @@ var PREFIX = KEYS.map(function (key) { return JSON.stringify(key) + ':' })
  * @private
  */
 function cookieJSON (cookie) {
-  return isPlainCookie(cookie) ? cookieDataJSON(cookie.data) : JSON.stringify(cookie)
+  return isPlainCookie(cookie) ? plainCookieJSON(cookie) : JSON.stringify(cookie)
+}
+
+// Cookie.prototype and the symbol of createdAt (see definePlainCookie)
+var cookieProto = null
+var createdAtKey = null
+
+// the members of the last plain cookie serialized before and after its
+// `expires` (the same in every request of an app), and their values
+var last = {
+  originalMaxAge: undefined,
+  partitioned: undefined,
+  priority: undefined,
+  secure: undefined,
+  httpOnly: undefined,
+  domain: undefined,
+  path: undefined,
+  sameSite: undefined,
+  before: null,
+  after: null
+}
+
+/**
+ * `cookieDataJSON(cookie.data)` of a plain cookie: the members other than
+ * `expires` are taken from the last cookie serialized when they are the same
+ * (primitive) values, which saves building `data` and walking it; anything
+ * else (another prototype, createdAt, an expires that is not a Date or null)
+ * is serialized by cookieDataJSON.
+ *
+ * @param {Cookie} cookie
+ * @return {String}
+ * @private
+ */
+function plainCookieJSON (cookie) {
+  if (Object.getPrototypeOf(cookie) !== cookieProto || cookie[createdAtKey] !== undefined) {
+    return cookieDataJSON(cookie.data)
+  }
+
+  var expires = cookie._expires
+  var member
+  if (expires === null) {
+    member = '"expires":null'
+  } else if (expires instanceof Date && expires.toJSON === dateToJSON && expires.toISOString === dateToISOString) {
+    var text = isoString(expires)
+    if (typeof text !== 'string') return cookieDataJSON(cookie.data)
+    member = '"expires":"' + text + '"' // (digits, '-', ':', 'T', '.', 'Z': nothing to escape)
+  } else {
+    return cookieDataJSON(cookie.data)
+  }
+
+  if (!sameMembers(cookie) && !rememberMembers(cookie)) {
+    return cookieDataJSON(cookie.data)
+  }
+
+  var before = last.before
+  var after = last.after
+  return '{' + (before ? before + ',' : '') + member + (after ? ',' + after : '') + '}'
+}
+
+// whether `cookie`'s members other than expires are those of `last`
+function sameMembers (cookie) {
+  return last.before !== null &&
+    cookie.originalMaxAge === last.originalMaxAge &&
+    cookie.partitioned === last.partitioned &&
+    cookie.priority === last.priority &&
+    cookie.secure === last.secure &&
+    cookie.httpOnly === last.httpOnly &&
+    cookie.domain === last.domain &&
+    cookie.path === last.path &&
+    cookie.sameSite === last.sameSite
+}
+
+// keeps `cookie`'s members other than expires, serialized, in `last`; false
+// when one of them is not a primitive that JSON writes as itself
+function rememberMembers (cookie) {
+  var values = {
+    originalMaxAge: cookie.originalMaxAge,
+    partitioned: cookie.partitioned,
+    priority: cookie.priority,
+    secure: cookie.secure,
+    httpOnly: cookie.httpOnly,
+    domain: cookie.domain,
+    path: cookie.path,
+    sameSite: cookie.sameSite
+  }
+  for (var key in values) {
+    var type = typeof values[key]
+    if (type !== 'undefined' && type !== 'boolean' && type !== 'number' && type !== 'string' && values[key] !== null) return false
+  }
+  var before = cookieDataJSON({ originalMaxAge: values.originalMaxAge, partitioned: values.partitioned, priority: values.priority })
+  var after = cookieDataJSON({
+    secure: values.secure,
+    httpOnly: values.httpOnly,
+    domain: values.domain,
+    path: values.path,
+    sameSite: values.sameSite
+  })
+  values.before = before.slice(1, -1)
+  values.after = after.slice(1, -1)
+  last = values
+  return true
 }
 
 /**
@@ -91,10 +191,14 @@ function isPlainCookie (cookie) {
  * inherits it and keeps its `toJSON` is a plain cookie.
  *
  * @param {Object} proto
+ * @param {Symbol} createdAt the key of a cookie's createdAt (added to `data`
+ *   when set)
  * @private
  */
-function definePlainCookie (proto) {
+function definePlainCookie (proto, createdAt) {
   Object.defineProperty(proto, PLAIN, { value: proto.toJSON })
+  cookieProto = proto
+  createdAtKey = createdAt
 }
 
 /**
@@ -118,7 +222,7 @@ function sessionJSON (sess, knownDataJSON) {
     return JSON.stringify(sess)
   }
   var restJSON = typeof knownDataJSON === 'string' ? knownDataJSON : dataJSON(sess)
-  return '{"cookie":' + cookieDataJSON(sess.cookie.data) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
+  return '{"cookie":' + plainCookieJSON(sess.cookie) + (restJSON === '{}' ? '}' : ',' + restJSON.slice(1))
 }
 
 // JSON longer than this marks a large session: copying many keys costs more
@@ -177,7 +281,7 @@ function dataJSON (sess, large) {
       var { cookie: _cookie, ...data } = sess
       return JSON.stringify(data)
     }
-    var head = '{"cookie":' + cookieDataJSON(sess.cookie.data)
+    var head = '{"cookie":' + plainCookieJSON(sess.cookie)
     var whole = JSON.stringify(sess)
     if (whole.startsWith(head)) {
       var rest = whole.charCodeAt(head.length)

@@ -97,4 +97,4 @@ Cookie.prototype = {
   }
 }
 
-json.definePlainCookie(Cookie.prototype)
+json.definePlainCookie(Cookie.prototype, createdAt)

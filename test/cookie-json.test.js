@@ -75,3 +75,68 @@ test('isoString equals Date#toJSON for 200,000 random instants and the edges', f
     assert.strictEqual(json.isoString(d), d.toJSON(), String(t))
   })
 })
+
+test('equals JSON.stringify over runs of cookies with the same options (the kept members), seeded', function () {
+  var seed = Number(process.env.SEED) || Date.now() % 1e9
+  console.log('cookie-json.test.js seed ' + seed + ' (SEED=' + seed + ' to repeat)')
+  var state = seed
+  function random () { // mulberry32
+    state = (state + 0x6d2b79f5) | 0
+    var t = Math.imul(state ^ (state >>> 15), 1 | state)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  var createdAt = require('../lib/options/absolute-timeout').createdAt
+  var expiries = [null, undefined, new Date(1e12), new Date(1e12 + 1), new Date(-1), new Date(NaN), new Date(8.64e15),
+    '2030-01-01', 0, { toJSON: function () { return 'x' } }]
+  var options = [
+    { maxAge: 86400000 }, { maxAge: 1000, path: '/a', domain: 'example.com', secure: true, sameSite: 'lax' },
+    { path: 'é"\\\n\u2028\ud800', priority: 'high', partitioned: true }, { httpOnly: false }, undefined
+  ]
+  var c = new Cookie()
+  for (var n = 0; n < 20000; n++) {
+    var r = random()
+    if (r < 0.1) c = new Cookie(options[Math.floor(random() * options.length)])
+    else if (r < 0.13) c.secure = VALUES[Math.floor(random() * VALUES.length)]
+    else if (r < 0.14) c.originalMaxAge = 10n
+    else if (r < 0.15) c[createdAt] = random() < 0.5 ? 1e12 : undefined
+    var e = expiries[Math.floor(random() * expiries.length)]
+    c._expires = e instanceof Date ? new Date(e.getTime()) : e
+    var expected
+    try { expected = JSON.stringify(c) } catch (err) { expected = 'throws ' + err.message }
+    var actual
+    try { actual = cookieJSON(c) } catch (err) { actual = 'throws ' + err.message }
+    assert.strictEqual(actual, expected, 'seed ' + seed + ', step ' + n)
+    if (typeof c.originalMaxAge === 'bigint') c.originalMaxAge = 1000
+  }
+})
+
+test('dataJSON equals express-session\'s serialization (cookie left out) for sessions with no data and nearly none', function () {
+  function expressSession (sess) {
+    return JSON.stringify(sess, function (key, val) {
+      if (this === sess && key === 'cookie') return
+      return val
+    })
+  }
+  var req = { sessionID: 'sid' }
+  var shapes = [
+    function (s) {},
+    function (s) { s[Symbol('hidden')] = 1 },
+    function (s) { Object.defineProperty(s, 'quiet', { value: 1, enumerable: false }) },
+    function (s) { s.cookie = undefined },
+    function (s) { delete s.cookie },
+    function (s) { s.user = 'x' },
+    function (s) { Object.defineProperty(s, 'late', { get: function () { return 2 }, enumerable: true }) },
+    function (s) { Object.prototype.polluted = 1 } // eslint-disable-line no-extend-native
+  ]
+  try {
+    shapes.forEach(function (shape, i) {
+      var sess = new Session(req)
+      sess.cookie = new Cookie({ maxAge: 1000 })
+      shape(sess)
+      assert.strictEqual(json.dataJSON(sess), expressSession(sess), 'shape ' + i)
+    })
+  } finally {
+    delete Object.prototype.polluted
+  }
+})
