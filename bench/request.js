@@ -146,7 +146,12 @@ async function main () {
   if (paired.length) console.log('\n' + paired.join('\n'))
 }
 
-main().catch(function (err) {
-  console.error(err)
-  process.exit(1)
-})
+exports.makeApp = makeApp
+exports.request = request
+
+if (require.main === module) {
+  main().catch(function (err) {
+    console.error(err)
+    process.exit(1)
+  })
+}
