@@ -1,6 +1,8 @@
 // Micro benchmark: signing, verification and ID generation against the modules
 // express-session uses (cookie-signature 1.0.7, uid-safe 2.1.5), same process,
-// interleaved rounds, medians; then the cost of a native call itself.
+// interleaved rounds, medians; then the cost of a native call itself, and each
+// hot native call against the same call written with napi-rs's #[napi]
+// (bench/napi-compare.js builds that version).
 
 'use strict'
 
@@ -48,6 +50,7 @@ module.exports = function micro (options) {
 
   var results = lib.interleaved(cases, rounds, ms)
   results.calls = callCosts(rounds, ms, use)
+  results.napi = napiCompare(rounds, ms, use)
   results.sink = sink
   return results
 }
@@ -96,6 +99,74 @@ function callCosts (rounds, ms, use) {
   })
 }
 
+/**
+ * Each hot native call of the raw binding (src/node/raw.rs) against the same
+ * call written with #[napi] (src/node/compare.rs: the same string readers and
+ * core, napi-rs's wrapper), interleaved by round; `{ rows }`, or `{ skipped }`
+ * with the reason when the #[napi] build is not available.
+ *
+ * @private
+ */
+function napiCompare (rounds, ms, use) {
+  var compare = require('./napi-compare')()
+  if (typeof compare === 'string') return { skipped: compare }
+  var native = require('../native')
+  var secrets = [Buffer.from('keyboard cat')]
+  var raw = { signer: native.createSigner(secrets), store: native.createStore(0, 0) }
+  var napi = { signer: compare.CompareSigner.create(secrets), store: compare.CompareStore.create() }
+  var now = Date.now()
+  var text = '{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},"views":1}'
+  var sids = []
+  for (var i = 0; i < 500000; i++) {
+    sids.push(ours.generateId())
+    raw.store.set(sids[i], text, now + 86400000, now)
+    napi.store.set(sids[i], text, now + 86400000, now)
+  }
+  var external = compare.compareExternalStore()
+  var sid = ours.generateId()
+  var value = sids[0]
+  var signed = value + '.' + raw.signer.sign(value)
+  var next = 0
+  function randomSid () {
+    next = (next + 7919) % sids.length
+    return sids[next]
+  }
+  var calls = [
+    ['generateId()', function () { use(native.generateId()) }, function () { use(compare.compareGenerateId()) }],
+    ['sign(value): a 32-character string in, 43 out', function () { use(raw.signer.sign(value)) }, function () { use(napi.signer.sign(value)) }],
+    ['verify(signed): a valid 76-character string in, boolean out', function () { use(raw.signer.verify(signed) ? 'x' : '') }, function () { use(napi.signer.verify(signed) ? 'x' : '') }],
+    ['store.get(sid, now) of 500,000, a hit: ~110-byte string out', function (s) { use(s.get(randomSid(), now)) }],
+    ['store.get(sid, now), a miss', function (s) { use(s.get(sid, now) || '') }],
+    ['store.set(sid, json, expires, now) of 500,000, an overwrite', function (s) { s.set(randomSid(), text, now + 86400000, now); use('x') }],
+    ['store.touch(sid, null, expires, now) of 500,000, a hit', function (s) { use(s.touch(randomSid(), null, now + 86400000, now) ? 'x' : '') }],
+    ['store.destroy(sid), a miss', function (s) { use(s.destroy(sid) ? 'x' : '') }],
+    // (the #[napi] side a free function over an External, not a class method)
+    ['store.get(sid, now), a miss; #[napi]: a free function, the store an External', function () { use(raw.store.get(sid, now) || '') },
+      function () { use(compare.compareStoreGet(external, sid, now) || '') }]
+  ].map(function (c) {
+    // (store rows: one function, given each side's store)
+    var store = c.length === 2
+    return {
+      name: c[0],
+      raw: store ? function () { c[1](raw.store) } : c[1],
+      napi: store ? function () { c[1](napi.store) } : c[2],
+      samples: { raw: [], napi: [] }
+    }
+  })
+  for (var r = 0; r < rounds; r++) {
+    calls.forEach(function (c) {
+      var order = r % 2 ? ['napi', 'raw'] : ['raw', 'napi']
+      order.forEach(function (side) { c.samples[side].push(lib.nsPerOp(c[side], ms)) })
+    })
+  }
+  return {
+    rows: calls.map(function (c) {
+      var diffs = c.samples.napi.map(function (n, i) { return n - c.samples.raw[i] })
+      return { name: c.name, raw: lib.median(c.samples.raw), napi: lib.median(c.samples.napi), diff: lib.median(diffs) }
+    })
+  }
+}
+
 module.exports.table = function table (results) {
   var lines = [
     '| operation | anchor | anchor ns/op | ours ns/op | speed-up (median, min-max) | target |',
@@ -111,6 +182,12 @@ module.exports.table = function table (results) {
   lines.push('', '| native call | ns/op (median) |', '|---|---:|')
   ;(results.calls || []).forEach(function (c) {
     lines.push('| ' + c.name + ' | ' + lib.fmt(c.ns) + ' |')
+  })
+  var napi = results.napi || { skipped: 'not measured' }
+  lines.push('', '| native call | raw Node-API ns/op | #[napi] ns/op | #[napi] minus raw (median of rounds) |', '|---|---:|---:|---:|')
+  if (napi.skipped) lines.push('| (skipped: ' + napi.skipped.split('\n')[0] + ') | | | |')
+  ;(napi.rows || []).forEach(function (c) {
+    lines.push('| ' + c.name + ' | ' + lib.fmt(c.raw) + ' | ' + lib.fmt(c.napi) + ' | ' + lib.fmt(c.diff) + ' |')
   })
   return lines.join('\n')
 }

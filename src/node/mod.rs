@@ -6,6 +6,8 @@
 //! strings are read whole (`Cx::utf8` for what is hashed, `Cx::wtf8` for keys and
 //! stored text, lossless), numbers are checked for type and range.
 
+#[cfg(feature = "napi-compare")]
+mod compare;
 mod raw;
 
 use crate::store::sqlite;

@@ -4,10 +4,14 @@
 //! Why raw Node-API: a native call itself costs about 40 ns with an empty string
 //! argument and 90-160 ns with a session ID in or out (the native-call table of
 //! `npm run bench -- micro`), while signing or a store lookup is 100-300 ns of
-//! work; napi-derive's generated wrappers add their generic argument conversions
-//! to every call on top of that. Here a callback reads its arguments once (`Cx`),
-//! strings are copied into stack scratch space with an exact completeness check,
-//! and results are created with one Node-API call each.
+//! work. The same calls written with `#[napi]` (`compare.rs`, feature
+//! `napi-compare`, the micro suite's comparison table) measured 270-550 ns more
+//! per call as class methods (napi-rs's unwrap, class check and borrow registry)
+//! and about 80 ns more as free functions; see docs/internals.md. Here a
+//! callback reads its arguments once (`Cx`), strings are copied into stack
+//! scratch space with an exact completeness check, and results are created with
+//! one Node-API call each. napi-rs's `String` arguments would also replace lone
+//! surrogates: IDs and stored text are read as WTF-8 (`Cx::wtf8`).
 //!
 //! Everything outside this module is safe code: `callback!` defines a Node-API
 //! callback whose body gets a `Cx` (the env and arguments of the current call)
@@ -148,6 +152,26 @@ pub struct Cx<'a> {
     argv: [sys::napi_value; MAX_ARGS],
     argc: usize,
     _call: PhantomData<&'a ()>,
+}
+
+#[cfg(feature = "napi-compare")]
+impl<'a> Cx<'a> {
+    /// The context of a call that napi-rs made (a `#[napi]` function of the
+    /// comparison build, `super::compare`): its env, and no arguments of its own
+    /// (napi-rs passes them; `value_of` reads them with this module's readers).
+    pub fn of_napi(env: &'a napi::Env) -> Cx<'a> {
+        Cx {
+            env: env.raw(),
+            argv: [ptr::null_mut(); MAX_ARGS],
+            argc: 0,
+            _call: PhantomData,
+        }
+    }
+
+    /// The handle of a value that napi-rs passed to the current call.
+    pub fn value_of<V: napi::JsValue<'a>>(&self, v: &V) -> Value<'a> {
+        Value(v.raw(), PhantomData)
+    }
 }
 
 /// Runs `body` for one call: reads the arguments and the function data, and
