@@ -1,11 +1,12 @@
 // Instructions per request, counted by valgrind's callgrind: the in-process
 // requests of bench/request.js (the HTTP benchmark's app, real req/res objects,
-// no socket), in a process whose counts do not depend on the machine's load.
+// no socket). Counts move far less than times, but V8 schedules its GC and JIT
+// by time: run it on an idle machine, and compare versions in one run.
 // Each scenario runs twice, with W and with W + N requests after the app is
 // made; the difference divided by N is one request's cost once warm, split
 // into:
 //   mutator  the request's own work: JS, V8's runtime and builtins, Node, the
-//            addon, libc (repeatable within about 0.5% from run to run);
+//            addon, libc (within 1-3% from run to run on an idle machine);
 //   gc       the garbage collector (V8 schedules it by time too, so it moves by
 //            several percent between runs; and this loop of requests keeps
 //            much more alive through scavenges than a server does, with or

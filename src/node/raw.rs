@@ -274,6 +274,11 @@ impl<const N: usize> Default for Scratch<N> {
 /// The UTF-8 sequence U+FFFD, which Node-API writes for a lone surrogate.
 const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
 
+/// A searcher for `REPLACEMENT`, built once (`memmem::find` builds one per call:
+/// about 200 instructions, on every string read as WTF-8).
+static FIND_REPLACEMENT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(REPLACEMENT));
+
 /// Where `Cx::read_utf8` left a string's bytes in a `Scratch`.
 #[derive(Clone, Copy)]
 enum At {
@@ -323,7 +328,7 @@ impl<'a> Cx<'a> {
         let at = self.read_utf8(v, s)?;
         // Without a U+FFFD in the UTF-8, the string had no lone surrogate and its
         // UTF-8 is its WTF-8. (A string with a real U+FFFD takes the slow path too.)
-        if memchr::memmem::find(s.get(at), REPLACEMENT).is_none() {
+        if FIND_REPLACEMENT.find(s.get(at)).is_none() {
             return Some(s.get(at));
         }
         let units = self.utf16(v)?;
