@@ -20,6 +20,16 @@ fn not_string(what: &str) -> Error {
     Error::new(Status::StringExpected, format!("{what} must be a string"))
 }
 
+/// The JS string `v` as WTF-8 (`Cx::wtf8`), or `what` must be a string.
+fn wtf8<'s, const N: usize>(
+    cx: &Cx,
+    v: &JsString,
+    s: &'s mut Scratch<N>,
+    what: &str,
+) -> Result<&'s [u8]> {
+    cx.wtf8(cx.value_of(v), s).ok_or_else(|| not_string(what))
+}
+
 /// The JS string of stored WTF-8 `bytes` (as `Cx::string`: ASCII as Latin-1,
 /// the rest decoded to UTF-16 here).
 fn js_string<'env>(env: &'env Env, bytes: &[u8]) -> Result<JsString<'env>> {
@@ -105,9 +115,7 @@ impl CompareStore {
     ) -> Result<Option<JsString<'env>>> {
         let cx = Cx::of_napi(env);
         let mut scratch = Scratch::<256>::default();
-        let sid = cx
-            .wtf8(cx.value_of(&sid), &mut scratch)
-            .ok_or_else(|| not_string("session id"))?;
+        let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
         self.inner
             .get_with(sid, now, |json| js_string(env, json))
             .transpose()
@@ -124,13 +132,9 @@ impl CompareStore {
     ) -> Result<()> {
         let cx = Cx::of_napi(env);
         let mut scratch = Scratch::<256>::default();
-        let sid = cx
-            .wtf8(cx.value_of(&sid), &mut scratch)
-            .ok_or_else(|| not_string("session id"))?;
+        let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
         let mut json_scratch = Scratch::<1024>::default();
-        let json = cx
-            .wtf8(cx.value_of(&json), &mut json_scratch)
-            .ok_or_else(|| not_string("session JSON"))?;
+        let json = wtf8(&cx, &json, &mut json_scratch, "session JSON")?;
         self.inner.set(sid, json, expires, now);
         Ok(())
     }
@@ -146,15 +150,10 @@ impl CompareStore {
     ) -> Result<bool> {
         let cx = Cx::of_napi(env);
         let mut scratch = Scratch::<256>::default();
-        let sid = cx
-            .wtf8(cx.value_of(&sid), &mut scratch)
-            .ok_or_else(|| not_string("session id"))?;
+        let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
         let mut cookie_scratch = Scratch::<512>::default();
         let cookie = match cookie {
-            Some(c) => Some(
-                cx.wtf8(cx.value_of(&c), &mut cookie_scratch)
-                    .ok_or_else(|| not_string("session JSON"))?,
-            ),
+            Some(c) => Some(wtf8(&cx, &c, &mut cookie_scratch, "cookie JSON")?),
             None => None,
         };
         Ok(self.inner.touch(sid, cookie, expires, now))
@@ -164,9 +163,7 @@ impl CompareStore {
     pub fn destroy(&self, env: &Env, sid: JsString) -> Result<bool> {
         let cx = Cx::of_napi(env);
         let mut scratch = Scratch::<256>::default();
-        let sid = cx
-            .wtf8(cx.value_of(&sid), &mut scratch)
-            .ok_or_else(|| not_string("session id"))?;
+        let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
         Ok(self.inner.destroy(sid))
     }
 }
@@ -189,9 +186,7 @@ pub fn compare_store_get<'env>(
 ) -> Result<Option<JsString<'env>>> {
     let cx = Cx::of_napi(env);
     let mut scratch = Scratch::<256>::default();
-    let sid = cx
-        .wtf8(cx.value_of(&sid), &mut scratch)
-        .ok_or_else(|| not_string("session id"))?;
+    let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
     store
         .get_with(sid, now, |json| js_string(env, json))
         .transpose()
