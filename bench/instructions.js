@@ -49,16 +49,13 @@ async function child () {
   var workload = option('workload')
   var count = Number(option('count'))
   var app = r.makeApp(scenario, workload, option('framework', 'express4'))
-  var cookie = null
-  if (workload !== 'new' && scenario !== 'none-dictionary') {
-    cookie = String((await r.request(app, '/__init', null)).getHeader('set-cookie')).split(';')[0]
-  }
+  var cookie = await r.clientCookie(app, scenario, workload)
   for (var i = 0; i < count; i++) await r.request(app, '/', cookie)
 }
 
 /**
- * One run under callgrind; resolves with { total, perFunction: Map name ->
- * instructions } (JS functions named from the process's perf map).
+ * One run under callgrind; resolves with a Map: function name -> instructions
+ * (JS functions named from the process's perf map).
  */
 function run (scenario, workload, count, dir) {
   var tag = scenario + '-' + workload + '-' + count
@@ -72,12 +69,12 @@ function run (scenario, workload, count, dir) {
     var err = ''
     p.stderr.on('data', function (d) { err += d })
     p.on('close', function (code) {
-      var m = /==(\d+)== Collected : (\d+)/.exec(err)
+      var m = /==(\d+)== Collected : \d+/.exec(err)
       if (code !== 0 || !m) return reject(new Error('callgrind run ' + tag + ' failed (' + code + '):\n' + err.slice(-2000)))
       var file = out.replace('%p', m[1])
       var map = path.join(os.tmpdir(), 'perf-' + m[1] + '.map')
       try {
-        resolve({ total: Number(m[2]), perFunction: functions(file, map) })
+        resolve(functions(file, map))
       } finally {
         fs.rmSync(file, { force: true })
         fs.rmSync(map, { force: true })
@@ -123,11 +120,16 @@ function category (name) {
   return GC.test(name) ? 'gc' : COMPILE.test(name) ? 'compile' : 'mutator'
 }
 
+/** The names in either Map. */
+function names (a, b) {
+  return Array.from(new Set(Array.from(a.keys()).concat(Array.from(b.keys()))))
+}
+
 /** Per request: { mutator, gc, compile, functions: Map } from runs of warm and warm + n. */
 function perRequest (a, b, n) {
   var result = { mutator: 0, gc: 0, compile: 0, functions: new Map() }
-  new Set(Array.from(a.perFunction.keys()).concat(Array.from(b.perFunction.keys()))).forEach(function (name) {
-    var v = ((b.perFunction.get(name) || 0) - (a.perFunction.get(name) || 0)) / n
+  names(a, b).forEach(function (name) {
+    var v = ((b.get(name) || 0) - (a.get(name) || 0)) / n
     result[category(name)] += v
     result.functions.set(name, v)
   })
@@ -192,7 +194,7 @@ async function main () {
     var per = d[1]
     scenarios.slice(1).forEach(function (s, i) {
       var mine = per[i + 1].functions
-      var rows = Array.from(new Set(Array.from(mine.keys()).concat(Array.from(per[0].functions.keys())))).map(function (name) {
+      var rows = names(mine, per[0].functions).map(function (name) {
         var a = mine.get(name) || 0
         var b = per[0].functions.get(name) || 0
         return [name, a, b, a - b]

@@ -55,6 +55,32 @@ module.exports = function micro (options) {
   return results
 }
 
+// a stored session of the tables below (~110 bytes)
+var SESSION_TEXT = '{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},"views":1}'
+
+/**
+ * `stores` filled with the same 500,000 sessions (new IDs, expiring a day after
+ * `now`); `random()` walks their IDs in a fixed stride, so that each lookup
+ * probes a different place of the table.
+ *
+ * @private
+ */
+function manySessions (stores, now) {
+  var sids = []
+  for (var i = 0; i < 500000; i++) {
+    sids.push(ours.generateId())
+    for (var s = 0; s < stores.length; s++) stores[s].set(sids[i], SESSION_TEXT, now + 86400000, now)
+  }
+  var next = 0
+  return {
+    sids: sids,
+    random: function random () {
+      next = (next + 7919) % sids.length
+      return sids[next]
+    }
+  }
+}
+
 /**
  * What crossing into Rust costs: native calls that do next to no work, medians of
  * `rounds` timings (the figure quoted in src/node/raw.rs and the README).
@@ -71,17 +97,8 @@ function callCosts (rounds, ms, use) {
   // a store of 500,000 sessions, read and rewritten at random (each lookup
   // probes the shard's table: what the store's hashing and sharding cost)
   var full = native.createStore(0, 0)
-  var sids = []
-  var text = '{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},"views":1}'
-  for (var i = 0; i < 500000; i++) {
-    sids.push(ours.generateId())
-    full.set(sids[i], text, now + 86400000, now)
-  }
-  var next = 0
-  function randomSid () {
-    next = (next + 7919) % sids.length
-    return sids[next]
-  }
+  var randomSid = manySessions([full], now).random
+  var text = SESSION_TEXT
   var calls = [
     { name: 'a JS function call (reference)', fn: function () { use(js('') ? 'x' : '') } },
     { name: 'verify(\'\'): one empty string in, boolean out', fn: function () { use(verify('') ? 'x' : '') } },
@@ -115,22 +132,13 @@ function napiCompare (rounds, ms, use) {
   var raw = { signer: native.createSigner(secrets), store: native.createStore(0, 0) }
   var napi = { signer: compare.CompareSigner.create(secrets), store: compare.CompareStore.create() }
   var now = Date.now()
-  var text = '{"cookie":{"originalMaxAge":86400000,"expires":"2030-01-01T00:00:00.000Z","httpOnly":true,"path":"/"},"views":1}'
-  var sids = []
-  for (var i = 0; i < 500000; i++) {
-    sids.push(ours.generateId())
-    raw.store.set(sids[i], text, now + 86400000, now)
-    napi.store.set(sids[i], text, now + 86400000, now)
-  }
+  var text = SESSION_TEXT
+  var many = manySessions([raw.store, napi.store], now)
+  var randomSid = many.random
   var external = compare.compareExternalStore()
   var sid = ours.generateId()
-  var value = sids[0]
+  var value = many.sids[0]
   var signed = value + '.' + raw.signer.sign(value)
-  var next = 0
-  function randomSid () {
-    next = (next + 7919) % sids.length
-    return sids[next]
-  }
   var calls = [
     ['generateId()', function () { use(native.generateId()) }, function () { use(compare.compareGenerateId()) }],
     ['sign(value): a 32-character string in, 43 out', function () { use(raw.signer.sign(value)) }, function () { use(napi.signer.sign(value)) }],

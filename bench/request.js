@@ -73,6 +73,15 @@ function request (app, url, cookie) {
 }
 
 /**
+ * The cookie that the workload's client sends: a returning client's session
+ * cookie (made by GET /__init), or null for a new client and the ceiling.
+ */
+async function clientCookie (app, scenario, workload) {
+  if (workload === 'new' || scenario === 'none-dictionary') return null
+  return String((await request(app, '/__init', null)).getHeader('set-cookie')).split(';')[0]
+}
+
+/**
  * In this process: the apps of `scenarios`, measured in interleaved rounds of
  * `requests` requests each (so that the JIT's state and the machine's noise are
  * shared); returns each scenario's median us per request.
@@ -81,11 +90,7 @@ async function measure (scenarios, workload, framework, requests, rounds) {
   var apps = []
   for (var s of scenarios) {
     var app = makeApp(s, workload, framework)
-    var cookie = null
-    if (workload !== 'new' && s !== 'none-dictionary') {
-      var first = await request(app, '/__init', null)
-      cookie = String(first.getHeader('set-cookie')).split(';')[0]
-    }
+    var cookie = await clientCookie(app, s, workload)
     apps.push({ app: app, cookie: cookie, samples: [] })
   }
   for (var r = 0; r < rounds + 1; r++) {
@@ -148,6 +153,7 @@ async function main () {
 
 exports.makeApp = makeApp
 exports.request = request
+exports.clientCookie = clientCookie
 
 if (require.main === module) {
   main().catch(function (err) {

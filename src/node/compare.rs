@@ -41,6 +41,22 @@ fn js_string<'env>(env: &'env Env, bytes: &[u8]) -> Result<JsString<'env>> {
     env.create_string_utf16(&units)
 }
 
+/// `store.get(sid, now)`: the stored JSON, or null (the method and the free
+/// function below).
+fn get<'env>(
+    env: &'env Env,
+    store: &store::Store,
+    sid: JsString,
+    now: f64,
+) -> Result<Option<JsString<'env>>> {
+    let cx = Cx::of_napi(env);
+    let mut scratch = Scratch::<256>::default();
+    let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
+    store
+        .get_with(sid, now, |json| js_string(env, json))
+        .transpose()
+}
+
 /// `generateId()` as a `#[napi]` function.
 #[napi(js_name = "compareGenerateId")]
 pub fn compare_generate_id(env: &Env) -> Result<JsString<'_>> {
@@ -113,12 +129,7 @@ impl CompareStore {
         sid: JsString,
         now: f64,
     ) -> Result<Option<JsString<'env>>> {
-        let cx = Cx::of_napi(env);
-        let mut scratch = Scratch::<256>::default();
-        let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
-        self.inner
-            .get_with(sid, now, |json| js_string(env, json))
-            .transpose()
+        get(env, &self.inner, sid, now)
     }
 
     #[napi]
@@ -184,10 +195,5 @@ pub fn compare_store_get<'env>(
     sid: JsString,
     now: f64,
 ) -> Result<Option<JsString<'env>>> {
-    let cx = Cx::of_napi(env);
-    let mut scratch = Scratch::<256>::default();
-    let sid = wtf8(&cx, &sid, &mut scratch, "session id")?;
-    store
-        .get_with(sid, now, |json| js_string(env, json))
-        .transpose()
+    get(env, store, sid, now)
 }
