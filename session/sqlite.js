@@ -70,8 +70,8 @@ function SqliteStore (options) {
     opts.fsync ? 1 : 0,
     busyTimeout,
     maxPages,
-    function onDone (list) {
-      completeAll(pending, list)
+    function onDone (ids, codes, messages) {
+      completeAll(pending, ids, codes, messages)
       // (the addon holds this function: it must not hold the store or its native
       // object, or neither could ever be collected)
       var held = weakNative.deref()
@@ -130,7 +130,7 @@ function write (writes, method, args, callback) {
     writes.pending.set(id, done)
     if (writes.pending.size === 1) writes.native.ref()
     try {
-      writes.native[method].apply(null, [id].concat(args))
+      writes.native[method].apply(writes.native, [id].concat(args))
       if (!writes.flushing) {
         writes.flushing = true
         setImmediate(flush, writes)
@@ -144,25 +144,37 @@ function write (writes, method, args, callback) {
 }
 
 /**
- * Runs the callbacks of a batch of completed writes, `[id, err | null, ...]`. A
+ * Runs the callbacks of a batch of completed writes (`onDone`: request ids, and
+ * the `err.code` and message of each, null for a success). A
  * callback that throws does not keep the others from running: its error is
  * thrown again, uncaught, on the next tick.
  *
  * @private
  */
-function completeAll (pending, list) {
-  for (var i = 0; i < list.length; i += 2) {
-    var done = pending.get(list[i])
-    pending.delete(list[i])
+function completeAll (pending, ids, codes, messages) {
+  for (var i = 0; i < ids.length; i++) {
+    var done = pending.get(ids[i])
+    pending.delete(ids[i])
     if (!done) continue
     try {
       // (no argument on success, as express-session's MemoryStore calls back)
-      if (list[i + 1]) done(list[i + 1])
+      if (codes[i] !== null) done(storeError(codes[i], messages[i]))
       else done()
     } catch (err) {
       process.nextTick(rethrow, err)
     }
   }
+}
+
+/**
+ * The Error of a failed write: `message`, with `err.code`.
+ *
+ * @private
+ */
+function storeError (code, message) {
+  var err = new Error(message)
+  err.code = code
+  return err
 }
 
 function rethrow (err) {

@@ -554,8 +554,8 @@ test('the raw file store survives garbage arguments', async function () {
   var done = []
   var acked // resolves when write 1 is acknowledged
   var ack1 = new Promise(function (resolve) { acked = resolve })
-  var nat = native.createSqliteStore(dbPath(), 0, 100, 0, function (list) {
-    for (var i = 0; i < list.length; i += 2) done.push([list[i], list[i + 1] && list[i + 1].code])
+  var nat = native.createSqliteStore(dbPath(), 0, 100, 0, function (ids, codes, messages) {
+    for (var i = 0; i < ids.length; i++) done.push([ids[i], codes[i], messages[i]])
     if (done.some(function (d) { return d[0] === 1 })) acked()
   })
   ;['get', 'set', 'touch', 'destroy', 'clear', 'sweep', 'all', 'ids', 'length', 'stats', 'flush'].forEach(function (m) {

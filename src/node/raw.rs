@@ -1,21 +1,25 @@
-//! The only module with `unsafe`: a small safe layer over the raw Node-API.
-//! (`callback!` callbacks, `Cx` argument readers and value creators.)
+//! The only module with `unsafe`: raw Node-API for the calls a request makes
+//! (`callback!` callbacks, `Cx` argument readers and value creators), beside
+//! napi-rs's `#[napi]` for everything else (`super`).
 //!
-//! Why raw Node-API: a native call itself costs about 40 ns with an empty string
-//! argument and 90-160 ns with a session ID in or out (the native-call table of
-//! `npm run bench -- micro`), while signing or a store lookup is 100-300 ns of
-//! work. The same calls written with `#[napi]` (`compare.rs`, feature
-//! `napi-compare`, the micro suite's comparison table) measured 270-550 ns more
-//! per call as class methods (napi-rs's unwrap, class check and borrow registry)
-//! and about 80 ns more as free functions; see docs/internals.md. Here a
-//! callback reads its arguments once (`Cx`), strings are copied into stack
-//! scratch space with an exact completeness check, and results are created with
-//! one Node-API call each. napi-rs's `String` arguments would also replace lone
-//! surrogates: IDs and stored text are read as WTF-8 (`Cx::wtf8`).
+//! Why raw Node-API for these: a native call itself costs about 40 ns with an
+//! empty string argument and 90-160 ns with a session ID in or out (the
+//! native-call table of `npm run bench -- micro`), while signing or a store
+//! lookup is 100-300 ns of work. The same calls written with `#[napi]`
+//! (`compare.rs`, feature `napi-compare`, the micro suite's comparison table)
+//! measured 270-730 ns more per call as class methods (napi-rs's unwrap, class
+//! check and borrow registry) and 80-110 ns more as free functions; see
+//! docs/internals.md. Here a callback reads its arguments once (`Cx`), strings
+//! are copied into stack scratch space with an exact completeness check, and
+//! results are created with one Node-API call each. napi-rs's `String` arguments
+//! would also replace lone surrogates: IDs and stored text are read as WTF-8
+//! (`Cx::wtf8`).
 //!
 //! Everything outside this module is safe code: `callback!` defines a Node-API
 //! callback whose body gets a `Cx` (the env and arguments of the current call)
 //! and the function's data, typed; errors and panics become JS exceptions.
+//! `Cx::attach` puts such a function on an object that a `#[napi]` function
+//! made.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -27,7 +31,6 @@ use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
-use std::sync::{Arc, Mutex};
 
 /// The most arguments a callback reads (the rest are ignored).
 const MAX_ARGS: usize = 7;
@@ -46,7 +49,7 @@ pub enum Kind {
 pub struct Throw {
     pub kind: Kind,
     pub message: Cow<'static, CStr>,
-    pub code: Option<&'static CStr>,
+    pub code: Option<Cow<'static, CStr>>,
 }
 
 impl Throw {
@@ -72,11 +75,11 @@ impl Throw {
         }
     }
     /// An `Error` with a message made at run time and an `err.code`.
-    pub fn error_with_code(message: &str, code: &'static CStr) -> Throw {
+    pub fn error_with_code(message: &str, code: &str) -> Throw {
         Throw {
             kind: Kind::Error,
             message: Cow::Owned(c_string(message)),
-            code: Some(code),
+            code: Some(Cow::Owned(c_string(code))),
         }
     }
 }
@@ -150,22 +153,24 @@ pub(crate) use callback;
 pub struct Cx<'a> {
     env: sys::napi_env,
     argv: [sys::napi_value; MAX_ARGS],
-    argc: usize,
     _call: PhantomData<&'a ()>,
 }
 
-#[cfg(feature = "napi-compare")]
 impl<'a> Cx<'a> {
-    /// The context of a call that napi-rs made (a `#[napi]` function of the
-    /// comparison build, `super::compare`): its env, and no arguments of its own
-    /// (napi-rs passes them; `value_of` reads them with this module's readers).
+    /// The context of a call that napi-rs made (a `#[napi]` function): its env,
+    /// and no arguments of its own (napi-rs passes them; `value_of` reads them
+    /// with this module's readers).
     pub fn of_napi(env: &'a napi::Env) -> Cx<'a> {
         Cx {
             env: env.raw(),
             argv: [ptr::null_mut(); MAX_ARGS],
-            argc: 0,
             _call: PhantomData,
         }
+    }
+
+    /// The env of the current call, as napi-rs's `Env`.
+    pub fn napi_env(&self) -> napi::Env {
+        napi::Env::from_raw(self.env)
     }
 
     /// The handle of a value that napi-rs passed to the current call.
@@ -208,7 +213,6 @@ pub unsafe fn enter<T>(
         let cx = Cx {
             env,
             argv,
-            argc,
             _call: PhantomData,
         };
         // SAFETY: the function's data is a live `Box<T>` (the caller's contract),
@@ -237,12 +241,21 @@ fn throw(env: sys::napi_env, t: Throw) {
             return;
         }
         let m = t.message.as_ptr();
-        let code = t.code.map_or(ptr::null(), CStr::as_ptr);
+        let code = t.code.as_deref().map_or(ptr::null(), CStr::as_ptr);
         match t.kind {
             Kind::Error => sys::napi_throw_error(env, code, m),
             Kind::TypeError => sys::napi_throw_type_error(env, code, m),
             Kind::RangeError => sys::napi_throw_range_error(env, code, m),
         };
+    }
+}
+
+impl Throw {
+    /// Throws this in `env` (the env of a `#[napi]` call) and gives the error that
+    /// napi-rs passes on: its pending exception.
+    pub fn thrown_in(self, env: &napi::Env) -> napi::Error {
+        throw(env.raw(), self);
+        napi::Error::from_status(napi::Status::PendingException)
     }
 }
 
@@ -307,11 +320,6 @@ impl<'a> Cx<'a> {
             self.argv.get(i).copied().unwrap_or(ptr::null_mut()),
             PhantomData,
         )
-    }
-
-    /// The number of arguments given.
-    pub fn argc(&self) -> usize {
-        self.argc
     }
 
     /// The JS string `v` as UTF-8, lone surrogates replaced by U+FFFD: exactly the
@@ -413,29 +421,6 @@ impl<'a> Cx<'a> {
         Some(units)
     }
 
-    /// The bytes of a Buffer (or Uint8Array) `v`, else `None`.
-    pub fn buffer(&self, v: Value) -> Option<&'a [u8]> {
-        let mut is_buffer = false;
-        let mut data = ptr::null_mut();
-        let mut len = 0usize;
-        // SAFETY: env and v are the current call's.
-        let ok = unsafe {
-            sys::napi_is_buffer(self.env, v.0, &mut is_buffer) == sys::Status::napi_ok
-                && is_buffer
-                && sys::napi_get_buffer_info(self.env, v.0, &mut data, &mut len)
-                    == sys::Status::napi_ok
-        };
-        if !ok {
-            return None;
-        }
-        if len == 0 || data.is_null() {
-            return Some(&[]);
-        }
-        // SAFETY: Node-API reported `len` bytes at `data`, kept alive by the value
-        // for the rest of the call ('a).
-        Some(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
-    }
-
     /// The elements of an array `v`, read one at a time, else `None`. An element
     /// that cannot be read is `None`: a caller stops at the first element it
     /// refuses, so that a huge sparse array (`new Array(2 ** 32 - 1)`) is refused
@@ -471,22 +456,6 @@ impl<'a> Cx<'a> {
                 && sys::napi_get_value_double(self.env, v.0, &mut out) == sys::Status::napi_ok
         };
         ok.then_some(out)
-    }
-
-    /// True for a function.
-    pub fn is_function(&self, v: Value) -> bool {
-        let mut t = 0;
-        // SAFETY: env and v are the current call's.
-        let status = unsafe { sys::napi_typeof(self.env, v.0, &mut t) };
-        status == sys::Status::napi_ok && t == sys::ValueType::napi_function
-    }
-
-    /// `null`.
-    pub fn null(&self) -> Result<Value<'a>> {
-        let mut out = ptr::null_mut();
-        // SAFETY: env is the current call's.
-        let status = unsafe { sys::napi_get_null(self.env, &mut out) };
-        checked(status, Value(out, PhantomData), c"cannot get null")
     }
 
     /// True for `undefined` and `null`.
@@ -546,14 +515,6 @@ impl<'a> Cx<'a> {
         checked(status, Value(out, PhantomData), c"cannot create boolean")
     }
 
-    /// A JS number.
-    pub fn double(&self, n: f64) -> Result<Value<'a>> {
-        let mut out = ptr::null_mut();
-        // SAFETY: env is the current call's.
-        let status = unsafe { sys::napi_create_double(self.env, n, &mut out) };
-        checked(status, Value(out, PhantomData), c"cannot create number")
-    }
-
     /// `undefined`.
     pub fn undefined(&self) -> Result<Value<'a>> {
         let mut out = ptr::null_mut();
@@ -562,12 +523,16 @@ impl<'a> Cx<'a> {
         checked(status, Value(out, PhantomData), c"cannot get undefined")
     }
 
-    /// A new empty object.
-    pub fn object(&self) -> Result<Value<'a>> {
-        let mut out = ptr::null_mut();
-        // SAFETY: env is the current call's.
-        let status = unsafe { sys::napi_create_object(self.env, &mut out) };
-        checked(status, Value(out, PhantomData), c"cannot create object")
+    /// `obj[name] =` a new function `name` calling `cb` with `data` (see
+    /// `function`).
+    pub fn attach<T: 'static>(
+        &self,
+        obj: Value,
+        name: &CStr,
+        cb: Callback<T>,
+        data: T,
+    ) -> Result<()> {
+        self.set(obj, name, self.function(name, cb, data)?)
     }
 
     /// `obj[name] = value`.
@@ -576,31 +541,6 @@ impl<'a> Cx<'a> {
         let status =
             unsafe { sys::napi_set_named_property(self.env, obj.0, name.as_ptr(), value.0) };
         checked(status, (), c"cannot set property")
-    }
-
-    /// An array of the strings whose WTF-8 texts are `items`.
-    pub fn strings<'i>(&self, items: impl ExactSizeIterator<Item = &'i [u8]>) -> Result<Value<'a>> {
-        let arr = self.array_of_length(items.len())?;
-        for (i, item) in items.enumerate() {
-            self.set_index(arr, i, self.string(item)?)?;
-        }
-        Ok(arr)
-    }
-
-    /// A new array of `len` holes.
-    pub fn array_of_length(&self, len: usize) -> Result<Value<'a>> {
-        let mut arr = ptr::null_mut();
-        // SAFETY: env is the current call's.
-        let status = unsafe { sys::napi_create_array_with_length(self.env, len, &mut arr) };
-        checked(status, Value(arr, PhantomData), c"cannot create array")
-    }
-
-    /// `arr[i] = v`.
-    pub fn set_index(&self, arr: Value, i: usize, v: Value) -> Result<()> {
-        let i = u32::try_from(i).map_err(|_| Throw::range_error(c"array too long"))?;
-        // SAFETY: env and the values are the current call's.
-        let status = unsafe { sys::napi_set_element(self.env, arr.0, i, v.0) };
-        checked(status, (), c"cannot set array element")
     }
 
     /// A new JS function `name` calling `cb` with `data` (dropped when the function
@@ -647,225 +587,6 @@ fn function<T: 'static>(
     Ok(f)
 }
 
-/// A JS function that any thread may ask the main thread to run, with a `T`
-/// (Node-API's thread-safe function). Dropping it releases it.
-pub struct Tsfn<T: Send + 'static> {
-    shared: Arc<TsfnShared>,
-    _data: PhantomData<fn(T)>,
-}
-
-/// The raw handle, as an address: 0 once Node-API finalized the function (at
-/// the latest when the environment is torn down), after which nothing may use it.
-struct TsfnShared {
-    raw: Mutex<usize>,
-}
-
-/// What `call_js` and `finalize_tsfn` get as context.
-struct TsfnContext<T> {
-    handler: TsfnHandler<T>,
-    shared: Arc<TsfnShared>,
-}
-
-/// What the main thread does with each `T`: called with the JS function.
-pub type TsfnHandler<T> = for<'a> fn(&Cx<'a>, Value<'a>, T) -> Result<()>;
-
-impl<T: Send + 'static> Tsfn<T> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, usize> {
-        self.shared.raw.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Queues `data` for the main thread; false when the function is closing.
-    pub fn call(&self, data: T) -> bool {
-        let raw = self.lock();
-        if *raw == 0 {
-            return false;
-        }
-        let data = Box::into_raw(Box::new(data)).cast::<c_void>();
-        // SAFETY: the lock keeps `raw` from being finalized meanwhile; `call_js`
-        // takes back the box, or the teardown (null env) drops it.
-        let status = unsafe {
-            sys::napi_call_threadsafe_function(
-                *raw as sys::napi_threadsafe_function,
-                data,
-                sys::ThreadsafeFunctionCallMode::nonblocking,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: the call was refused, so nobody else owns the box.
-            drop(unsafe { Box::from_raw(data.cast::<T>()) });
-            return false;
-        }
-        true
-    }
-
-    /// Runs `f` with the raw handle unless it was finalized.
-    fn with_raw(
-        &self,
-        f: impl FnOnce(sys::napi_threadsafe_function) -> sys::napi_status,
-    ) -> sys::napi_status {
-        let raw = self.lock();
-        if *raw == 0 {
-            return sys::Status::napi_ok;
-        }
-        f(*raw as sys::napi_threadsafe_function)
-    }
-}
-
-impl<T: Send + 'static> Drop for Tsfn<T> {
-    fn drop(&mut self) {
-        let mut raw = self.lock();
-        if *raw != 0 {
-            // SAFETY: a live handle (not finalized, under the lock): releases this
-            // handle's one acquisition, from any thread. Finalization follows on
-            // the main thread, asynchronously.
-            unsafe {
-                sys::napi_release_threadsafe_function(
-                    *raw as sys::napi_threadsafe_function,
-                    sys::ThreadsafeFunctionReleaseMode::release,
-                );
-            }
-            *raw = 0;
-        }
-    }
-}
-
-/// Runs on the main thread for each queued `T` (or with a null env while the
-/// function is torn down, to free what is left).
-unsafe extern "C" fn call_js<T: Send + 'static>(
-    env: sys::napi_env,
-    js_callback: sys::napi_value,
-    context: *mut c_void,
-    data: *mut c_void,
-) {
-    // SAFETY: `data` is a `Box<T>` queued by `Tsfn::call`; `context` is the
-    // `TsfnContext<T>` made by `Cx::threadsafe_function`, alive until finalize.
-    let (data, handler) = unsafe {
-        (
-            Box::from_raw(data.cast::<T>()),
-            (*(context as *const TsfnContext<T>)).handler,
-        )
-    };
-    if env.is_null() || js_callback.is_null() {
-        return;
-    }
-    let cx = Cx {
-        env,
-        argv: [ptr::null_mut(); MAX_ARGS],
-        argc: 0,
-        _call: PhantomData,
-    };
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        handler(&cx, Value(js_callback, PhantomData), *data)
-    }))
-    .unwrap_or(Err(Throw::error(
-        c"express-session-rs: internal error (Rust panic)",
-    )));
-    if let Err(t) = result {
-        throw(env, t);
-    }
-}
-
-unsafe extern "C" fn finalize_tsfn<T: Send + 'static>(
-    _env: sys::napi_env,
-    data: *mut c_void,
-    _hint: *mut c_void,
-) {
-    // SAFETY: the `TsfnContext<T>` box made by `Cx::threadsafe_function`; Node-API
-    // finalizes a thread-safe function once.
-    let context = unsafe { Box::from_raw(data.cast::<TsfnContext<T>>()) };
-    *context.shared.raw.lock().unwrap_or_else(|e| e.into_inner()) = 0;
-}
-
-impl<'a> Cx<'a> {
-    /// A thread-safe function calling `handler(cx, f, data)` on the main thread for
-    /// each `data` queued from any thread. It does not keep the event loop alive
-    /// unless `ref_tsfn` is called.
-    pub fn threadsafe_function<T: Send + 'static>(
-        &self,
-        f: Value,
-        handler: TsfnHandler<T>,
-    ) -> Result<Tsfn<T>> {
-        let name = self.latin1(b"express-session-rs")?;
-        let shared = Arc::new(TsfnShared { raw: Mutex::new(0) });
-        let context = Box::into_raw(Box::new(TsfnContext {
-            handler,
-            shared: shared.clone(),
-        }))
-        .cast::<c_void>();
-        let mut raw = ptr::null_mut();
-        // SAFETY: env and values are the current call's; `context` is a live box
-        // freed by `finalize_tsfn`; `call_js::<T>` reads data as `Box<T>`.
-        let status = unsafe {
-            sys::napi_create_threadsafe_function(
-                self.env,
-                f.0,
-                ptr::null_mut(),
-                name.0,
-                0,
-                1,
-                context,
-                Some(finalize_tsfn::<T>),
-                context,
-                Some(call_js::<T>),
-                &mut raw,
-            )
-        };
-        if status != sys::Status::napi_ok {
-            // SAFETY: no thread-safe function owns the context box.
-            drop(unsafe { Box::from_raw(context.cast::<TsfnContext<T>>()) });
-            return Err(Throw::error(c"cannot create a thread-safe function"));
-        }
-        *shared.raw.lock().unwrap_or_else(|e| e.into_inner()) = raw as usize;
-        let tsfn = Tsfn {
-            shared,
-            _data: PhantomData,
-        };
-        self.unref_tsfn(&tsfn)?;
-        Ok(tsfn)
-    }
-
-    /// Keeps the event loop alive while `tsfn` exists (for pending work).
-    pub fn ref_tsfn<T: Send + 'static>(&self, tsfn: &Tsfn<T>) -> Result<()> {
-        // SAFETY: env is the current call's (the main thread); the handle is live
-        // (`with_raw` skips a finalized one).
-        let status =
-            tsfn.with_raw(|raw| unsafe { sys::napi_ref_threadsafe_function(self.env, raw) });
-        checked(status, (), c"cannot ref a thread-safe function")
-    }
-
-    /// Lets the event loop end although `tsfn` exists.
-    pub fn unref_tsfn<T: Send + 'static>(&self, tsfn: &Tsfn<T>) -> Result<()> {
-        // SAFETY: env is the current call's (the main thread); the handle is live
-        // (`with_raw` skips a finalized one).
-        let status =
-            tsfn.with_raw(|raw| unsafe { sys::napi_unref_threadsafe_function(self.env, raw) });
-        checked(status, (), c"cannot unref a thread-safe function")
-    }
-
-    /// Calls the JS function `f` with `args` (`this` undefined).
-    pub fn call(&self, f: Value, args: &[Value]) -> Result<()> {
-        let argv: Vec<sys::napi_value> = args.iter().map(|v| v.0).collect();
-        let recv = self.undefined()?;
-        let mut out = ptr::null_mut();
-        // SAFETY: env and values are the current call's; argv holds argv.len() values.
-        let status = unsafe {
-            sys::napi_call_function(self.env, recv.0, f.0, argv.len(), argv.as_ptr(), &mut out)
-        };
-        // (a JS exception stays pending and propagates as from any callback)
-        checked(status, (), c"cannot call a function")
-    }
-
-    /// A new `Error` with `message` and `err.code = code`.
-    pub fn error(&self, message: &str, code: &CStr) -> Result<Value<'a>> {
-        let msg = self.string(message.as_bytes())?;
-        let code = self.latin1(code.to_bytes())?;
-        let mut out = ptr::null_mut();
-        // SAFETY: env and values are the current call's.
-        let status = unsafe { sys::napi_create_error(self.env, code.0, msg.0, &mut out) };
-        checked(status, Value(out, PhantomData), c"cannot create error")
-    }
-}
-
 /// Module registration: `super::register` defines the exports.
 #[napi_derive::napi(module_exports)]
 pub fn init(exports: napi::bindgen_prelude::Object) -> napi::Result<()> {
@@ -873,7 +594,6 @@ pub fn init(exports: napi::bindgen_prelude::Object) -> napi::Result<()> {
     let cx = Cx {
         env: exports.value().env,
         argv: [ptr::null_mut(); MAX_ARGS],
-        argc: 0,
         _call: PhantomData,
     };
     super::register(&cx, Value(exports.raw(), PhantomData)).map_err(|t| {

@@ -275,14 +275,14 @@ test('the addon refuses a busy timeout it cannot take (RangeError, not a panic)'
 test('the addon sweeps with a limit of 0 or Infinity as unlimited (never LIMIT 0)', async function () {
   var native = require('../../native')
   var waiting = new Map()
-  var nat = native.createSqliteStore(path.join(dir, 'raw-sweep.db'), 0, 1000, 0, function (list) {
-    for (var i = 0; i < list.length; i += 2) waiting.get(list[i])(list[i + 1])
+  var nat = native.createSqliteStore(path.join(dir, 'raw-sweep.db'), 0, 1000, 0, function (ids, codes, messages) {
+    for (var i = 0; i < ids.length; i++) waiting.get(ids[i])(codes[i] && new Error(codes[i] + ': ' + messages[i]))
   })
   nat.ref() // (the addon's callback keeps the process alive only when told to)
   function run (id, method, args) {
     return new Promise(function (resolve, reject) {
       waiting.set(id, function (err) { return err ? reject(err) : resolve() })
-      nat[method].apply(null, [id].concat(args))
+      nat[method].apply(nat, [id].concat(args))
       nat.flush()
     })
   }

@@ -232,12 +232,12 @@ var foreignStores = [
       write: async function (sid, text) {
         var done
         var committed = new Promise(function (resolve) { done = resolve })
-        var other = nativeAddon.createSqliteStore(file, 0, 5000, 0, function (list) { done(list) })
+        var other = nativeAddon.createSqliteStore(file, 0, 5000, 0, function (ids, codes) { done([ids, codes]) })
         other.set(1, sid, text, Date.now() + 60000)
         other.flush()
         var list = await committed
         other.close()
-        assert.deepStrictEqual(list, [1, null])
+        assert.deepStrictEqual(list, [[1], [null]])
       },
       read: async function (sid) { return store._native.get(sid, Date.now()) },
       cleanup: function () { store.close(); fs.rmSync(dir, { recursive: true, force: true }) }
