@@ -51,6 +51,10 @@ async function createStore () {
       var base = require(path.resolve(process.env.BENCH_BASE))
       return { session: base, store: new base.MemoryStore() }
     }
+    case 'base-sqlite': {
+      var baseSqlite = require(path.resolve(process.env.BENCH_BASE))
+      return { session: baseSqlite, store: new baseSqlite.SqliteStore({ path: benchFile(), sweepInterval: 0 }) }
+    }
     case 'express-session-rs-changed-fields':
       return { session: require(root), store: new (require(root).MemoryStore)(), options: { saveChangedFields: true } }
     case 'express-session-rs-sqlite':

@@ -9,8 +9,9 @@
 // usage: node --expose-gc bench/request.js [--workloads=new,read,write] [--rounds=5]
 //          [--requests=5000] [--processes=5] [--framework=express4|express5]
 //          [--base=DIR] [scenario...]
-// (scenario `base`: the package in DIR, e.g. a worktree of an earlier commit
-// with its addon built, with MemoryStore: an A/B of two versions in one run)
+// (scenarios `base` and `base-sqlite`: the package in DIR, e.g. a worktree of an
+// earlier commit with its addon built, with MemoryStore or SqliteStore: an A/B
+// of two versions in one run)
 // (each workload runs in --processes fresh processes, the scenarios interleaved
 // in each: the JIT's choices differ from one process to the next, by more than
 // the differences looked for)
@@ -36,12 +37,12 @@ function makeApp (scenario, workload, framework) {
   var express = require(path.join(root, 'node_modules', framework === 'express5' ? 'express5' : 'express'))
   var session = scenario === 'express-session'
     ? require('express-session')
-    : scenario === 'base'
+    : scenario === 'base' || scenario === 'base-sqlite'
       ? require(path.resolve(option('base', '')))
       : /^express-session-rs/.test(scenario) ? require(root) : null
   var made = session && {
     session: session,
-    store: scenario === 'express-session-rs-sqlite'
+    store: /sqlite$/.test(scenario)
       ? new session.SqliteStore({ path: path.join(require('os').tmpdir(), 'esrs-request-' + process.pid + '.db'), sweepInterval: 0 })
       : new session.MemoryStore()
   }
@@ -141,12 +142,14 @@ async function main () {
     var totals = scenarios.map(function (s, i) { return cell(runs.map(function (r) { return r[i] })) })
     var diffs = scenarios.slice(1).map(function (s, i) { return cell(runs.map(function (r) { return r[i + 1] - r[0] })) })
     console.log('| ' + w + ' | ' + totals.join(' | ') + ' | ' + diffs.join(' | ') + ' |')
-    var b = scenarios.indexOf('base')
-    var ours = scenarios.indexOf('express-session-rs')
-    if (b !== -1 && ours !== -1) {
-      // (paired in each process: the process's own speed cancels out)
-      paired.push(w + ': express-session-rs minus base ' + cell(runs.map(function (r) { return r[ours] - r[b] })) + ' us')
-    }
+    ;[['base', 'express-session-rs'], ['base-sqlite', 'express-session-rs-sqlite']].forEach(function (pair) {
+      var b = scenarios.indexOf(pair[0])
+      var ours = scenarios.indexOf(pair[1])
+      if (b !== -1 && ours !== -1) {
+        // (paired in each process: the process's own speed cancels out)
+        paired.push(w + ': ' + pair[1] + ' minus ' + pair[0] + ' ' + cell(runs.map(function (r) { return r[ours] - r[b] })) + ' us')
+      }
+    })
   }
   if (paired.length) console.log('\n' + paired.join('\n'))
 }
