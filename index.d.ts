@@ -370,6 +370,74 @@ declare namespace session {
     close(): void
   }
 
+  interface RedisStoreOptions {
+    /** The server: `redis://[[user]:password@]host[:port][/database]` (default `redis://127.0.0.1:6379`). */
+    url?: string | undefined
+    /** The keys' prefix (default `'sess:'`). */
+    prefix?: string | undefined
+    /**
+     * Lifetime in seconds (an integer >= 1) of sessions whose cookie has no expiry
+     * (default 86400), or a function giving every session's, as connect-redis's.
+     */
+    ttl?: number | ((session: SessionData) => number) | undefined
+    /** `touch` does nothing (default false). */
+    disableTouch?: boolean | undefined
+    /** Sessions never expire in Redis, and `touch` does nothing (default false). */
+    disableTTL?: boolean | undefined
+    /** Keys per SCAN step of `all`, `ids`, `length` and `clear`, an integer >= 1 (default 100). */
+    scanCount?: number | undefined
+    /** ms one connection attempt may take, 1 to 2^31-1 (default 5000). */
+    connectTimeout?: number | undefined
+    /** ms a command may take, 1 to 2^31-1 (default 5000). */
+    commandTimeout?: number | undefined
+    /** ms before the first reconnection attempt, 1 to 2^31-1 (default 50). */
+    reconnectDelay?: number | undefined
+    /** ms, the longest wait between reconnection attempts, 1 to 2^31-1 (default 2000). */
+    reconnectMaxDelay?: number | undefined
+  }
+
+  interface RedisStoreStats {
+    /** Commands this store sent. */
+    commands: number
+  }
+
+  /**
+   * Sessions on a Redis server, in connect-redis's layout (key `prefix + id`, the
+   * session's JSON, its lifetime as the key's TTL). Errors carry `err.code`:
+   * `ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`, `ERR_STORE_CLOSED`,
+   * `ERR_STORE_DAMAGED`, or the server's error prefix (`WRONGPASS`, `NOAUTH`,
+   * `WRONGTYPE`, `ERR`, ...).
+   */
+  class RedisStore extends Store {
+    constructor(options?: RedisStoreOptions)
+    readonly prefix: string
+    readonly disableTouch: boolean
+    readonly disableTTL: boolean
+    get(sid: string, callback: (err: any, session?: SessionData | null) => void): void
+    get(sid: string): Promise<SessionData | undefined>
+    set(sid: string, session: SessionData, callback: (err?: any) => void): void
+    set(sid: string, session: SessionData): Promise<void>
+    set(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
+    destroy(sid: string | string[], callback: (err?: any) => void): void
+    destroy(sid: string | string[]): Promise<void>
+    destroy(sid: string | string[], callback?: ((err?: any) => void) | undefined): void | Promise<void>
+    all(callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
+    all(): Promise<{ [sid: string]: SessionData }>
+    length(callback: (err: any, length?: number) => void): void
+    length(): Promise<number>
+    clear(callback: (err?: any) => void): void
+    clear(): Promise<void>
+    clear(callback?: ((err?: any) => void) | undefined): void | Promise<void>
+    touch(sid: string, session: SessionData, callback: (err?: any) => void): void
+    touch(sid: string, session: SessionData): Promise<void>
+    touch(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
+    ids(callback: (err: any, ids?: string[]) => void): void
+    ids(): Promise<string[]>
+    stats(): RedisStoreStats
+    /** Sends what is queued, then refuses further commands; waits for the ones in flight. */
+    close(): void
+  }
+
   /** cookie-signature's sign: `value + '.' + base64(HMAC-SHA256)` without padding. */
   function sign(value: string, secret: CipherKey): string
   /** cookie-signature's unsign, also taking an array of secrets. */

@@ -14,6 +14,7 @@ var signature = require('./native/signature')
 
 var Cookie = require('./session/cookie')
 var MemoryStore = require('./session/memory')
+var RedisStore = require('./session/redis')
 var Session = require('./session/session')
 var SqliteStore = require('./session/sqlite')
 var Store = require('./session/store')
@@ -45,6 +46,7 @@ exports.MemoryStore = MemoryStore
 
 // Extras of this package (not in express-session).
 exports.SqliteStore = SqliteStore
+exports.RedisStore = RedisStore
 exports.sign = signature.sign
 exports.unsign = signature.unsign
 exports.generateId = native.generateId

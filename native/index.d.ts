@@ -55,4 +55,20 @@ declare module './napi' {
     ref(): void
     unref(): void
   }
+
+  interface NativeRedisStore {
+    /** Queued; the session's JSON (or null) comes back through `onDone`. */
+    get(id: number, sid: string): void
+    /** Queued: `SET prefix+sid json EX ttl` (no `EX` when ttl is negative); ttl an integer. */
+    set(id: number, sid: string, json: string, ttl: number): void
+    /** Queued: `EXPIRE prefix+sid ttl`. */
+    expire(id: number, sid: string, ttl: number): void
+    /** Queued: `DEL` of the sessions' keys. */
+    destroy(id: number, sidOrSids: string | string[]): void
+    /** Sends the staged commands, together (one pipeline). */
+    flush(): void
+    /** Keep the event loop alive while commands are pending (or stop). */
+    ref(): void
+    unref(): void
+  }
 }

@@ -5,7 +5,6 @@
 
 'use strict'
 
-var callbackOrPromise = require('../lib/promise')
 var common = require('../lib/store-common')
 var defineHidden = require('../lib/hidden')
 var fastPath = require('../lib/fast-path')
@@ -13,6 +12,7 @@ var json = require('../lib/json')
 var native = require('../native')
 var number = require('../lib/options/number')
 var path = require('path')
+var Queue = require('../lib/queue')
 var Store = require('./store')
 var util = require('util')
 
@@ -64,24 +64,13 @@ function SqliteStore (options) {
   // (SQLite's own largest max_page_count)
   var maxPages = number.count('maxPages', opts.maxPages, { max: 4294967294, default: 0 })
 
-  var pending = new Map()
-  var nat = native.createSqliteStore(
-    path.resolve(opts.path),
-    opts.fsync ? 1 : 0,
-    busyTimeout,
-    maxPages,
-    function onDone (ids, codes, messages) {
-      completeAll(pending, ids, codes, messages)
-      // (the addon holds this function: it must not hold the store or its native
-      // object, or neither could ever be collected)
-      var held = weakNative.deref()
-      if (pending.size === 0 && held) held.unref()
-    }
-  )
-  var weakNative = new WeakRef(nat)
+  var queue = Queue.open(function (onDone) {
+    return native.createSqliteStore(path.resolve(opts.path), opts.fsync ? 1 : 0, busyTimeout, maxPages, onDone)
+  })
+  var nat = queue.native
 
   defineHidden(this, '_native', nat)
-  defineHidden(this, '_writes', new Writes(nat, pending))
+  defineHidden(this, '_writes', queue)
   defineHidden(this, '_ttl', ttl)
   defineHidden(this, '_sweepBatch', sweepBatch)
   defineHidden(this, '_sweepInterval', sweepInterval)
@@ -92,94 +81,6 @@ function SqliteStore (options) {
 }
 
 util.inherits(SqliteStore, Store)
-
-/**
- * The writes of one store in flight: its native object and the callbacks of
- * its pending writes by request id. (Kept apart from the store, so that its
- * sweep timer holds this and not the store.)
- *
- * @private
- */
-function Writes (nat, pending) {
-  this.native = nat
-  this.pending = pending
-  this.nextId = 1
-  this.flushing = false
-}
-
-/**
- * Sends the writes staged during this turn of the event loop to the writer
- * thread, together: one wake-up of the thread, one transaction.
- *
- * @private
- */
-function flush (writes) {
-  writes.flushing = false
-  writes.native.flush()
-}
-
-/**
- * Queues `native[method](id, ...args)`; `callback(err)` runs once it committed.
- * A Promise when no callback is given.
- *
- * @private
- */
-function write (writes, method, args, callback) {
-  return callbackOrPromise(callback, undefined, function (done) {
-    var id = writes.nextId++
-    writes.pending.set(id, done)
-    if (writes.pending.size === 1) writes.native.ref()
-    try {
-      writes.native[method].apply(writes.native, [id].concat(args))
-      if (!writes.flushing) {
-        writes.flushing = true
-        setImmediate(flush, writes)
-      }
-    } catch (err) {
-      writes.pending.delete(id)
-      if (writes.pending.size === 0) writes.native.unref()
-      setImmediate(done, err)
-    }
-  })
-}
-
-/**
- * Runs the callbacks of a batch of completed writes (`onDone`: request ids, and
- * the `err.code` and message of each, null for a success). A
- * callback that throws does not keep the others from running: its error is
- * thrown again, uncaught, on the next tick.
- *
- * @private
- */
-function completeAll (pending, ids, codes, messages) {
-  for (var i = 0; i < ids.length; i++) {
-    var done = pending.get(ids[i])
-    pending.delete(ids[i])
-    if (!done) continue
-    try {
-      // (no argument on success, as express-session's MemoryStore calls back)
-      if (codes[i] !== null) done(storeError(codes[i], messages[i]))
-      else done()
-    } catch (err) {
-      process.nextTick(rethrow, err)
-    }
-  }
-}
-
-/**
- * The Error of a failed write: `message`, with `err.code`.
- *
- * @private
- */
-function storeError (code, message) {
-  var err = new Error(message)
-  err.code = code
-  return err
-}
-
-function rethrow (err) {
-  throw err
-}
 
 /**
  * Runs a synchronous read; its error, if any, goes to the callback.
@@ -206,7 +107,7 @@ SqliteStore.prototype.startInterval = function startInterval () {
   var batch = this._sweepBatch
   common.startTimer(this, function sweep () {
     // (a step that fails, a lock held too long, is simply tried again next time)
-    write(writes, 'sweep', [Date.now(), batch], function () {})
+    writes.run('sweep', [Date.now(), batch], function () {})
   })
 }
 
@@ -221,7 +122,7 @@ SqliteStore.prototype.stopInterval = function stopInterval () {
  * Removes every expired session now: `callback(err)`.
  */
 SqliteStore.prototype.prune = function prune (callback) {
-  return write(this._writes, 'sweep', [Date.now(), 0xffffffff], callback)
+  return this._writes.run('sweep', [Date.now(), 0xffffffff], callback)
 }
 
 /**
@@ -260,7 +161,7 @@ SqliteStore.prototype.all = function all (callback) {
  * Removes every session.
  */
 SqliteStore.prototype.clear = function clear (callback) {
-  return write(this._writes, 'clear', [], callback)
+  return this._writes.run('clear', [], callback)
 }
 
 /**
@@ -268,7 +169,7 @@ SqliteStore.prototype.clear = function clear (callback) {
  */
 SqliteStore.prototype.destroy = function destroy (sessionId, callback) {
   var ids = Array.isArray(sessionId) ? sessionId.map(String) : String(sessionId)
-  return write(this._writes, 'destroy', [ids], callback)
+  return this._writes.run('destroy', [ids], callback)
 }
 
 /**
@@ -339,9 +240,9 @@ function setSession (store, sessionId, session, dataJSON, callback, patch) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
   if (patch) {
-    return write(store._writes, 'merge', [String(sessionId), text, patch[0], patch[1], expires, now], callback)
+    return store._writes.run('merge', [String(sessionId), text, patch[0], patch[1], expires, now], callback)
   }
-  return write(store._writes, 'set', [String(sessionId), text, expires], callback)
+  return store._writes.run('set', [String(sessionId), text, expires], callback)
 }
 
 /**
@@ -372,7 +273,7 @@ SqliteStore.prototype.touch = function touch (sessionId, session, callback) {
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
-  return write(this._writes, 'touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now], callback)
+  return this._writes.run('touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now], callback)
 }
 
 /**

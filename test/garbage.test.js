@@ -177,6 +177,43 @@ test('native SQLite store functions survive garbage arguments', async function (
   }
 })
 
+test('native Redis store functions survive garbage arguments (nothing listening: every call completes with an error)', async function () {
+  var completions = []
+  function onDone (ids, codes, messages, values) { completions.push([ids, codes, messages, values]) }
+  var create = ['redis://127.0.0.1:1', 'sess:', 100, 200, 200, 10, 20, onDone]
+  for (var i = 0; i < create.length; i++) {
+    nativeGarbage.forEach(function (a) {
+      var args = create.slice()
+      args[i] = a
+      var made = call(native.createRedisStore, args)
+      if (made) made.close()
+    })
+  }
+  var store = native.createRedisStore.apply(null, create)
+  var methods = ['get', 'set', 'expire', 'destroy', 'flush', 'ref', 'unref', 'ids', 'all', 'clear', 'stats', 'close']
+  assert.deepStrictEqual(methodsOf(store), methods.slice().sort(), 'every method of the native Redis store is tried')
+  methods.filter(function (m) { return m !== 'close' }).forEach(function (m) {
+    nativeGarbage.forEach(function (a) {
+      garbage.slice(0, 12).forEach(function (b) {
+        call(store[m].bind(store), [a, b, a, b, a])
+      })
+    })
+  })
+  store.get(1, 'a')
+  store.set(2, 'a', '{}', 10)
+  store.flush()
+  store.close()
+  await new Promise(function (resolve) { setTimeout(resolve, 50) })
+  var all = [].concat.apply([], completions.map(function (c) { return c[0] }))
+  assert.ok(all.indexOf(1) !== -1 && all.indexOf(2) !== -1, 'the valid calls completed')
+  completions.forEach(function (c) {
+    for (var j = 0; j < c[0].length; j++) {
+      assert.strictEqual(typeof c[1][j], 'string', 'nothing listens: an error code')
+      assert.strictEqual(c[3][j], null)
+    }
+  })
+})
+
 test('JS exports survive garbage arguments', function () {
   garbage.forEach(function (a) {
     nativeGarbage.forEach(function (b) {

@@ -1,6 +1,7 @@
 // The README's code blocks, as they are written: each JavaScript block runs (a
 // whole program is started and asked for its page; a fragment runs in an app with
-// `express`, `session`, `app` and `secret` defined, then serves a session); each
+// `express`, `session`, `app` and `secret` defined, then serves a session; a
+// block that names Redis at its default address gets a redis-server); each
 // TypeScript block compiles under `tsc --strict`; the sample Set-Cookie verifies
 // with the demo's secret; every npm command names a script or bin that exists;
 // `npm run pack`'s sample output is what it prints.
@@ -15,6 +16,7 @@ var path = require('path')
 var test = require('node:test')
 var signature = require('cookie-signature')
 var demo = require('./support/demo')
+var redis = require('../tools/redis')
 
 var root = path.join(__dirname, '..')
 var readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
@@ -89,6 +91,9 @@ js.forEach(function (b) {
         "const server = app.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port + '/'))"
       ].join('\n')
     }
+    // (a block for a Redis server on its default address gets one of its own)
+    var redisServer = /redis:\/\/127\.0\.0\.1:6379/.test(code) ? await redis.start() : null
+    if (redisServer) code = code.split('redis://127.0.0.1:6379').join('redis://127.0.0.1:' + redisServer.port)
     fs.writeFileSync(path.join(dir, 'app.js'), code)
     var app = await demo.spawnServer('app.js', dir, { PORT: '0' })
     try {
@@ -104,6 +109,7 @@ js.forEach(function (b) {
       }
     } finally {
       await demo.stop(app)
+      if (redisServer) redisServer.stop()
     }
   })
 })

@@ -27,13 +27,15 @@ function freePort () {
 /**
  * Starts a redis-server; `options.appendfsync` ('everysec', 'always') turns on
  * its append-only file (in a temporary folder removed by `stop`), and
- * `options.core` pins it to that CPU core.
+ * `options.core` pins it to that CPU core, `options.port` takes that port (a
+ * restart on the port of a stopped server) and `options.args` are more
+ * arguments for redis-server (`['--requirepass', 'secret']`).
  */
 exports.start = async function start (options) {
   // (a port found free can be taken before redis-server binds it: it then
   // exits, and the next attempt takes another port)
   for (var attempt = 0; attempt < 3; attempt++) {
-    var server = await startOn(await freePort(), options)
+    var server = await startOn((options && options.port) || await freePort(), options)
     if (server) return server
   }
   throw new Error('redis-server did not start')
@@ -49,6 +51,7 @@ async function startOn (port, options) {
   } else {
     args.push('--appendonly', 'no')
   }
+  if (options && options.args) args = args.concat(options.args)
   var argv = ['redis-server'].concat(args)
   if (options && options.core !== undefined && childProcess.spawnSync('sh', ['-c', 'command -v taskset']).status === 0) {
     argv = ['taskset', '-c', String(options.core)].concat(argv)
@@ -66,6 +69,13 @@ async function startOn (port, options) {
     if (up && !exited()) {
       return {
         port: port,
+        // (`signal`: SIGKILL for a crash, SIGSTOP and SIGCONT for a server that
+        // stops answering)
+        kill: function (signal) { proc.kill(signal) },
+        exited: new Promise(function (resolve) {
+          if (exited()) resolve()
+          else proc.once('exit', function () { resolve() })
+        }),
         stop: function () { proc.kill('SIGTERM') }
       }
     }

@@ -27,6 +27,7 @@
 mod compare;
 mod memory;
 mod raw;
+mod redis;
 mod sqlite;
 
 use crate::{sid, signer, text};

@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod json;
+pub mod redis;
 mod shard;
 pub mod sqlite;
 

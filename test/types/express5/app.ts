@@ -145,4 +145,15 @@ async function durableApi (): Promise<number> {
 // @ts-expect-error path is required
 new session.SqliteStore({})
 
-export { durableApi, nativeStats, signature, storeApi, value, cookieMaxAge, original, stats, pruned, raw }
+// the Redis store
+const shared = new session.RedisStore({ url: 'redis://127.0.0.1:6379', prefix: 'app:', ttl: (s) => s.cookie.maxAge ? 60 : 3600, scanCount: 500, commandTimeout: 2000 })
+async function redisApi (): Promise<number> {
+  await shared.set('a', { cookie: new session.Cookie(), views: 1, user: { name: 'x' } })
+  const s = await shared.get('a')
+  shared.close()
+  return shared.stats().commands + (await shared.length()) + (s?.views ?? 0)
+}
+// @ts-expect-error ttl is seconds or a function
+new session.RedisStore({ ttl: '1d' })
+
+export { durableApi, redisApi, nativeStats, signature, storeApi, value, cookieMaxAge, original, stats, pruned, raw }

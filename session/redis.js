@@ -1,0 +1,246 @@
+/*!
+ * express-session-rs: RedisStore, sessions on a Redis server
+ * (connect-redis's keys, values and expiry, from Rust: an app switches between
+ * connect-redis and this store without logging anyone out).
+ */
+
+'use strict'
+
+var common = require('../lib/store-common')
+var defineHidden = require('../lib/hidden')
+var fastPath = require('../lib/fast-path')
+var json = require('../lib/json')
+var native = require('../native')
+var number = require('../lib/options/number')
+var Queue = require('../lib/queue')
+var Store = require('./store')
+var util = require('util')
+
+var settle = common.settle
+
+var DAY_SECONDS = 86400
+
+module.exports = RedisStore
+
+/**
+ * A session is the key `prefix + id` holding the session's JSON, expiring with
+ * its cookie (or after `ttl` seconds when the cookie has no expiry), as
+ * connect-redis stores it. Commands issued in one turn of the event loop go out
+ * together; each fails within `commandTimeout` when Redis is down or slow, with
+ * an Error whose `err.code` is `ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`,
+ * `ERR_STORE_CLOSED` (after `close()`), or the server's error prefix
+ * (`NOAUTH`, `WRONGPASS`, `WRONGTYPE`, `ERR`, ...); the connection comes back
+ * by itself.
+ *
+ * @param {Object} [options]
+ * @param {string} [options.url='redis://127.0.0.1:6379'] the server:
+ *   `redis://[[user]:password@]host[:port][/database]`
+ * @param {string} [options.prefix='sess:'] the keys' prefix
+ * @param {number|Function} [options.ttl=86400] lifetime in seconds of sessions
+ *   whose cookie has no expiry (an integer >= 1), or `function (session) {
+ *   return seconds }` for every session, as connect-redis's
+ * @param {boolean} [options.disableTouch=false] `touch` does nothing
+ * @param {boolean} [options.disableTTL=false] sessions never expire in Redis
+ *   (and `touch` does nothing)
+ * @param {number} [options.scanCount=100] keys per SCAN step (`all`, `ids`,
+ *   `length`, `clear`)
+ * @param {number} [options.connectTimeout=5000] ms one connection attempt may take
+ * @param {number} [options.commandTimeout=5000] ms a command may take
+ * @param {number} [options.reconnectDelay=50] ms before the first reconnection
+ *   attempt; each next one waits longer, up to `reconnectMaxDelay`
+ * @param {number} [options.reconnectMaxDelay=2000] ms, the longest wait between
+ *   reconnection attempts
+ * @public
+ */
+function RedisStore (options) {
+  Store.call(this)
+  var opts = options || {}
+  var url = opts.url === undefined ? 'redis://127.0.0.1:6379' : opts.url
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+    throw new TypeError('url option must be a redis:// URL string')
+  }
+  if (/^rediss:/.test(url)) {
+    throw new RangeError('url option: rediss:// (TLS) is not supported by this version of RedisStore')
+  }
+  var prefix = opts.prefix == null ? 'sess:' : opts.prefix
+  if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
+  var ttl = opts.ttl
+  if (typeof ttl !== 'function') ttl = number.count('ttl', ttl, { min: 1, default: DAY_SECONDS })
+  var scanCount = number.count('scanCount', opts.scanCount, { min: 1, max: 1e9, default: 100 })
+  var connectTimeout = number.time('connectTimeout', opts.connectTimeout, { min: 1, default: 5000 })
+  var commandTimeout = number.time('commandTimeout', opts.commandTimeout, { min: 1, default: 5000 })
+  var reconnectDelay = number.time('reconnectDelay', opts.reconnectDelay, { min: 1, default: 50 })
+  var reconnectMaxDelay = number.time('reconnectMaxDelay', opts.reconnectMaxDelay, { min: 1, default: 2000 })
+
+  var queue = Queue.open(function (onDone) {
+    return native.createRedisStore(url, prefix, scanCount, connectTimeout, commandTimeout,
+      reconnectDelay, Math.max(reconnectDelay, reconnectMaxDelay), onDone)
+  })
+
+  defineHidden(this, '_native', queue.native)
+  defineHidden(this, '_queue', queue)
+  defineHidden(this, '_ttl', ttl)
+  defineHidden(this, 'prefix', prefix)
+  defineHidden(this, 'disableTouch', Boolean(opts.disableTouch))
+  defineHidden(this, 'disableTTL', Boolean(opts.disableTTL))
+}
+
+util.inherits(RedisStore, Store)
+
+/**
+ * A session's lifetime in seconds, as connect-redis decides it: the ttl
+ * function's, else until its cookie expires (rounded up), else the ttl.
+ *
+ * @private
+ */
+RedisStore.prototype._ttlOf = function (session) {
+  if (typeof this._ttl === 'function') return this._ttl(session)
+  var now = Date.now()
+  var expires = common.expiry(session, now, 0)
+  return Number.isNaN(expires) ? this._ttl : Math.ceil((expires - now) / 1000)
+}
+
+/**
+ * `callback(null, session)`, or `callback(null, undefined)` when there is none.
+ */
+RedisStore.prototype.get = function get (sessionId, callback) {
+  var sid = String(sessionId)
+  return this._queue.run('get', [sid], callback, function (value) {
+    return value == null ? undefined : parseStored(sid, text(value))
+  })
+}
+
+/**
+ * Stores the session's JSON with its lifetime as the key's TTL (a session whose
+ * lifetime is over is removed instead); `callback(err)` once Redis has it.
+ */
+RedisStore.prototype.set = function set (sessionId, session, callback) {
+  return setSession(this, sessionId, session, undefined, callback)
+}
+
+fastPath.defineQueued(RedisStore.prototype.set, function setQueued (sessionId, session, dataJSON, callback) {
+  return setSession(this, sessionId, session, dataJSON, callback)
+})
+
+/**
+ * @private
+ */
+function setSession (store, sessionId, session, dataJSON, callback) {
+  var ttl
+  try {
+    ttl = store._ttlOf(session)
+  } catch (err) {
+    return settle(callback, err) // (a ttl function threw: nothing is written)
+  }
+  var text = json.sessionJSON(session, dataJSON)
+  if (!(ttl > 0) || text === undefined) return store.destroy(sessionId, callback)
+  return store._queue.run('set', [String(sessionId), text, store.disableTTL ? -1 : ttl], callback)
+}
+
+/**
+ * Restarts the session's TTL (`EXPIRE`), as connect-redis does; nothing with
+ * `disableTouch` or `disableTTL`.
+ */
+RedisStore.prototype.touch = function touch (sessionId, session, callback) {
+  if (this.disableTouch || this.disableTTL) return settle(callback)
+  var ttl
+  try {
+    ttl = this._ttlOf(session)
+  } catch (err) {
+    return settle(callback, err)
+  }
+  return this._queue.run('expire', [String(sessionId), ttl], callback)
+}
+
+/**
+ * Removes a session, or each of an array of sessions.
+ */
+RedisStore.prototype.destroy = function destroy (sessionId, callback) {
+  var ids = Array.isArray(sessionId) ? sessionId.map(String) : String(sessionId)
+  return this._queue.run('destroy', [ids], callback)
+}
+
+fastPath.defineQueued(RedisStore.prototype.touch, RedisStore.prototype.touch)
+fastPath.defineQueued(RedisStore.prototype.destroy, RedisStore.prototype.destroy)
+
+/**
+ * All sessions: `callback(null, {sid: session})`.
+ */
+RedisStore.prototype.all = function all (callback) {
+  return this._queue.run('all', [], callback, function (flat) {
+    var sessions = Object.create(null)
+    for (var i = 0; i < flat.length; i += 2) {
+      var sid = text(flat[i])
+      sessions[sid] = parseStored(sid, text(flat[i + 1]))
+    }
+    return sessions
+  })
+}
+
+/**
+ * The IDs of all sessions.
+ */
+RedisStore.prototype.ids = function ids (callback) {
+  return this._queue.run('ids', [], callback, function (list) { return list.map(text) })
+}
+
+/**
+ * The number of sessions.
+ */
+RedisStore.prototype.length = function length (callback) {
+  return this._queue.run('ids', [], callback, function (list) { return list.length })
+}
+
+/**
+ * Removes every session (every key under the prefix).
+ */
+RedisStore.prototype.clear = function clear (callback) {
+  return this._queue.run('clear', [], callback)
+}
+
+/**
+ * `{ commands }`: the commands this store sent.
+ */
+RedisStore.prototype.stats = function stats () {
+  return this._native.stats()
+}
+
+/**
+ * Sends what is queued, then stops taking commands (a later one fails with
+ * `ERR_STORE_CLOSED`); blocks until the commands in flight completed.
+ */
+RedisStore.prototype.close = function close () {
+  this._native.close()
+}
+
+/**
+ * A text from the addon: a string, or the UTF-16 code units of one with lone
+ * surrogates.
+ *
+ * @private
+ */
+function text (value) {
+  if (typeof value === 'string') return value
+  var out = ''
+  for (var i = 0; i < value.length; i += 8192) {
+    out += String.fromCharCode.apply(null, value.subarray(i, i + 8192))
+  }
+  return out
+}
+
+/**
+ * The stored JSON `text` of session `sid`, parsed; text that does not parse is
+ * an Error with `err.code` `ERR_STORE_DAMAGED` naming the session, the
+ * SyntaxError as its `cause`.
+ *
+ * @private
+ */
+function parseStored (sid, value) {
+  try {
+    return json.parseStored(value)
+  } catch (err) {
+    var damaged = new Error('the stored value of session "' + sid + '" is damaged: it is not valid JSON', { cause: err })
+    damaged.code = 'ERR_STORE_DAMAGED'
+    throw damaged
+  }
+}

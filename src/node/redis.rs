@@ -1,0 +1,432 @@
+//! RedisStore's binding (`createRedisStore`): a `#[napi]` class for the cold
+//! methods, the request path's calls as raw callbacks on each instance, and
+//! replies coming back through napi-rs's `ThreadsafeFunction`, one call per
+//! batch (as the file store's writes do).
+
+use super::raw::{callback, Cx, Result, Scratch, Throw};
+use super::{cold, number, owned_sid, strings_arg, wtf8, JSON_NOT_STRING};
+use crate::store::redis;
+use crate::text;
+use napi::bindgen_prelude::{
+    ClassInstance, Either, Env, FnArgs, FromNapiValue, Function, JavaScriptClassExt, Uint16Array,
+    Unknown,
+};
+use napi::threadsafe_function::{
+    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
+};
+use napi::{Status, ValueType};
+use napi_derive::napi;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Text from Redis for JS: a string when it is UTF-8, else its UTF-16 code units
+/// (WTF-8 with lone surrogates: a session ID that had them), which JS joins.
+type Text = Either<String, Uint16Array>;
+
+/// A command's value for JS: `get`'s text (or null), the IDs or rows of `ids`
+/// and `all` (`[sid, json, ...]`), or null.
+type JsReply = Option<Either<Text, Vec<Text>>>;
+
+/// A command's completion: (request id, reply or error).
+type Completion = (f64, std::result::Result<JsReply, redis::Error>);
+
+/// What `onDone` gets for a batch: `(ids, codes, messages, values)`.
+type DoneArgs = FnArgs<(
+    Vec<f64>,
+    Vec<Option<String>>,
+    Vec<Option<String>>,
+    Vec<JsReply>,
+)>;
+
+type Done = ThreadsafeFunction<Vec<Completion>, UnknownReturnValue, DoneArgs, Status, false, true>;
+
+type Finished = Arc<Mutex<Vec<Completion>>>;
+
+struct Handle {
+    store: redis::RedisStore,
+    prefix: Vec<u8>,
+    scan_count: usize,
+    done: Arc<Mutex<Done>>,
+    finished: Finished,
+}
+
+type HandleRef = Arc<Handle>;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn deliver(finished: &Finished, done: &Mutex<Done>) {
+    let batch = std::mem::take(&mut *lock(finished));
+    if !batch.is_empty() {
+        lock(done).call(batch, ThreadsafeFunctionCallMode::NonBlocking);
+    }
+}
+
+/// `err.code` of a RedisStore error.
+fn error_code(kind: &redis::ErrorKind) -> String {
+    match kind {
+        redis::ErrorKind::ConnectionRefused => "ECONNREFUSED".into(),
+        redis::ErrorKind::ConnectionReset => "ECONNRESET".into(),
+        redis::ErrorKind::Timeout => "ETIMEDOUT".into(),
+        redis::ErrorKind::Closed => "ERR_STORE_CLOSED".into(),
+        redis::ErrorKind::Server(code) => code.clone(),
+        redis::ErrorKind::InvalidOptions => "ERR_INVALID_ARG_VALUE".into(),
+        redis::ErrorKind::UnexpectedReply => "ERR_REDIS_REPLY".into(),
+        redis::ErrorKind::Other => "ERR_REDIS".into(),
+    }
+}
+
+fn done_args(batch: Vec<Completion>) -> DoneArgs {
+    let n = batch.len();
+    let (mut ids, mut codes, mut messages, mut values) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (id, result) in batch {
+        ids.push(id);
+        match result {
+            Ok(value) => {
+                codes.push(None);
+                messages.push(None);
+                values.push(value);
+            }
+            Err(e) => {
+                codes.push(Some(error_code(&e.kind)));
+                messages.push(Some(e.message));
+                values.push(None);
+            }
+        }
+    }
+    FnArgs::from((ids, codes, messages, values))
+}
+
+/// Stored bytes as text for JS (see `Text`); `None` when they are not WTF-8.
+fn js_text(bytes: Vec<u8>) -> Option<Text> {
+    match String::from_utf8(bytes) {
+        Ok(s) => Some(Either::A(s)),
+        Err(e) => text::utf16(e.as_bytes())
+            .ok()
+            .map(|u| Either::B(Uint16Array::new(u))),
+    }
+}
+
+fn damaged(what: &str) -> redis::Error {
+    redis::Error {
+        kind: redis::ErrorKind::UnexpectedReply,
+        message: format!("a stored {what} is not UTF-8 text"),
+    }
+}
+
+/// The reply of a command for JS, keys without the store's prefix.
+fn js_reply(prefix_len: usize, reply: redis::Reply) -> std::result::Result<JsReply, redis::Error> {
+    let strip = |mut key: Vec<u8>| {
+        key.drain(..prefix_len.min(key.len()));
+        js_text(key).ok_or_else(|| damaged("key"))
+    };
+    Ok(match reply {
+        redis::Reply::Value(None) | redis::Reply::Count(_) => None,
+        redis::Reply::Value(Some(v)) => {
+            Some(Either::A(js_text(v).ok_or_else(|| damaged("session"))?))
+        }
+        redis::Reply::Keys(keys) => Some(Either::B(
+            keys.into_iter()
+                .map(strip)
+                .collect::<std::result::Result<_, _>>()?,
+        )),
+        redis::Reply::Rows(rows) => {
+            let mut flat = Vec::with_capacity(rows.len() * 2);
+            for (key, value) in rows {
+                flat.push(strip(key)?);
+                flat.push(js_text(value).ok_or_else(|| damaged("session"))?);
+            }
+            Some(Either::B(flat))
+        }
+    })
+}
+
+/// Stages `command` for request `id`: `flush()` sends it.
+fn queue(h: &Handle, id: Option<f64>, command: redis::Command) -> Result<()> {
+    let id = id.ok_or(Throw::type_error(c"request id must be a number"))?;
+    let finished = h.finished.clone();
+    let prefix_len = h.prefix.len();
+    let staged = h.store.stage(
+        command,
+        Box::new(move |r| {
+            let r = r.and_then(|reply| js_reply(prefix_len, reply));
+            lock(&finished).push((id, r));
+        }),
+    );
+    if !staged {
+        deliver(&h.finished, &h.done);
+    }
+    Ok(())
+}
+
+/// `prefix + sid`, the key of session `sid`.
+fn key(h: &Handle, sid: Vec<u8>) -> Vec<u8> {
+    let mut key = Vec::with_capacity(h.prefix.len() + sid.len());
+    key.extend_from_slice(&h.prefix);
+    key.extend_from_slice(&sid);
+    key
+}
+
+const TTL_NOT_INTEGER: Throw =
+    Throw::range_error(c"ttl must be an integer number of seconds (negative: no expiry)");
+
+/// A TTL in seconds: an integer; a negative one means none.
+fn ttl_arg(cx: &Cx, i: usize) -> Result<Option<u64>> {
+    let n = cx
+        .number(cx.arg(i))
+        .ok_or(Throw::type_error(c"ttl must be a number"))?;
+    if !(n.is_finite() && n.fract() == 0.0 && n.abs() <= 9.0e15) {
+        return Err(TTL_NOT_INTEGER);
+    }
+    Ok((n >= 0.0).then_some(n as u64))
+}
+
+callback! {
+    /// `get(id, sid)`: queued; the session's JSON, or null, through `onDone`.
+    const GET: HandleRef = |cx, h| {
+        let key = key(h, owned_sid(cx, 1)?);
+        queue(h, cx.number(cx.arg(0)), redis::Command::Get { key })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `set(id, sid, json, ttl)`: queued; `SET key json EX ttl` (no `EX` when
+    /// ttl is negative).
+    const SET: HandleRef = |cx, h| {
+        let key = key(h, owned_sid(cx, 1)?);
+        let mut json_scratch = Scratch::<1024>::default();
+        let value = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
+        let ttl = ttl_arg(cx, 3)?;
+        queue(h, cx.number(cx.arg(0)), redis::Command::Set { key, value, ttl })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `expire(id, sid, ttl)`: queued; `EXPIRE key ttl`.
+    const EXPIRE: HandleRef = |cx, h| {
+        let key = key(h, owned_sid(cx, 1)?);
+        let ttl = cx.number(cx.arg(2)).ok_or(Throw::type_error(c"ttl must be a number"))?;
+        if !(ttl.is_finite() && ttl.fract() == 0.0 && ttl.abs() <= 9.0e15) {
+            return Err(TTL_NOT_INTEGER);
+        }
+        queue(h, cx.number(cx.arg(0)), redis::Command::Expire { key, ttl: ttl as i64 })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `destroy(id, sidOrSids)`: queued; `DEL` of their keys.
+    const DESTROY: HandleRef = |cx, h| {
+        let sids = if cx.array(cx.arg(1)).is_some() {
+            strings_arg(cx, 1, Throw::type_error(c"session ids must be strings"))?
+        } else {
+            vec![owned_sid(cx, 1)?]
+        };
+        let keys = sids.into_iter().map(|sid| key(h, sid)).collect();
+        queue(h, cx.number(cx.arg(0)), redis::Command::Del { keys })?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `flush()`: sends the staged commands, together.
+    const FLUSH: HandleRef = |cx, h| {
+        if !h.store.flush() {
+            deliver(&h.finished, &h.done);
+        }
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `ref()`: keep the event loop alive while commands are pending.
+    const REF: HandleRef = |cx, h| {
+        #[allow(deprecated)] // (see the file store's `ref`)
+        lock(&h.done).refer(&cx.napi_env()).map_err(|_| Throw::error(c"cannot ref"))?;
+        cx.undefined()
+    }
+}
+
+callback! {
+    /// `unref()`: let the event loop end although the store exists.
+    const UNREF: HandleRef = |cx, h| {
+        #[allow(deprecated)]
+        lock(&h.done).unref(&cx.napi_env()).map_err(|_| Throw::error(c"cannot unref"))?;
+        cx.undefined()
+    }
+}
+
+/// Sessions on a Redis server, in connect-redis's layout. Every call is queued
+/// with a caller-chosen request `id`, sent by `flush()`, and completes through
+/// the `onDone` given to `createRedisStore`, one call per batch. (`get`, `set`,
+/// `expire`, `destroy`, `flush`, `ref` and `unref` are own properties of each
+/// instance: see native/index.d.ts.)
+#[napi]
+pub struct NativeRedisStore {
+    handle: HandleRef,
+}
+
+/// `RedisStore#stats()`.
+#[napi(object)]
+pub struct RedisStoreStats {
+    /// Commands sent since the store was made.
+    pub commands: f64,
+}
+
+#[napi]
+impl NativeRedisStore {
+    /// The IDs of every stored session (queued; `SCAN`, never `KEYS`).
+    #[napi(catch_unwind, ts_args_type = "id: number")]
+    pub fn ids(&self, env: &Env, id: Unknown) -> napi::Result<()> {
+        let h = &self.handle;
+        let command = redis::Command::Keys {
+            pattern: redis::pattern(&h.prefix),
+            count: h.scan_count,
+        };
+        cold(env, || queue(h, number(&id), command))
+    }
+
+    /// Every stored session as `[sid, json, ...]` (queued; `SCAN`, then `MGET`).
+    #[napi(catch_unwind, ts_args_type = "id: number")]
+    pub fn all(&self, env: &Env, id: Unknown) -> napi::Result<()> {
+        let h = &self.handle;
+        let command = redis::Command::Rows {
+            pattern: redis::pattern(&h.prefix),
+            count: h.scan_count,
+        };
+        cold(env, || queue(h, number(&id), command))
+    }
+
+    /// Removes every stored session (queued; `SCAN`, then `DEL`).
+    #[napi(catch_unwind, ts_args_type = "id: number")]
+    pub fn clear(&self, env: &Env, id: Unknown) -> napi::Result<()> {
+        let h = &self.handle;
+        let command = redis::Command::Clear {
+            pattern: redis::pattern(&h.prefix),
+            count: h.scan_count,
+        };
+        cold(env, || queue(h, number(&id), command))
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self) -> RedisStoreStats {
+        RedisStoreStats {
+            commands: self.handle.store.commands() as f64,
+        }
+    }
+
+    /// Sends what is staged, then stops taking commands and waits for the ones
+    /// in flight (each ends within the command timeout).
+    #[napi(catch_unwind)]
+    pub fn close(&self) {
+        self.handle.store.close()
+    }
+}
+
+/// A duration option in ms: an integer from 1 to 2^31-1 (checked in JS first).
+fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
+    let ms = number(v).ok_or(Throw::type_error(what))?;
+    if !(1.0..=f64::from(i32::MAX)).contains(&ms) {
+        return Err(Throw::range_error(what));
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+/// `createRedisStore(url, prefix, scanCount, connectTimeoutMs, commandTimeoutMs,
+/// minDelayMs, maxDelayMs, onDone)`: a store on the server at `url` (it connects
+/// on first use). `onDone(ids, codes, messages, values)` is called once per
+/// batch of completed commands: each one's request id, its error's `err.code`
+/// and message or null, and its value (text or null; an array of texts for
+/// `ids` and `all`). A text is a string, or a Uint16Array of UTF-16 code units
+/// when it has lone surrogates.
+#[napi(
+    catch_unwind,
+    ts_args_type = "url: string, prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void"
+)]
+#[allow(clippy::too_many_arguments)]
+pub fn create_redis_store<'e>(
+    env: &'e Env,
+    url: Unknown<'e>,
+    prefix: Unknown<'e>,
+    scan_count: Unknown<'e>,
+    connect_timeout_ms: Unknown<'e>,
+    command_timeout_ms: Unknown<'e>,
+    min_delay_ms: Unknown<'e>,
+    max_delay_ms: Unknown<'e>,
+    on_done: Unknown<'e>,
+) -> napi::Result<ClassInstance<'e, NativeRedisStore>> {
+    let handle = cold(env, || {
+        if url.get_type().ok() != Some(ValueType::String) {
+            return Err(Throw::type_error(c"url must be a string"));
+        }
+        let url =
+            String::from_unknown(url).map_err(|_| Throw::type_error(c"url must be a string"))?;
+        let prefix = wtf8(&prefix).ok_or(Throw::type_error(c"prefix must be a string"))?;
+        let scan_count = number(&scan_count)
+            .filter(|n| (1.0..=1.0e9).contains(n) && n.fract() == 0.0)
+            .ok_or(Throw::range_error(
+                c"scanCount must be an integer from 1 to 10^9",
+            ))? as usize;
+        let mut options = redis::Options::new(url);
+        options.connect_timeout = millis(
+            &connect_timeout_ms,
+            c"connect timeout must be 1 to 2147483647 ms",
+        )?;
+        options.command_timeout = millis(
+            &command_timeout_ms,
+            c"command timeout must be 1 to 2147483647 ms",
+        )?;
+        options.min_delay = millis(&min_delay_ms, c"reconnect delay must be 1 to 2147483647 ms")?;
+        options.max_delay = millis(&max_delay_ms, c"reconnect delay must be 1 to 2147483647 ms")?;
+        if on_done.get_type().ok() != Some(ValueType::Function) {
+            return Err(Throw::type_error(c"onDone must be a function"));
+        }
+        let on_done = Function::<DoneArgs, UnknownReturnValue>::from_unknown(on_done)
+            .map_err(super::failed)?;
+        let done: Done = on_done
+            .build_threadsafe_function::<Vec<Completion>>()
+            .weak::<true>()
+            .callee_handled::<false>()
+            .build_callback(|ctx| Ok(done_args(ctx.value)))
+            .map_err(|_| Throw::error(c"cannot create a thread-safe function"))?;
+        let done = Arc::new(Mutex::new(done));
+        let finished = Finished::default();
+        let after_batch: redis::AfterBatch = {
+            let (finished, done) = (finished.clone(), done.clone());
+            Arc::new(move || deliver(&finished, &done))
+        };
+        let store = redis::RedisStore::open(options, after_batch)
+            .map_err(|e| Throw::error_with_code(&e.message, &error_code(&e.kind)))?;
+        Ok(Arc::new(Handle {
+            store,
+            prefix,
+            scan_count,
+            done,
+            finished,
+        }))
+    })?;
+    let instance = NativeRedisStore {
+        handle: handle.clone(),
+    }
+    .into_instance(env)?;
+    cold(env, || {
+        let cx = Cx::of_napi(env);
+        let obj = cx.value_of(&instance);
+        cx.attach(obj, c"get", GET, handle.clone())?;
+        cx.attach(obj, c"set", SET, handle.clone())?;
+        cx.attach(obj, c"expire", EXPIRE, handle.clone())?;
+        cx.attach(obj, c"destroy", DESTROY, handle.clone())?;
+        cx.attach(obj, c"flush", FLUSH, handle.clone())?;
+        cx.attach(obj, c"ref", REF, handle.clone())?;
+        cx.attach(obj, c"unref", UNREF, handle)
+    })?;
+    Ok(instance)
+}

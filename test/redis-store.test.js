@@ -1,0 +1,307 @@
+// RedisStore on a real redis-server (started by each test on a free port):
+// express-session's store semantics (against its MemoryStore), connect-redis's
+// data both ways, failures that end in an error and never a hang, exact text.
+
+'use strict'
+
+var assert = require('assert')
+var childProcess = require('child_process')
+var express = require('express')
+var request = require('supertest')
+var test = require('node:test')
+var original = require('express-session')
+var call = require('./support/call')
+var ours = require('..')
+var redis = require('../tools/redis')
+
+var skip = !redis.available() && 'redis-server is not installed (.ci/run installs it)'
+
+function cookie (impl, ms) {
+  var c = new impl.Cookie({ maxAge: ms })
+  c.expires = new Date(Date.now() + ms)
+  c.originalMaxAge = ms
+  return c
+}
+
+// a redis-server for the duration of `fn(server, client)`; `client` is node-redis
+async function withServer (options, fn) {
+  var server = await redis.start(options)
+  var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + server.port })
+  client.on('error', function () {})
+  try {
+    await client.connect()
+    return await fn(server, client)
+  } finally {
+    await client.quit().catch(function () {})
+    server.stop()
+  }
+}
+
+function url (server) {
+  return 'redis://127.0.0.1:' + server.port
+}
+
+// the same calls against express-session's MemoryStore and a RedisStore
+async function scenario (impl, store) {
+  var out = []
+  await call(store, 'set', 'a', { cookie: cookie(impl, 60000), n: 1, text: 'Ж€𝄞\ud800' })
+  await call(store, 'set', 'b', { cookie: cookie(impl, 60000), n: 2 })
+  await call(store, 'set', 'old', { cookie: { expires: new Date(Date.now() - 1000).toISOString() }, n: 3 })
+  out.push(await call(store, 'get', 'a'), await call(store, 'get', 'old'), await call(store, 'get', 'missing'))
+  await call(store, 'touch', 'b', { cookie: cookie(impl, 120000), ignored: true })
+  out.push(await call(store, 'get', 'b'))
+  out.push(await call(store, 'length'))
+  out.push(await call(store, 'all'))
+  await call(store, 'destroy', 'a')
+  out.push(await call(store, 'get', 'a'), await call(store, 'length'))
+  await call(store, 'clear')
+  out.push(await call(store, 'length'))
+  return JSON.parse(JSON.stringify(out).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>'))
+}
+
+test('RedisStore gives what express-session\'s MemoryStore gives, but for touch, which restarts the TTL only (as connect-redis\'s)', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var store = new ours.RedisStore({ url: url(server) })
+    var mine = await scenario(ours, store)
+    var theirs = await scenario(original, new original.MemoryStore())
+    // (touch: MemoryStore rewrites the stored cookie, connect-redis and RedisStore
+    // only the key's TTL, checked in the next test)
+    assert.strictEqual(theirs[3].cookie.originalMaxAge, 120000)
+    assert.strictEqual(mine[3].cookie.originalMaxAge, 60000)
+    mine[3].cookie = theirs[3].cookie
+    mine[5].b.cookie = theirs[5].b.cookie
+    assert.deepStrictEqual(mine, theirs)
+    assert.strictEqual(mine[0].text, 'Ж€𝄞\ud800')
+    assert.deepStrictEqual(await client.keys('*'), [])
+    store.close()
+  })
+})
+
+test('keys, values and TTLs are connect-redis\'s: prefix + id, the session JSON, the cookie\'s lifetime in seconds', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var store = new ours.RedisStore({ url: url(server), prefix: 'app:' })
+    var session = { cookie: cookie(ours, 90000), user: 'ann' }
+    await store.set('id1', session)
+    assert.strictEqual(await client.get('app:id1'), JSON.stringify(session))
+    var ttl = await client.ttl('app:id1')
+    assert.ok(ttl === 90 || ttl === 89, String(ttl))
+    // no expiry on the cookie: ttl (seconds, default one day)
+    await store.set('id2', { cookie: { expires: null }, n: 1 })
+    var dayTtl = await client.ttl('app:id2')
+    assert.ok(dayTtl > 86390 && dayTtl <= 86400, String(dayTtl))
+    // touch restarts the TTL (EXPIRE), keeping the stored data
+    await store.touch('id1', { cookie: cookie(ours, 600000), user: 'ignored' })
+    assert.ok(await client.ttl('app:id1') > 590)
+    assert.strictEqual(JSON.parse(await client.get('app:id1')).user, 'ann')
+    // a ttl function decides every session's lifetime, as connect-redis's
+    var fixed = new ours.RedisStore({ url: url(server), prefix: 'f:', ttl: function (s) { return s.life } })
+    await fixed.set('x', { cookie: cookie(ours, 90000), life: 30 })
+    assert.strictEqual(await client.ttl('f:x'), 30)
+    // disableTTL: no expiry in Redis, and touch does nothing
+    var forever = new ours.RedisStore({ url: url(server), prefix: 'p:', disableTTL: true })
+    await forever.set('y', { cookie: cookie(ours, 90000) })
+    assert.strictEqual(await client.ttl('p:y'), -1)
+    // a session whose cookie already expired is removed instead
+    await store.set('id1', { cookie: { expires: new Date(Date.now() - 1).toISOString() } })
+    assert.strictEqual(await client.exists('app:id1'), 0)
+    for (var s of [store, fixed, forever]) s.close()
+  })
+})
+
+// an app logging in and counting, under a session middleware and store
+function app (session, store) {
+  var a = express()
+  a.use(session({ secret: 'switch', resave: false, saveUninitialized: false, store: store, cookie: { maxAge: 600000 } }))
+  a.post('/login', function (req, res) { req.session.user = 'ann'; req.session.n = 0; res.end('ok') })
+  a.get('/n', function (req, res) {
+    if (!req.session.user) return res.status(401).end('logged out')
+    req.session.n++
+    res.end(req.session.user + ' ' + req.session.n)
+  })
+  return a
+}
+
+test('an app switches from express-session + connect-redis to RedisStore and back without logging anyone out', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var ConnectRedis = require('connect-redis').RedisStore
+    var before = app(original, new ConnectRedis({ client: client }))
+    var login = await request(before).post('/login').expect(200)
+    var jar = login.headers['set-cookie'][0].split(';')[0]
+    await request(before).get('/n').set('Cookie', jar).expect(200, 'ann 1')
+
+    var store = new ours.RedisStore({ url: url(server) })
+    var after = app(ours, store)
+    await request(after).get('/n').set('Cookie', jar).expect(200, 'ann 2')
+    await request(after).get('/n').set('Cookie', jar).expect(200, 'ann 3')
+
+    var back = app(original, new ConnectRedis({ client: client }))
+    await request(back).get('/n').set('Cookie', jar).expect(200, 'ann 4')
+    // and a session that RedisStore started, read by connect-redis
+    var login2 = await request(after).post('/login').expect(200)
+    var jar2 = login2.headers['set-cookie'][0].split(';')[0]
+    await request(back).get('/n').set('Cookie', jar2).expect(200, 'ann 1')
+    assert.strictEqual((await client.keys('sess:*')).length, 2)
+    store.close()
+  })
+})
+
+test('RedisStore as the store of the original express-session', { skip: skip }, async function () {
+  await withServer({}, async function (server) {
+    var store = new ours.RedisStore({ url: url(server) })
+    var a = app(original, store)
+    var jar = (await request(a).post('/login').expect(200)).headers['set-cookie'][0].split(';')[0]
+    await request(a).get('/n').set('Cookie', jar).expect(200, 'ann 1')
+    await request(a).get('/n').set('Cookie', jar).expect(200, 'ann 2')
+    assert.strictEqual(await store.length(), 1)
+    store.close()
+  })
+})
+
+test('text comes back exactly: non-ASCII, lone surrogates in IDs and data, a 10 MB session', { skip: skip }, async function () {
+  await withServer({}, async function (server) {
+    var store = new ours.RedisStore({ url: url(server) })
+    var ids = ['x\ud800', 'x\udbff', 'x\ufffd', 'é€𝄞', 'x\udc00y']
+    for (var i = 0; i < ids.length; i++) {
+      await store.set(ids[i], { cookie: cookie(ours, 60000), i: i, text: ids[i] + '\ud800' })
+    }
+    for (i = 0; i < ids.length; i++) {
+      var s = await store.get(ids[i])
+      assert.strictEqual(s.i, i, JSON.stringify(ids[i]))
+      assert.strictEqual(s.text, ids[i] + '\ud800')
+    }
+    assert.deepStrictEqual((await store.ids()).sort(), ids.slice().sort())
+    assert.deepStrictEqual(Object.keys(await store.all()).sort(), ids.slice().sort())
+    var big = '€'.repeat(10 * 1024 * 1024 / 3)
+    await store.set('big', { cookie: cookie(ours, 60000), big: big })
+    assert.strictEqual((await store.get('big')).big, big)
+    store.close()
+  })
+})
+
+test('many sessions: 100,000 sets in one turn go out together; all() and ids() scan them all', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var store = new ours.RedisStore({ url: url(server), scanCount: 1000 })
+    var sets = []
+    for (var i = 0; i < 100000; i++) sets.push(store.set('s' + i, { cookie: cookie(ours, 60000), i: i }))
+    await Promise.all(sets)
+    assert.strictEqual(await client.dbSize(), 100000)
+    var all = await store.all()
+    assert.strictEqual(Object.keys(all).length, 100000)
+    assert.strictEqual(all.s99999.i, 99999)
+    assert.strictEqual(await store.length(), 100000)
+    await store.clear()
+    assert.strictEqual(await client.dbSize(), 0)
+    store.close()
+  })
+})
+
+test('the store\'s prefix scopes all(), ids(), length() and clear(); glob characters in it are literal', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    await client.set('other', 'x')
+    await client.set('ab:x', 'not a session of the store below (a glob a** would take it)')
+    var store = new ours.RedisStore({ url: url(server), prefix: 'a*' })
+    await store.set('1', { cookie: cookie(ours, 60000) })
+    assert.deepStrictEqual(await store.ids(), ['1'])
+    await store.clear()
+    assert.deepStrictEqual((await client.keys('*')).sort(), ['ab:x', 'other'])
+    store.close()
+  })
+})
+
+test('a server that is down, stopped or restarted: every call fails within the command timeout with err.code, then the store serves again', { skip: skip }, async function () {
+  var server = await redis.start()
+  var port = server.port
+  var store = new ours.RedisStore({ url: url(server), commandTimeout: 500, connectTimeout: 300, reconnectMaxDelay: 100 })
+  var a = app(ours, store)
+  try {
+    await store.set('a', { cookie: cookie(ours, 60000), n: 1 })
+    var jar = (await request(a).post('/login').expect(200)).headers['set-cookie'][0].split(';')[0]
+    // a server that stops answering: ETIMEDOUT after the command timeout
+    server.kill('SIGSTOP')
+    var started = Date.now()
+    await assert.rejects(store.get('a'), function (err) { return err.code === 'ETIMEDOUT' })
+    var waited = Date.now() - started
+    assert.ok(waited >= 400 && waited < 3000, String(waited))
+    server.kill('SIGCONT')
+    assert.strictEqual((await store.get('a')).n, 1)
+    // a server killed: refused (or reset) within the timeout, no hang
+    server.kill('SIGKILL')
+    await server.exited
+    started = Date.now()
+    await assert.rejects(store.get('a'), function (err) { return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].indexOf(err.code) !== -1 })
+    await assert.rejects(store.set('b', { cookie: cookie(ours, 60000) }), function (err) { return typeof err.code === 'string' })
+    assert.ok(Date.now() - started < 3000)
+    // an app's request during the outage ends in next(err)
+    await request(a).get('/n').set('Cookie', jar).expect(500)
+    // restarted on the same port: the store reconnects by itself
+    server = await redis.start({ port: port })
+    for (var deadline = Date.now() + 5000; ; await new Promise(function (resolve) { setTimeout(resolve, 50) })) {
+      try {
+        await store.set('c', { cookie: cookie(ours, 60000), n: 3 })
+        break
+      } catch (err) {
+        if (Date.now() > deadline) throw err
+      }
+    }
+    assert.strictEqual((await store.get('c')).n, 3)
+    // (the session of `jar` went with the killed server: it is logged out now)
+    await request(a).get('/n').set('Cookie', jar).expect(401)
+  } finally {
+    store.close()
+    server.kill('SIGCONT')
+    server.stop()
+  }
+})
+
+test('nothing listening: ECONNREFUSED; a password: right one works, a wrong one is WRONGPASS', { skip: skip }, async function () {
+  var free = await redis.start()
+  var port = free.port
+  free.stop()
+  await free.exited
+  var nobody = new ours.RedisStore({ url: 'redis://127.0.0.1:' + port, commandTimeout: 2000 })
+  await assert.rejects(nobody.get('a'), function (err) { return err.code === 'ECONNREFUSED' })
+  nobody.close()
+
+  await withServer({ args: ['--requirepass', 'pw'] }, async function (server) {
+    var right = new ours.RedisStore({ url: 'redis://:pw@127.0.0.1:' + server.port })
+    await right.set('a', { cookie: cookie(ours, 60000), n: 1 })
+    assert.strictEqual((await right.get('a')).n, 1)
+    var wrong = new ours.RedisStore({ url: 'redis://:nope@127.0.0.1:' + server.port, commandTimeout: 2000 })
+    await assert.rejects(wrong.get('a'), function (err) { return err.code === 'WRONGPASS' && /authentication failed/i.test(err.message) })
+    right.close()
+    wrong.close()
+  })
+})
+
+test('close() waits for the commands in flight; later calls fail with ERR_STORE_CLOSED', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var store = new ours.RedisStore({ url: url(server) })
+    var written = store.set('a', { cookie: cookie(ours, 60000), n: 1 })
+    store.close()
+    await written
+    assert.strictEqual(JSON.parse(await client.get('sess:a')).n, 1)
+    await assert.rejects(store.get('a'), function (err) { return err.code === 'ERR_STORE_CLOSED' })
+  })
+})
+
+test('options are checked at construction', function () {
+  assert.throws(function () { return new ours.RedisStore({ url: 'http://x' }) }, TypeError)
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://x' }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: 0 }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: 1.5 }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: NaN }) }, TypeError)
+  assert.throws(function () { return new ours.RedisStore({ commandTimeout: 2 ** 31 }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ scanCount: 0 }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ prefix: 5 }) }, TypeError)
+  assert.throws(function () { return new ours.RedisStore({ url: 'redis://[::1' }) }, function (err) { return err.code === 'ERR_INVALID_ARG_VALUE' })
+})
+
+test('an idle RedisStore does not keep the process alive', { skip: skip }, async function () {
+  await withServer({}, async function (server) {
+    var script = 'var s = new (require(' + JSON.stringify(require.resolve('..')) + ').RedisStore)({ url: ' + JSON.stringify(url(server)) + ' });' +
+      's.set("a", { cookie: { expires: null }, n: 1 }, function (err) { if (err) throw err; console.log("set") })'
+    var r = childProcess.spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20000 })
+    assert.strictEqual(r.status, 0, r.stderr)
+    assert.strictEqual(r.stdout, 'set\n')
+  })
+})
