@@ -373,6 +373,10 @@ declare namespace session {
   interface RedisStoreOptions {
     /** The server: `redis://[[user]:password@]host[:port][/database]` (default `redis://127.0.0.1:6379`). */
     url?: string | undefined
+    /** A Redis Cluster, found through `nodes` (instead of `url`). */
+    cluster?: boolean | undefined
+    /** Some or all nodes of the cluster: redis:// URLs or `{ host, port, username?, password? }`. */
+    nodes?: Array<string | { host: string, port: number, username?: string | undefined, password?: string | undefined }> | undefined
     /** The keys' prefix (default `'sess:'`). */
     prefix?: string | undefined
     /**

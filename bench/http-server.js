@@ -5,6 +5,8 @@
 //              (a fresh SqliteStore file in the temporary folder) |
 //              express-session-rs-sqlite-fsync (the same, fsync: true) |
 //              express-session-redis | express-session-connect-sqlite3 |
+//              express-session-rs-redis-native | express-session-redis-native
+//              (our RedisStore, under our middleware or express-session) |
 //              express-session-better-sqlite3 (better-sqlite3-session-store)
 //              (third-party stores as their users run them: under
 //              express-session, with their documented defaults, from
@@ -74,6 +76,14 @@ async function createStore () {
       var Database = require(path.join(compare, 'better-sqlite3'))
       var BetterStore = require(path.join(compare, 'better-sqlite3-session-store'))(require('express-session'))
       return { session: require('express-session'), store: new BetterStore({ client: new Database(benchFile()), expired: { clear: true, intervalMs: 900000 } }) }
+    }
+    case 'express-session-rs-redis-native':
+    case 'express-session-redis-native': {
+      // (our RedisStore, under our middleware or under express-session)
+      var ours = require(root)
+      var store = new ours.RedisStore({ url: 'redis://127.0.0.1:' + redisPort })
+      await store.clear()
+      return { session: scenario === 'express-session-redis-native' ? require('express-session') : ours, store: store }
     }
     case 'express-session-rs-redis':
     case 'express-session-redis': {

@@ -18,11 +18,13 @@ var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-
   'express-session-connect-sqlite3', 'express-session-better-sqlite3']
 // (also available through --scenarios=, not run by default: the native stores
 // with the saveChangedFields option, express-session-rs-changed-fields and
-// express-session-rs-sqlite-changed-fields)
+// express-session-rs-sqlite-changed-fields; our RedisStore under our middleware
+// and under express-session, express-session-rs-redis-native and
+// express-session-redis-native)
 // durable stores as their users run them, measured with express 4 and workloads
 // i-iii only (the SQLite ones installed into bench/compare on first use)
 var COMPARED = ['express-session-redis', 'express-session-connect-sqlite3', 'express-session-better-sqlite3']
-var REDIS = ['express-session-rs-redis', 'express-session-redis']
+var REDIS = ['express-session-rs-redis', 'express-session-redis', 'express-session-rs-redis-native', 'express-session-redis-native']
 // scenarios measured with 1M stored sessions too (workload iv)
 var PRELOADED = ['express-session', 'express-session-rs', 'express-session-rs-sqlite']
 var WORKLOADS = [

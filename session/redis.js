@@ -35,6 +35,9 @@ module.exports = RedisStore
  * @param {Object} [options]
  * @param {string} [options.url='redis://127.0.0.1:6379'] the server:
  *   `redis://[[user]:password@]host[:port][/database]`
+ * @param {boolean} [options.cluster=false] a Redis Cluster, found through `nodes`
+ * @param {Array<string|Object>} [options.nodes] the cluster's nodes (some or
+ *   all): redis:// URLs or `{ host, port, username?, password? }`
  * @param {string} [options.prefix='sess:'] the keys' prefix
  * @param {number|Function} [options.ttl=86400] lifetime in seconds of sessions
  *   whose cookie has no expiry (an integer >= 1), or `function (session) {
@@ -55,13 +58,7 @@ module.exports = RedisStore
 function RedisStore (options) {
   Store.call(this)
   var opts = options || {}
-  var url = opts.url === undefined ? 'redis://127.0.0.1:6379' : opts.url
-  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-    throw new TypeError('url option must be a redis:// URL string')
-  }
-  if (/^rediss:/.test(url)) {
-    throw new RangeError('url option: rediss:// (TLS) is not supported by this version of RedisStore')
-  }
+  var url = opts.cluster || opts.nodes !== undefined ? clusterNodes(opts) : serverUrl('url', opts.url)
   var prefix = opts.prefix == null ? 'sess:' : opts.prefix
   if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
   var ttl = opts.ttl
@@ -86,6 +83,44 @@ function RedisStore (options) {
 }
 
 util.inherits(RedisStore, Store)
+
+/**
+ * The `url` option: a redis:// URL (TLS is refused for now).
+ *
+ * @private
+ */
+function serverUrl (name, url) {
+  if (url === undefined) return 'redis://127.0.0.1:6379'
+  if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
+    throw new TypeError(name + ' option must be a redis:// URL string')
+  }
+  if (/^rediss:/.test(url)) {
+    throw new RangeError(name + ' option: rediss:// (TLS) is not supported by this version of RedisStore')
+  }
+  return url
+}
+
+/**
+ * The URLs of a cluster's nodes, from the `nodes` option (with `cluster: true`):
+ * redis:// URLs or `{ host, port, username?, password? }` objects.
+ *
+ * @private
+ */
+function clusterNodes (opts) {
+  if (opts.url !== undefined) throw new TypeError('url and nodes options exclude each other (nodes: a cluster)')
+  if (!Array.isArray(opts.nodes) || opts.nodes.length === 0) {
+    throw new TypeError('nodes option must be a non-empty array of redis:// URLs or { host, port } objects')
+  }
+  return opts.nodes.map(function (node) {
+    if (typeof node === 'string') return serverUrl('nodes', node)
+    if (!node || typeof node.host !== 'string' || !Number.isInteger(node.port) || node.port < 1 || node.port > 65535) {
+      throw new TypeError('nodes option: each node is a redis:// URL or { host, port } (port an integer from 1 to 65535)')
+    }
+    var auth = ''
+    if (node.password !== undefined) auth = encodeURIComponent(node.username || '') + ':' + encodeURIComponent(String(node.password)) + '@'
+    return 'redis://' + auth + (node.host.indexOf(':') !== -1 ? '[' + node.host + ']' : node.host) + ':' + node.port
+  })
+}
 
 /**
  * A session's lifetime in seconds, as connect-redis decides it: the ttl

@@ -145,6 +145,30 @@ test('an app switches from express-session + connect-redis to RedisStore and bac
   })
 })
 
+test('two app processes on one Redis read each other\'s writes', { skip: skip }, async function () {
+  await withServer({}, async function (server) {
+    // a process (its own store, its own connection) writes, this one reads, then
+    // this one writes and another process reads
+    var pkg = JSON.stringify(require.resolve('..'))
+    var open = 'var s = new (require(' + pkg + ').RedisStore)({ url: ' + JSON.stringify(url(server)) + ' });'
+    var writer = childProcess.spawnSync(process.execPath, ['-e', open +
+      's.set("shared", { cookie: { expires: null }, by: process.pid, text: "é\\ud800" }).then(function () { console.log(process.pid); s.close() })'],
+    { encoding: 'utf8', timeout: 20000 })
+    assert.strictEqual(writer.status, 0, writer.stderr)
+    var store = new ours.RedisStore({ url: url(server) })
+    var seen = await store.get('shared')
+    assert.strictEqual(seen.by, Number(writer.stdout))
+    assert.strictEqual(seen.text, 'é\ud800')
+    await store.set('shared', { cookie: { expires: null }, by: process.pid })
+    var reader = childProcess.spawnSync(process.execPath, ['-e', open +
+      's.get("shared").then(function (v) { console.log(v.by); s.close() })'],
+    { encoding: 'utf8', timeout: 20000 })
+    assert.strictEqual(reader.status, 0, reader.stderr)
+    assert.strictEqual(Number(reader.stdout), process.pid)
+    store.close()
+  })
+})
+
 test('RedisStore as the store of the original express-session', { skip: skip }, async function () {
   await withServer({}, async function (server) {
     var store = new ours.RedisStore({ url: url(server) })

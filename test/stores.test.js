@@ -67,6 +67,24 @@ test('connect-redis on a local redis-server (its Store extends the original expr
   }
 })
 
+test('our RedisStore on a local redis-server, under express-session and under ours: the same responses', { skip: !redis.available() && 'redis-server is not installed (.ci/run installs it)' }, async function () {
+  var server = await redis.start()
+  var stores = []
+  try {
+    var n = 0
+    var r = await harness.same(flow(function () {
+      var store = new ours.RedisStore({ url: 'redis://127.0.0.1:' + server.port, prefix: 'test' + (++n) + ':' })
+      stores.push(store)
+      return store
+    }))
+    assert.deepStrictEqual(bodies(r), ['1', '2', '2', 'regenerated', '1', 'destroyed', 'undefined'])
+    for (var i = 0; i < stores.length; i++) assert.deepStrictEqual(await stores[i].ids(), [], 'destroyed sessions are gone')
+  } finally {
+    stores.forEach(function (s) { s.close() })
+    server.stop()
+  }
+})
+
 // login (regenerate), counter, logout (destroy) under the original express-session
 function loginFlow (store) {
   return {

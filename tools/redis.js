@@ -85,3 +85,69 @@ async function startOn (port, options) {
   proc.kill('SIGKILL')
   throw new Error('redis-server did not start')
 }
+
+/**
+ * Starts a Redis Cluster of `masters` masters with `replicas` replicas each
+ * (redis-server --cluster-enabled, joined by redis-cli --cluster create), with a
+ * node timeout of `nodeTimeout` ms (how soon a replica replaces a failed
+ * master). Resolves once every node reports cluster_state:ok.
+ * `{ nodes: [{ port, kill, stop, exited }], stop }`.
+ */
+exports.startCluster = async function startCluster (options) {
+  var opts = options || {}
+  var masters = opts.masters || 3
+  var replicas = opts.replicas === undefined ? 1 : opts.replicas
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-cluster-'))
+  var nodes = []
+  try {
+    for (var i = 0; i < masters * (1 + replicas); i++) {
+      nodes.push(await exports.start({
+        args: ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes-' + i + '.conf'),
+          '--cluster-node-timeout', String(opts.nodeTimeout || 1000), '--dir', dir,
+          // (a replica takes over however long it was apart from its master)
+          '--cluster-replica-validity-factor', '0']
+      }))
+    }
+    var create = childProcess.spawnSync('redis-cli', ['--cluster', 'create'].concat(nodes.map(function (n) {
+      return '127.0.0.1:' + n.port
+    }), ['--cluster-replicas', String(replicas), '--cluster-yes']), { encoding: 'utf8', timeout: 60000 })
+    if (create.status !== 0) throw new Error('redis-cli --cluster create: ' + create.stdout + create.stderr)
+    for (var deadline = Date.now() + 30000; !nodes.every(clusterOk) || !nodes.every(linked); await sleep(100)) {
+      if (Date.now() > deadline) throw new Error('the cluster did not reach cluster_state:ok with its replicas in sync')
+    }
+  } catch (err) {
+    nodes.forEach(function (n) { n.stop() })
+    fs.rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  return {
+    nodes: nodes,
+    stop: function () {
+      nodes.forEach(function (n) { n.kill('SIGKILL') })
+      return Promise.all(nodes.map(function (n) { return n.exited })).then(function () {
+        fs.rmSync(dir, { recursive: true, force: true })
+      })
+    }
+  }
+}
+
+/** `redis-cli -p port args...`: its output (trimmed), or null when it failed. */
+exports.cli = function cli (port, args) {
+  var r = childProcess.spawnSync('redis-cli', ['-p', String(port)].concat(args), { encoding: 'utf8', timeout: 60000 })
+  return r.status === 0 ? r.stdout.trim() : null
+}
+
+// a master, or a replica whose link to its master is up
+function linked (node) {
+  var info = exports.cli(node.port, ['info', 'replication'])
+  return info !== null && (/role:master/.test(info) || /master_link_status:up/.test(info))
+}
+
+function clusterOk (node) {
+  var info = exports.cli(node.port, ['cluster', 'info'])
+  return info !== null && /cluster_state:ok/.test(info)
+}
+
+function sleep (ms) {
+  return new Promise(function (resolve) { setTimeout(resolve, ms) })
+}

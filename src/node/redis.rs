@@ -8,13 +8,13 @@ use super::{cold, number, owned_sid, strings_arg, wtf8, JSON_NOT_STRING};
 use crate::store::redis;
 use crate::text;
 use napi::bindgen_prelude::{
-    ClassInstance, Either, Env, FnArgs, FromNapiValue, Function, JavaScriptClassExt, Uint16Array,
-    Unknown,
+    Array, ClassInstance, Either, Env, FnArgs, FromNapiValue, Function, JavaScriptClassExt,
+    Uint16Array, Unknown,
 };
 use napi::threadsafe_function::{
     ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
 };
-use napi::{Status, ValueType};
+use napi::{JsValue, Status, ValueType};
 use napi_derive::napi;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -331,6 +331,36 @@ impl NativeRedisStore {
     }
 }
 
+const URL_NOT_STRING: Throw =
+    Throw::type_error(c"url must be a string, or an array of node URL strings (a cluster)");
+
+/// A server's URL, or the URLs of a cluster's nodes (an array: at least one).
+fn target(url: &Unknown) -> Result<redis::Target> {
+    let string = |v: Unknown| -> Result<String> {
+        if v.get_type().ok() != Some(ValueType::String) {
+            return Err(URL_NOT_STRING);
+        }
+        String::from_unknown(v).map_err(|_| URL_NOT_STRING)
+    };
+    if !url.is_array().unwrap_or(false) {
+        return Ok(redis::Target::Server(string(*url)?));
+    }
+    let list = Array::from_unknown(*url).map_err(|_| URL_NOT_STRING)?;
+    let mut nodes = Vec::new();
+    for i in 0..list.len() {
+        nodes.push(string(
+            list.get::<Unknown>(i)
+                .ok()
+                .flatten()
+                .ok_or(URL_NOT_STRING)?,
+        )?);
+    }
+    if nodes.is_empty() {
+        return Err(URL_NOT_STRING);
+    }
+    Ok(redis::Target::Cluster(nodes))
+}
+
 /// A duration option in ms: an integer from 1 to 2^31-1 (checked in JS first).
 fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
     let ms = number(v).ok_or(Throw::type_error(what))?;
@@ -341,15 +371,15 @@ fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
 }
 
 /// `createRedisStore(url, prefix, scanCount, connectTimeoutMs, commandTimeoutMs,
-/// minDelayMs, maxDelayMs, onDone)`: a store on the server at `url` (it connects
-/// on first use). `onDone(ids, codes, messages, values)` is called once per
+/// minDelayMs, maxDelayMs, onDone)`: a store on the server at `url`, or on the
+/// Redis Cluster whose nodes' URLs `url` lists (it connects on first use). `onDone(ids, codes, messages, values)` is called once per
 /// batch of completed commands: each one's request id, its error's `err.code`
 /// and message or null, and its value (text or null; an array of texts for
 /// `ids` and `all`). A text is a string, or a Uint16Array of UTF-16 code units
 /// when it has lone surrogates.
 #[napi(
     catch_unwind,
-    ts_args_type = "url: string, prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void"
+    ts_args_type = "url: string | string[], prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void"
 )]
 #[allow(clippy::too_many_arguments)]
 pub fn create_redis_store<'e>(
@@ -364,18 +394,14 @@ pub fn create_redis_store<'e>(
     on_done: Unknown<'e>,
 ) -> napi::Result<ClassInstance<'e, NativeRedisStore>> {
     let handle = cold(env, || {
-        if url.get_type().ok() != Some(ValueType::String) {
-            return Err(Throw::type_error(c"url must be a string"));
-        }
-        let url =
-            String::from_unknown(url).map_err(|_| Throw::type_error(c"url must be a string"))?;
+        let target = target(&url)?;
         let prefix = wtf8(&prefix).ok_or(Throw::type_error(c"prefix must be a string"))?;
         let scan_count = number(&scan_count)
             .filter(|n| (1.0..=1.0e9).contains(n) && n.fract() == 0.0)
             .ok_or(Throw::range_error(
                 c"scanCount must be an integer from 1 to 10^9",
             ))? as usize;
-        let mut options = redis::Options::new(url);
+        let mut options = redis::Options::with_target(target);
         options.connect_timeout = millis(
             &connect_timeout_ms,
             c"connect timeout must be 1 to 2147483647 ms",

@@ -12,7 +12,10 @@
 
 use futures_util::future::join_all;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{Client, Cmd, RedisError, Value};
+use redis::cluster::ClusterClient;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::{Client, Cmd, FromRedisValue, RedisError, Value};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
@@ -28,11 +31,21 @@ static RUNTIME: LazyLock<std::io::Result<Runtime>> = LazyLock::new(|| {
         .build()
 });
 
+/// Where the sessions are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One server: `redis://[[user]:password@]host[:port][/db]`.
+    Server(String),
+    /// A Redis Cluster, found through these nodes (`redis://host:port` each):
+    /// keys are routed by slot, `MOVED`/`ASK` followed, the slot map refreshed
+    /// after a reshard or a failover.
+    Cluster(Vec<String>),
+}
+
 /// What to connect to and how long to wait.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// `redis://[[user]:password@]host[:port][/db]`.
-    pub url: String,
+    pub target: Target,
     /// How long one connection attempt may take.
     pub connect_timeout: Duration,
     /// How long a command may take, reconnection included.
@@ -49,8 +62,12 @@ pub struct Options {
 
 impl Options {
     pub fn new(url: impl Into<String>) -> Options {
+        Options::with_target(Target::Server(url.into()))
+    }
+
+    pub fn with_target(target: Target) -> Options {
         Options {
-            url: url.into(),
+            target,
             connect_timeout: Duration::from_secs(5),
             command_timeout: Duration::from_secs(5),
             min_delay: Duration::from_millis(50),
@@ -191,7 +208,7 @@ impl InFlight {
 /// A session store on one Redis server.
 pub struct RedisStore {
     runtime: tokio::runtime::Handle,
-    conn: ConnectionManager,
+    conn: Conn,
     command_timeout: Duration,
     staged: Mutex<Vec<(Command, Done)>>,
     closed: AtomicBool,
@@ -210,17 +227,33 @@ impl RedisStore {
             .map_err(|e| Error::new(ErrorKind::Other, format!("cannot start tokio: {e}")))?
             .handle()
             .clone();
-        let client = Client::open(options.url.as_str())
-            .map_err(|e| Error::new(ErrorKind::InvalidOptions, format!("url: {e}")))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(options.connect_timeout))
-            .set_response_timeout(Some(options.command_timeout))
-            .set_min_delay(options.min_delay)
-            .set_max_delay(options.max_delay)
-            .set_number_of_retries(options.retries);
-        let conn = {
-            let _entered = runtime.enter();
-            ConnectionManager::new_lazy_with_config(client, config)?
+        let conn = match &options.target {
+            Target::Server(url) => {
+                let client = Client::open(url.as_str())
+                    .map_err(|e| Error::new(ErrorKind::InvalidOptions, format!("url: {e}")))?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(options.connect_timeout))
+                    .set_response_timeout(Some(options.command_timeout))
+                    .set_min_delay(options.min_delay)
+                    .set_max_delay(options.max_delay)
+                    .set_number_of_retries(options.retries);
+                let _entered = runtime.enter();
+                Conn::Server(ConnectionManager::new_lazy_with_config(client, config)?)
+            }
+            Target::Cluster(nodes) => {
+                let client = ClusterClient::builder(nodes.iter().map(String::as_str))
+                    .connection_timeout(options.connect_timeout)
+                    .response_timeout(options.command_timeout)
+                    .retries(options.retries as u32)
+                    .min_retry_wait(options.min_delay.as_millis() as u64)
+                    .max_retry_wait(options.max_delay.as_millis() as u64)
+                    .build()
+                    .map_err(|e| Error::new(ErrorKind::InvalidOptions, format!("nodes: {e}")))?;
+                Conn::Cluster(Arc::new(ClusterLink {
+                    client,
+                    conn: tokio::sync::OnceCell::new(),
+                }))
+            }
         };
         Ok(RedisStore {
             runtime,
@@ -316,11 +349,129 @@ impl Drop for RedisStore {
     }
 }
 
+/// A cluster client and its connection, made on first use (again after a
+/// failed attempt).
+struct ClusterLink {
+    client: ClusterClient,
+    conn: tokio::sync::OnceCell<ClusterConnection>,
+}
+
+/// The connection to one server (it reconnects by itself) or to a cluster.
+#[derive(Clone)]
+enum Conn {
+    Server(ConnectionManager),
+    Cluster(Arc<ClusterLink>),
+}
+
+impl Conn {
+    async fn cluster(link: &ClusterLink) -> Result<ClusterConnection, Error> {
+        let conn = link
+            .conn
+            .get_or_try_init(|| link.client.get_async_connection())
+            .await?;
+        Ok(conn.clone())
+    }
+
+    /// Sends `cmd` (routed by its key in a cluster) and converts the reply.
+    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, Error> {
+        Ok(match self {
+            Conn::Server(c) => cmd.query_async(&mut c.clone()).await?,
+            Conn::Cluster(link) => cmd.query_async(&mut Conn::cluster(link).await?).await?,
+        })
+    }
+
+    /// Every key matching `pattern`, each once: SCAN on the server, or on each
+    /// master of the cluster.
+    async fn scan(&self, pattern: &[u8], count: usize) -> Result<Vec<Vec<u8>>, Error> {
+        let mut seen = std::collections::HashSet::new();
+        let mut keys = Vec::new();
+        let mut add = |batch: Vec<Vec<u8>>| {
+            for key in batch {
+                if seen.insert(key.clone()) {
+                    keys.push(key);
+                }
+            }
+        };
+        match self {
+            Conn::Server(_) => {
+                let mut cursor = 0u64;
+                loop {
+                    let (next, batch): (u64, Vec<Vec<u8>>) =
+                        self.query(&scan_step(cursor, pattern, count)).await?;
+                    add(batch);
+                    if next == 0 {
+                        break;
+                    }
+                    cursor = next;
+                }
+            }
+            Conn::Cluster(link) => {
+                let mut conn = Conn::cluster(link).await?;
+                let nodes: String = redis::cmd("CLUSTER")
+                    .arg("NODES")
+                    .query_async(&mut conn)
+                    .await?;
+                for (host, port) in masters(&nodes) {
+                    let mut cursor = 0u64;
+                    loop {
+                        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                            host: host.clone(),
+                            port,
+                        });
+                        let reply = conn
+                            .route_command(scan_step(cursor, pattern, count), route)
+                            .await?;
+                        let (next, batch): (u64, Vec<Vec<u8>>) =
+                            FromRedisValue::from_redis_value(reply).map_err(|e| {
+                                Error::new(ErrorKind::UnexpectedReply, format!("SCAN: {e}"))
+                            })?;
+                        add(batch);
+                        if next == 0 {
+                            break;
+                        }
+                        cursor = next;
+                    }
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
+/// `SCAN cursor MATCH pattern COUNT count`.
+fn scan_step(cursor: u64, pattern: &[u8], count: usize) -> Cmd {
+    let mut cmd = redis::cmd("SCAN");
+    cmd.arg(cursor)
+        .arg("MATCH")
+        .arg(pattern)
+        .arg("COUNT")
+        .arg(count.max(1));
+    cmd
+}
+
+/// The (host, port) of each master that `CLUSTER NODES` lists as serving (not
+/// failed).
+fn masters(nodes: &str) -> Vec<(String, u16)> {
+    nodes
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let flags = fields.get(2)?.split(',').collect::<Vec<_>>();
+            if !flags.contains(&"master") || flags.iter().any(|f| f.starts_with("fail")) {
+                return None;
+            }
+            let addr = fields.get(1)?.split('@').next()?;
+            let (host, port) = addr.rsplit_once(':')?;
+            Some((host.to_string(), port.parse().ok()?))
+        })
+        .collect()
+}
+
 /// Runs one command.
-async fn run(mut conn: ConnectionManager, command: Command) -> Result<Reply, Error> {
+async fn run(conn: Conn, command: Command) -> Result<Reply, Error> {
     match command {
         Command::Get { key } => {
-            let value: Option<Vec<u8>> = redis::cmd("GET").arg(&key).query_async(&mut conn).await?;
+            let value: Option<Vec<u8>> = conn.query(redis::cmd("GET").arg(&key)).await?;
             Ok(Reply::Value(value))
         }
         Command::Set { key, value, ttl } => {
@@ -329,33 +480,27 @@ async fn run(mut conn: ConnectionManager, command: Command) -> Result<Reply, Err
             if let Some(ttl) = ttl {
                 cmd.arg("EX").arg(ttl);
             }
-            let _: Value = cmd.query_async(&mut conn).await?;
+            let _: Value = conn.query(&cmd).await?;
             Ok(Reply::Count(1))
         }
         Command::Expire { key, ttl } => {
-            let n: u64 = redis::cmd("EXPIRE")
-                .arg(&key)
-                .arg(ttl)
-                .query_async(&mut conn)
-                .await?;
+            let n: u64 = conn.query(redis::cmd("EXPIRE").arg(&key).arg(ttl)).await?;
             Ok(Reply::Count(n))
         }
         Command::Del { keys } => {
             if keys.is_empty() {
                 return Ok(Reply::Count(0));
             }
-            let n: u64 = redis::cmd("DEL").arg(&keys).query_async(&mut conn).await?;
+            let n: u64 = conn.query(redis::cmd("DEL").arg(&keys)).await?;
             Ok(Reply::Count(n))
         }
-        Command::Keys { pattern, count } => {
-            Ok(Reply::Keys(scan(&mut conn, &pattern, count).await?))
-        }
+        Command::Keys { pattern, count } => Ok(Reply::Keys(conn.scan(&pattern, count).await?)),
         Command::Rows { pattern, count } => {
-            let keys = scan(&mut conn, &pattern, count).await?;
+            let keys = conn.scan(&pattern, count).await?;
             let mut rows = Vec::with_capacity(keys.len());
             for chunk in keys.chunks(count.max(1)) {
                 let values: Vec<Option<Vec<u8>>> =
-                    redis::cmd("MGET").arg(chunk).query_async(&mut conn).await?;
+                    conn.query(redis::cmd("MGET").arg(chunk)).await?;
                 rows.extend(
                     chunk
                         .iter()
@@ -366,45 +511,14 @@ async fn run(mut conn: ConnectionManager, command: Command) -> Result<Reply, Err
             Ok(Reply::Rows(rows))
         }
         Command::Clear { pattern, count } => {
-            let keys = scan(&mut conn, &pattern, count).await?;
+            let keys = conn.scan(&pattern, count).await?;
             let mut removed = 0;
             for chunk in keys.chunks(count.max(1)) {
-                let n: u64 = redis::cmd("DEL").arg(chunk).query_async(&mut conn).await?;
+                let n: u64 = conn.query(redis::cmd("DEL").arg(chunk)).await?;
                 removed += n;
             }
             Ok(Reply::Count(removed))
         }
-    }
-}
-
-/// Every key matching `pattern`, each once (SCAN may return a key twice).
-async fn scan(
-    conn: &mut ConnectionManager,
-    pattern: &[u8],
-    count: usize,
-) -> Result<Vec<Vec<u8>>, Error> {
-    let mut cursor: u64 = 0;
-    let mut seen = std::collections::HashSet::new();
-    let mut keys = Vec::new();
-    loop {
-        let (next, batch): (u64, Vec<Vec<u8>>) = Cmd::new()
-            .arg("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(pattern)
-            .arg("COUNT")
-            .arg(count.max(1))
-            .query_async(conn)
-            .await?;
-        for key in batch {
-            if seen.insert(key.clone()) {
-                keys.push(key);
-            }
-        }
-        if next == 0 {
-            return Ok(keys);
-        }
-        cursor = next;
     }
 }
 

@@ -82,7 +82,7 @@ test('absoluteTimeout: a session older than it is destroyed and treated as absen
 
 // stores built on the original express-session rebuild each loaded session with
 // its own Cookie class, whose JSON has no createdAt
-test('absoluteTimeout: holds with stores built on the original express-session (its MemoryStore, memorystore, connect-redis on redis-server)', async function () {
+test('absoluteTimeout: holds with stores built on the original express-session (its MemoryStore, memorystore, connect-redis on redis-server), and with our RedisStore', async function () {
   await lifetimeHolds('express-session\'s MemoryStore', new original.MemoryStore())
   await lifetimeHolds('memorystore on the original', new (require('memorystore')(original))({ checkPeriod: 0 }))
   var server = await redis.start()
@@ -91,6 +91,9 @@ test('absoluteTimeout: holds with stores built on the original express-session (
     await client.connect()
     var RedisStore = require('connect-redis').RedisStore
     await lifetimeHolds('connect-redis', new RedisStore({ client: client }))
+    var ours = new session.RedisStore({ url: 'redis://127.0.0.1:' + server.port, prefix: 'ours:' })
+    await lifetimeHolds('our RedisStore', ours)
+    ours.close()
   } finally {
     await client.quit().catch(function () {})
     await server.stop()

@@ -153,6 +153,8 @@ async function redisApi (): Promise<number> {
   shared.close()
   return shared.stats().commands + (await shared.length()) + (s?.views ?? 0)
 }
+const clustered = new session.RedisStore({ cluster: true, nodes: ['redis://10.0.0.1:7000', { host: '10.0.0.2', port: 7000, password: 'pw' }] })
+clustered.close()
 // @ts-expect-error ttl is seconds or a function
 new session.RedisStore({ ttl: '1d' })
 
