@@ -1,6 +1,6 @@
 // `npm run bench [-- suite...] [--quick] [--express4|--express5]
 // [--workloads=i,ii] [--scenarios=express-session,express-session-rs]`: runs the
-// named suites (micro, store, sqlite, http, large; default: all) and prints Markdown tables;
+// named suites (micro, store, sqlite, redis, http, large; default: all) and prints Markdown tables;
 // JSON results go to bench/results/latest.json. The last two options narrow the
 // HTTP suite.
 
@@ -14,6 +14,7 @@ var SUITES = {
   micro: require('./micro'),
   store: require('./store'),
   sqlite: require('./sqlite'),
+  redis: require('./redis'),
   http: require('./http'),
   large: require('./large')
 }

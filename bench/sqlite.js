@@ -136,6 +136,8 @@ module.exports = async function sqliteSuite (options) {
   }
 }
 
+module.exports.burst = burst
+
 module.exports.table = function table (result) {
   var rows = result.bursts
   var lines = [

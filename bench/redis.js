@@ -1,0 +1,71 @@
+// RedisStore benchmark: 20,000 session writes in flight at once (200 issued per
+// turn of the event loop, as requests arrive), on a local redis-server (append-
+// only file, fsync every second, as it is run in production) and on a 3-master
+// Redis Cluster, against connect-redis with node-redis on the same server in the
+// same run: time until all are acknowledged, writes/s, and the event loop's delay
+// while they are in flight (perf_hooks.monitorEventLoopDelay). The HTTP suite
+// has RedisStore over HTTP (scenarios express-session-rs-redis-native and
+// express-session-redis-native against express-session-rs-redis and
+// express-session-redis).
+
+'use strict'
+
+var lib = require('./lib')
+var burst = require('./sqlite').burst
+var redis = require('../tools/redis')
+var session = require('..')
+
+var WRITES = 20000
+
+module.exports = async function redisSuite (options) {
+  if (!redis.available()) return { skipped: 'redis-server is not installed' }
+  var rounds = options.quick ? 1 : 3
+  var n = options.quick ? 2000 : WRITES
+  var server = await redis.start({ appendfsync: 'everysec' })
+  var cluster = await redis.startCluster({ masters: 3, replicas: 0 })
+  var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + server.port })
+  await client.connect()
+  var ConnectRedis = require('connect-redis').RedisStore
+  var kinds = [
+    ['connect-redis + node-redis', function (r) { return new ConnectRedis({ client: client, prefix: 'c' + r + ':' }) }],
+    ['RedisStore', function (r) { return new session.RedisStore({ url: 'redis://127.0.0.1:' + server.port, prefix: 'n' + r + ':' }) }],
+    ['RedisStore, 3-master cluster', function (r) {
+      return new session.RedisStore({ cluster: true, nodes: [{ host: '127.0.0.1', port: cluster.nodes[0].port }], prefix: 'n' + r + ':' })
+    }]
+  ]
+  var samples = kinds.map(function () { return [] })
+  try {
+    for (var r = 0; r < rounds; r++) {
+      for (var k = 0; k < kinds.length; k++) {
+        var store = kinds[k][1](r)
+        samples[k].push(await burst(store, n))
+        if (store.close) store.close()
+      }
+    }
+  } finally {
+    await client.quit().catch(function () {})
+    server.stop()
+    await cluster.stop()
+  }
+  return {
+    bursts: kinds.map(function (kind, k) {
+      var s = samples[k]
+      function med (key) { return lib.median(s.map(function (x) { return x[key] })) }
+      return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max') }
+    })
+  }
+}
+
+module.exports.table = function table (result) {
+  if (result.skipped) return '(skipped: ' + result.skipped + ')'
+  var rows = result.bursts
+  var lines = [
+    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs connect-redis | event-loop delay p99 (ms) | max (ms) |',
+    '|---|---:|---:|---:|---:|---:|---:|'
+  ]
+  rows.forEach(function (r) {
+    lines.push('| ' + [r.store, r.writes, lib.fmt(r.ms), lib.fmt(r.perSecond), lib.fmt(r.perSecond / rows[0].perSecond, 2) + 'x',
+      lib.fmt(r.p99, 1), lib.fmt(r.max, 1)].join(' | ') + ' |')
+  })
+  return lines.join('\n')
+}
