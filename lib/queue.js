@@ -117,7 +117,7 @@ function completeAll (pending, ids, codes, messages, values) {
       // (no argument on success without a value, as express-session's
       // MemoryStore calls back)
       if (codes[i] !== null) done(storeError(codes[i], messages[i]))
-      else if (values) done(null, values[i])
+      else if (values && values[i] !== null) done(null, values[i])
       else done()
     } catch (err) {
       process.nextTick(rethrow, err)

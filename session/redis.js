@@ -62,7 +62,8 @@ function RedisStore (options) {
   var prefix = opts.prefix == null ? 'sess:' : opts.prefix
   if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
   var ttl = opts.ttl
-  if (typeof ttl !== 'function') ttl = number.count('ttl', ttl, { min: 1, default: DAY_SECONDS })
+  // (at most what Redis takes for EX: 2^63 ms, in seconds, rounded down)
+  if (typeof ttl !== 'function') ttl = number.count('ttl', ttl, { min: 1, max: 9e12, default: DAY_SECONDS })
   var scanCount = number.count('scanCount', opts.scanCount, { min: 1, max: 1e9, default: 100 })
   var connectTimeout = number.time('connectTimeout', opts.connectTimeout, { min: 1, default: 5000 })
   var commandTimeout = number.time('commandTimeout', opts.commandTimeout, { min: 1, default: 5000 })
@@ -130,9 +131,10 @@ function clusterNodes (opts) {
  */
 RedisStore.prototype._ttlOf = function (session) {
   if (typeof this._ttl === 'function') return this._ttl(session)
-  var now = Date.now()
-  var expires = common.expiry(session, now, 0)
-  return Number.isNaN(expires) ? this._ttl : Math.ceil((expires - now) / 1000)
+  // (connect-redis's rule, to the letter: an invalid expiry gives NaN, and the
+  // session is removed rather than stored)
+  var expires = session && session.cookie && session.cookie.expires
+  return expires ? Math.ceil((Number(new Date(expires)) - Date.now()) / 1000) : this._ttl
 }
 
 /**
@@ -141,7 +143,8 @@ RedisStore.prototype._ttlOf = function (session) {
 RedisStore.prototype.get = function get (sessionId, callback) {
   var sid = String(sessionId)
   return this._queue.run('get', [sid], callback, function (value) {
-    return value == null ? undefined : parseStored(sid, text(value))
+    // (an empty value is no session, as connect-redis reads it)
+    return value == null || value === '' ? undefined : parseStored(sid, text(value))
   })
 }
 

@@ -113,6 +113,16 @@ fn js_text(bytes: Vec<u8>) -> Option<Text> {
     }
 }
 
+/// A key as text for JS: as `js_text`, and bytes that are not WTF-8 (a key that
+/// another client wrote under the prefix) decoded with U+FFFD for what is not
+/// text, as connect-redis's client decodes them, rather than failing the list.
+fn js_key(bytes: Vec<u8>) -> Text {
+    match js_text(bytes.clone()) {
+        Some(t) => t,
+        None => Either::A(String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
 fn damaged(what: &str) -> redis::Error {
     redis::Error {
         kind: redis::ErrorKind::UnexpectedReply,
@@ -122,9 +132,9 @@ fn damaged(what: &str) -> redis::Error {
 
 /// The reply of a command for JS, keys without the store's prefix.
 fn js_reply(prefix_len: usize, reply: redis::Reply) -> std::result::Result<JsReply, redis::Error> {
-    let strip = |mut key: Vec<u8>| {
+    let strip = |mut key: Vec<u8>| -> std::result::Result<Text, redis::Error> {
         key.drain(..prefix_len.min(key.len()));
-        js_text(key).ok_or_else(|| damaged("key"))
+        Ok(js_key(key))
     };
     Ok(match reply {
         redis::Reply::Value(None) | redis::Reply::Count(_) => None,

@@ -11,11 +11,13 @@
 //! is down or slow; the connection reconnects by itself.
 
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{Client, Cmd, FromRedisValue, RedisError, Value};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
@@ -296,22 +298,36 @@ impl RedisStore {
         let in_flight = self.in_flight.clone();
         let after_batch = self.after_batch.clone();
         self.runtime.spawn(async move {
+            // (counted down however the task ends, so that `close` never waits
+            // for a batch that is gone)
+            let _batch = BatchGuard(in_flight);
             let runs = batch.into_iter().map(|(command, done)| {
                 let conn = conn.clone();
                 async move {
-                    let result = tokio::time::timeout(limit, run(conn, command))
-                        .await
-                        .unwrap_or_else(|_| Err(timeout(limit)));
-                    done(result);
+                    // (a scan is many round trips, each within the timeout of the
+                    // connection's own; one command, the whole timeout)
+                    let scan = matches!(
+                        command,
+                        Command::Keys { .. } | Command::Rows { .. } | Command::Clear { .. }
+                    );
+                    let work = AssertUnwindSafe(run(conn, command)).catch_unwind();
+                    let result = if scan {
+                        Ok(work.await)
+                    } else {
+                        tokio::time::timeout(limit, work).await
+                    };
+                    done(match result {
+                        Ok(Ok(reply)) => reply,
+                        Ok(Err(_)) => Err(Error::new(
+                            ErrorKind::Other,
+                            "express-session-rs: internal error (Rust panic) in a Redis command",
+                        )),
+                        Err(_) => Err(timeout(limit)),
+                    });
                 }
             });
             join_all(runs).await;
             after_batch();
-            let mut n = in_flight.lock();
-            *n -= 1;
-            if *n == 0 {
-                in_flight.idle.notify_all();
-            }
         });
         true
     }
@@ -327,8 +343,12 @@ impl RedisStore {
         self.flush();
         self.closed.store(true, Ordering::Release);
         // (anything staged between the flush and the flag: refused now)
-        for (_, done) in std::mem::take(&mut *self.staged()) {
-            done(Err(closed()));
+        let refused = std::mem::take(&mut *self.staged());
+        if !refused.is_empty() {
+            for (_, done) in refused {
+                done(Err(closed()));
+            }
+            (self.after_batch)();
         }
         let mut n = self.in_flight.lock();
         while *n > 0 {
@@ -337,6 +357,19 @@ impl RedisStore {
                 .idle
                 .wait(n)
                 .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+/// One batch in flight, for `close` to wait for; counted down when dropped.
+struct BatchGuard(Arc<InFlight>);
+
+impl Drop for BatchGuard {
+    fn drop(&mut self) {
+        let mut n = self.0.lock();
+        *n -= 1;
+        if *n == 0 {
+            self.0.idle.notify_all();
         }
     }
 }
