@@ -78,7 +78,8 @@ export declare class NativeStore {
 /**
  * `createRedisStore(url, prefix, scanCount, connectTimeoutMs, commandTimeoutMs,
  * minDelayMs, maxDelayMs, onDone)`: a store on the server at `url`, or on the
- * Redis Cluster whose nodes' URLs `url` lists (it connects on first use). `onDone(ids, codes, messages, values)` is called once per
+ * Redis Cluster whose nodes' URLs `url` lists (it connects on first use).
+ * `onDone(ids, codes, messages, values)` is called once per
  * batch of completed commands: each one's request id, its error's `err.code`
  * and message or null, and its value (text or null; an array of texts for
  * `ids` and `all`). A text is a string, or a Uint16Array of UTF-16 code units

@@ -25,6 +25,7 @@
 
 #[cfg(feature = "napi-compare")]
 mod compare;
+mod completer;
 mod memory;
 mod raw;
 mod redis;

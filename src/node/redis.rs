@@ -1,22 +1,20 @@
 //! RedisStore's binding (`createRedisStore`): a `#[napi]` class for the cold
 //! methods, the request path's calls as raw callbacks on each instance, and
-//! replies coming back through napi-rs's `ThreadsafeFunction`, one call per
-//! batch (as the file store's writes do).
+//! replies coming back through a `Completer`, one call per batch (as the file
+//! store's writes do).
 
+use super::completer::Completer;
 use super::raw::{callback, Cx, Result, Scratch, Throw};
 use super::{cold, number, owned_sid, strings_arg, wtf8, JSON_NOT_STRING};
 use crate::store::redis;
 use crate::text;
 use napi::bindgen_prelude::{
-    Array, ClassInstance, Either, Env, FnArgs, FromNapiValue, Function, JavaScriptClassExt,
-    Uint16Array, Unknown,
+    Array, ClassInstance, Either, Env, FnArgs, FromNapiValue, JavaScriptClassExt, Uint16Array,
+    Unknown,
 };
-use napi::threadsafe_function::{
-    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
-};
-use napi::{JsValue, Status, ValueType};
+use napi::{JsValue, ValueType};
 use napi_derive::napi;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Text from Redis for JS: a string when it is UTF-8, else its UTF-16 code units
@@ -38,30 +36,14 @@ type DoneArgs = FnArgs<(
     Vec<JsReply>,
 )>;
 
-type Done = ThreadsafeFunction<Vec<Completion>, UnknownReturnValue, DoneArgs, Status, false, true>;
-
-type Finished = Arc<Mutex<Vec<Completion>>>;
-
 struct Handle {
     store: redis::RedisStore,
     prefix: Vec<u8>,
     scan_count: usize,
-    done: Arc<Mutex<Done>>,
-    finished: Finished,
+    done: Arc<Completer<Completion, DoneArgs>>,
 }
 
 type HandleRef = Arc<Handle>;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn deliver(finished: &Finished, done: &Mutex<Done>) {
-    let batch = std::mem::take(&mut *lock(finished));
-    if !batch.is_empty() {
-        lock(done).call(batch, ThreadsafeFunctionCallMode::NonBlocking);
-    }
-}
 
 /// `err.code` of a RedisStore error.
 fn error_code(kind: &redis::ErrorKind) -> String {
@@ -160,17 +142,14 @@ fn js_reply(prefix_len: usize, reply: redis::Reply) -> std::result::Result<JsRep
 /// Stages `command` for request `id`: `flush()` sends it.
 fn queue(h: &Handle, id: Option<f64>, command: redis::Command) -> Result<()> {
     let id = id.ok_or(Throw::type_error(c"request id must be a number"))?;
-    let finished = h.finished.clone();
+    let done = h.done.clone();
     let prefix_len = h.prefix.len();
     let staged = h.store.stage(
         command,
-        Box::new(move |r| {
-            let r = r.and_then(|reply| js_reply(prefix_len, reply));
-            lock(&finished).push((id, r));
-        }),
+        Box::new(move |r| done.push((id, r.and_then(|reply| js_reply(prefix_len, reply))))),
     );
     if !staged {
-        deliver(&h.finished, &h.done);
+        h.done.deliver();
     }
     Ok(())
 }
@@ -250,7 +229,7 @@ callback! {
     /// `flush()`: sends the staged commands, together.
     const FLUSH: HandleRef = |cx, h| {
         if !h.store.flush() {
-            deliver(&h.finished, &h.done);
+            h.done.deliver();
         }
         cx.undefined()
     }
@@ -259,8 +238,7 @@ callback! {
 callback! {
     /// `ref()`: keep the event loop alive while commands are pending.
     const REF: HandleRef = |cx, h| {
-        #[allow(deprecated)] // (see the file store's `ref`)
-        lock(&h.done).refer(&cx.napi_env()).map_err(|_| Throw::error(c"cannot ref"))?;
+        h.done.keep_alive(cx, true)?;
         cx.undefined()
     }
 }
@@ -268,8 +246,7 @@ callback! {
 callback! {
     /// `unref()`: let the event loop end although the store exists.
     const UNREF: HandleRef = |cx, h| {
-        #[allow(deprecated)]
-        lock(&h.done).unref(&cx.napi_env()).map_err(|_| Throw::error(c"cannot unref"))?;
+        h.done.keep_alive(cx, false)?;
         cx.undefined()
     }
 }
@@ -382,7 +359,8 @@ fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
 
 /// `createRedisStore(url, prefix, scanCount, connectTimeoutMs, commandTimeoutMs,
 /// minDelayMs, maxDelayMs, onDone)`: a store on the server at `url`, or on the
-/// Redis Cluster whose nodes' URLs `url` lists (it connects on first use). `onDone(ids, codes, messages, values)` is called once per
+/// Redis Cluster whose nodes' URLs `url` lists (it connects on first use).
+/// `onDone(ids, codes, messages, values)` is called once per
 /// batch of completed commands: each one's request id, its error's `err.code`
 /// and message or null, and its value (text or null; an array of texts for
 /// `ids` and `all`). A text is a string, or a Uint16Array of UTF-16 code units
@@ -422,22 +400,10 @@ pub fn create_redis_store<'e>(
         )?;
         options.min_delay = millis(&min_delay_ms, c"reconnect delay must be 1 to 2147483647 ms")?;
         options.max_delay = millis(&max_delay_ms, c"reconnect delay must be 1 to 2147483647 ms")?;
-        if on_done.get_type().ok() != Some(ValueType::Function) {
-            return Err(Throw::type_error(c"onDone must be a function"));
-        }
-        let on_done = Function::<DoneArgs, UnknownReturnValue>::from_unknown(on_done)
-            .map_err(super::failed)?;
-        let done: Done = on_done
-            .build_threadsafe_function::<Vec<Completion>>()
-            .weak::<true>()
-            .callee_handled::<false>()
-            .build_callback(|ctx| Ok(done_args(ctx.value)))
-            .map_err(|_| Throw::error(c"cannot create a thread-safe function"))?;
-        let done = Arc::new(Mutex::new(done));
-        let finished = Finished::default();
+        let done = Completer::new(on_done, done_args)?;
         let after_batch: redis::AfterBatch = {
-            let (finished, done) = (finished.clone(), done.clone());
-            Arc::new(move || deliver(&finished, &done))
+            let done = done.clone();
+            Arc::new(move || done.deliver())
         };
         let store = redis::RedisStore::open(options, after_batch)
             .map_err(|e| Throw::error_with_code(&e.message, &error_code(&e.kind)))?;
@@ -446,7 +412,6 @@ pub fn create_redis_store<'e>(
             prefix,
             scan_count,
             done,
-            finished,
         }))
     })?;
     let instance = NativeRedisStore {

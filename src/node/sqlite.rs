@@ -1,7 +1,8 @@
 //! The file store's binding (`createSqliteStore`): a `#[napi]` class for the cold
 //! methods, the request path's calls as raw callbacks on each instance, and
-//! writes completing through napi-rs's `ThreadsafeFunction`.
+//! writes completing through a `Completer`.
 
+use super::completer::Completer;
 use super::raw::{callback, Cx, Result, Scratch, Throw};
 use super::{
     cold, expires_arg, js_string, js_strings, limit, now_arg, number, optional_json, owned_sid,
@@ -9,14 +10,11 @@ use super::{
 };
 use crate::store::sqlite;
 use napi::bindgen_prelude::{
-    Array, ClassInstance, Env, FnArgs, FromNapiValue, Function, JavaScriptClassExt, Unknown,
+    Array, ClassInstance, Env, FnArgs, FromNapiValue, JavaScriptClassExt, Unknown,
 };
-use napi::threadsafe_function::{
-    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
-};
-use napi::{JsString, Status, ValueType};
+use napi::{JsString, ValueType};
 use napi_derive::napi;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A write's completion, for the main thread: (request id, rows changed or error).
@@ -26,34 +24,13 @@ type Completion = (f64, std::result::Result<u64, sqlite::Error>);
 /// message of null for a write that succeeded.
 type DoneArgs = FnArgs<(Vec<f64>, Vec<Option<&'static str>>, Vec<Option<String>>)>;
 
-/// `onDone`, callable from the writer thread; weak: it does not keep the event
-/// loop alive unless `ref()` says so.
-type Done = ThreadsafeFunction<Vec<Completion>, UnknownReturnValue, DoneArgs, Status, false, true>;
-
-/// Completions waiting to travel to the main thread together.
-type Finished = Arc<Mutex<Vec<Completion>>>;
-
-/// A file store and the JS function its writes complete through.
+/// A file store and the completions of its writes.
 struct Handle {
     store: sqlite::SqliteStore,
-    done: Arc<Mutex<Done>>,
-    finished: Finished,
+    done: Arc<Completer<Completion, DoneArgs>>,
 }
 
 type HandleRef = Arc<Handle>;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Sends what `finished` holds to the main thread, in one call (dropped when
-/// the environment is closing: nobody is left to call back).
-fn deliver(finished: &Finished, done: &Mutex<Done>) {
-    let batch = std::mem::take(&mut *lock(finished));
-    if !batch.is_empty() {
-        lock(done).call(batch, ThreadsafeFunctionCallMode::NonBlocking);
-    }
-}
 
 /// `err.code` of a file store error.
 fn error_code(kind: sqlite::ErrorKind) -> &'static str {
@@ -95,13 +72,11 @@ fn done_args(batch: Vec<Completion>) -> DoneArgs {
 /// Stages `write` for request `id`: `flush()` sends it.
 fn queue(h: &Handle, id: Option<f64>, write: sqlite::Write) -> Result<()> {
     let id = id.ok_or(Throw::type_error(c"request id must be a number"))?;
-    let finished = h.finished.clone();
-    let queued = h
-        .store
-        .stage(write, Box::new(move |r| lock(&finished).push((id, r))));
+    let done = h.done.clone();
+    let queued = h.store.stage(write, Box::new(move |r| done.push((id, r))));
     if !queued {
         // (closed: the error completes asynchronously all the same)
-        deliver(&h.finished, &h.done);
+        h.done.deliver();
     }
     Ok(())
 }
@@ -186,7 +161,7 @@ callback! {
     /// `flush()`: sends the staged writes to the writer thread (one wake-up).
     const FLUSH: HandleRef = |cx, h| {
         if !h.store.flush() {
-            deliver(&h.finished, &h.done);
+            h.done.deliver();
         }
         cx.undefined()
     }
@@ -195,10 +170,7 @@ callback! {
 callback! {
     /// `ref()`: keep the event loop alive while writes are pending.
     const REF: HandleRef = |cx, h| {
-        // (`refer` and `unref` are deprecated in napi-rs for keeping a function
-        // alive, which `Clone` does; keeping the event loop alive is what they do)
-        #[allow(deprecated)]
-        lock(&h.done).refer(&cx.napi_env()).map_err(|_| Throw::error(c"cannot ref"))?;
+        h.done.keep_alive(cx, true)?;
         cx.undefined()
     }
 }
@@ -206,8 +178,7 @@ callback! {
 callback! {
     /// `unref()`: let the event loop end although the store exists.
     const UNREF: HandleRef = |cx, h| {
-        #[allow(deprecated)]
-        lock(&h.done).unref(&cx.napi_env()).map_err(|_| Throw::error(c"cannot unref"))?;
+        h.done.keep_alive(cx, false)?;
         cx.undefined()
     }
 }
@@ -393,29 +364,13 @@ pub fn create_sqlite_store<'e>(
         options.busy_timeout = busy_timeout(number(&busy_timeout_ms))?;
         let pages = limit(number(&max_page_count))?;
         options.max_page_count = (pages > 0).then_some(pages as u64);
-        if on_done.get_type().ok() != Some(ValueType::Function) {
-            return Err(Throw::type_error(c"onDone must be a function"));
-        }
-        let on_done = Function::<DoneArgs, UnknownReturnValue>::from_unknown(on_done)
-            .map_err(super::failed)?;
-        let done: Done = on_done
-            .build_threadsafe_function::<Vec<Completion>>()
-            .weak::<true>()
-            .callee_handled::<false>()
-            .build_callback(|ctx| Ok(done_args(ctx.value)))
-            .map_err(|_| Throw::error(c"cannot create a thread-safe function"))?;
-        let done = Arc::new(Mutex::new(done));
-        let finished = Finished::default();
+        let done = Completer::new(on_done, done_args)?;
         let after_batch = {
-            let (finished, done) = (finished.clone(), done.clone());
-            Box::new(move || deliver(&finished, &done))
+            let done = done.clone();
+            Box::new(move || done.deliver())
         };
         let store = sqlite::SqliteStore::open_with(options, after_batch).map_err(thrown)?;
-        Ok(Arc::new(Handle {
-            store,
-            done,
-            finished,
-        }))
+        Ok(Arc::new(Handle { store, done }))
     })?;
     let instance = NativeSqliteStore {
         handle: handle.clone(),
