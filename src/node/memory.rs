@@ -254,11 +254,17 @@ pub fn create_store<'e>(
     cold(env, || {
         let cx = Cx::of_napi(env);
         let obj = cx.value_of(&instance);
-        cx.attach(obj, c"get", GET, inner.clone())?;
-        cx.attach(obj, c"set", SET, inner.clone())?;
-        cx.attach(obj, c"merge", MERGE, inner.clone())?;
-        cx.attach(obj, c"touch", TOUCH, inner.clone())?;
-        cx.attach(obj, c"destroy", DESTROY, inner)
+        let methods = [
+            (c"get", GET),
+            (c"set", SET),
+            (c"merge", MERGE),
+            (c"touch", TOUCH),
+            (c"destroy", DESTROY),
+        ];
+        for (name, method) in methods {
+            cx.attach(obj, name, method, inner.clone())?;
+        }
+        Ok(())
     })?;
     Ok(instance)
 }

@@ -5,7 +5,7 @@
 
 use super::completer::Completer;
 use super::raw::{callback, Cx, Result, Scratch, Throw};
-use super::{cold, number, owned_sid, strings_arg, wtf8, JSON_NOT_STRING};
+use super::{cold, number, sid_arg, strings_arg, wtf8, JSON_NOT_STRING};
 use crate::store::redis;
 use crate::text;
 use napi::bindgen_prelude::{
@@ -85,13 +85,15 @@ fn done_args(batch: Vec<Completion>) -> DoneArgs {
     FnArgs::from((ids, codes, messages, values))
 }
 
-/// Stored bytes as text for JS (see `Text`); `None` when they are not WTF-8.
-fn js_text(bytes: Vec<u8>) -> Option<Text> {
+/// Stored bytes as text for JS (see `Text`), or the bytes back when they are
+/// not WTF-8.
+fn js_text(bytes: Vec<u8>) -> std::result::Result<Text, Vec<u8>> {
     match String::from_utf8(bytes) {
-        Ok(s) => Some(Either::A(s)),
-        Err(e) => text::utf16(e.as_bytes())
-            .ok()
-            .map(|u| Either::B(Uint16Array::new(u))),
+        Ok(s) => Ok(Either::A(s)),
+        Err(e) => match text::utf16(e.as_bytes()) {
+            Ok(units) => Ok(Either::B(Uint16Array::new(units))),
+            Err(_) => Err(e.into_bytes()),
+        },
     }
 }
 
@@ -99,40 +101,32 @@ fn js_text(bytes: Vec<u8>) -> Option<Text> {
 /// another client wrote under the prefix) decoded with U+FFFD for what is not
 /// text, as connect-redis's client decodes them, rather than failing the list.
 fn js_key(bytes: Vec<u8>) -> Text {
-    match js_text(bytes.clone()) {
-        Some(t) => t,
-        None => Either::A(String::from_utf8_lossy(&bytes).into_owned()),
-    }
+    js_text(bytes).unwrap_or_else(|b| Either::A(String::from_utf8_lossy(&b).into_owned()))
 }
 
-fn damaged(what: &str) -> redis::Error {
-    redis::Error {
+/// A stored session as text for JS; an error when it is not WTF-8.
+fn js_session(bytes: Vec<u8>) -> std::result::Result<Text, redis::Error> {
+    js_text(bytes).map_err(|_| redis::Error {
         kind: redis::ErrorKind::UnexpectedReply,
-        message: format!("a stored {what} is not UTF-8 text"),
-    }
+        message: "a stored session is not UTF-8 text".into(),
+    })
 }
 
 /// The reply of a command for JS, keys without the store's prefix.
 fn js_reply(prefix_len: usize, reply: redis::Reply) -> std::result::Result<JsReply, redis::Error> {
-    let strip = |mut key: Vec<u8>| -> std::result::Result<Text, redis::Error> {
+    let strip = |mut key: Vec<u8>| {
         key.drain(..prefix_len.min(key.len()));
-        Ok(js_key(key))
+        js_key(key)
     };
     Ok(match reply {
         redis::Reply::Value(None) | redis::Reply::Count(_) => None,
-        redis::Reply::Value(Some(v)) => {
-            Some(Either::A(js_text(v).ok_or_else(|| damaged("session"))?))
-        }
-        redis::Reply::Keys(keys) => Some(Either::B(
-            keys.into_iter()
-                .map(strip)
-                .collect::<std::result::Result<_, _>>()?,
-        )),
+        redis::Reply::Value(Some(v)) => Some(Either::A(js_session(v)?)),
+        redis::Reply::Keys(keys) => Some(Either::B(keys.into_iter().map(strip).collect())),
         redis::Reply::Rows(rows) => {
             let mut flat = Vec::with_capacity(rows.len() * 2);
             for (key, value) in rows {
-                flat.push(strip(key)?);
-                flat.push(js_text(value).ok_or_else(|| damaged("session"))?);
+                flat.push(strip(key));
+                flat.push(js_session(value)?);
             }
             Some(Either::B(flat))
         }
@@ -155,31 +149,37 @@ fn queue(h: &Handle, id: Option<f64>, command: redis::Command) -> Result<()> {
 }
 
 /// `prefix + sid`, the key of session `sid`.
-fn key(h: &Handle, sid: Vec<u8>) -> Vec<u8> {
+fn key(h: &Handle, sid: &[u8]) -> Vec<u8> {
     let mut key = Vec::with_capacity(h.prefix.len() + sid.len());
     key.extend_from_slice(&h.prefix);
-    key.extend_from_slice(&sid);
+    key.extend_from_slice(sid);
     key
 }
 
-const TTL_NOT_INTEGER: Throw =
-    Throw::range_error(c"ttl must be an integer number of seconds (negative: no expiry)");
+/// The key of the session id argument `i`.
+fn key_arg(cx: &Cx, h: &Handle, i: usize) -> Result<Vec<u8>> {
+    let mut scratch = Scratch::<256>::default();
+    sid_arg(cx, i, &mut scratch).map(|sid| key(h, sid))
+}
 
-/// A TTL in seconds: an integer; a negative one means none.
-fn ttl_arg(cx: &Cx, i: usize) -> Result<Option<u64>> {
+/// A TTL argument in seconds: an integer (negative for `SET`: no expiry; for
+/// `EXPIRE`: removed, as Redis does).
+fn ttl_arg(cx: &Cx, i: usize) -> Result<i64> {
     let n = cx
         .number(cx.arg(i))
         .ok_or(Throw::type_error(c"ttl must be a number"))?;
     if !(n.is_finite() && n.fract() == 0.0 && n.abs() <= 9.0e15) {
-        return Err(TTL_NOT_INTEGER);
+        return Err(Throw::range_error(
+            c"ttl must be an integer number of seconds (negative: no expiry)",
+        ));
     }
-    Ok((n >= 0.0).then_some(n as u64))
+    Ok(n as i64)
 }
 
 callback! {
     /// `get(id, sid)`: queued; the session's JSON, or null, through `onDone`.
     const GET: HandleRef = |cx, h| {
-        let key = key(h, owned_sid(cx, 1)?);
+        let key = key_arg(cx, h, 1)?;
         queue(h, cx.number(cx.arg(0)), redis::Command::Get { key })?;
         cx.undefined()
     }
@@ -189,10 +189,10 @@ callback! {
     /// `set(id, sid, json, ttl)`: queued; `SET key json EX ttl` (no `EX` when
     /// ttl is negative).
     const SET: HandleRef = |cx, h| {
-        let key = key(h, owned_sid(cx, 1)?);
+        let key = key_arg(cx, h, 1)?;
         let mut json_scratch = Scratch::<1024>::default();
         let value = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
-        let ttl = ttl_arg(cx, 3)?;
+        let ttl = u64::try_from(ttl_arg(cx, 3)?).ok();
         queue(h, cx.number(cx.arg(0)), redis::Command::Set { key, value, ttl })?;
         cx.undefined()
     }
@@ -201,12 +201,9 @@ callback! {
 callback! {
     /// `expire(id, sid, ttl)`: queued; `EXPIRE key ttl`.
     const EXPIRE: HandleRef = |cx, h| {
-        let key = key(h, owned_sid(cx, 1)?);
-        let ttl = cx.number(cx.arg(2)).ok_or(Throw::type_error(c"ttl must be a number"))?;
-        if !(ttl.is_finite() && ttl.fract() == 0.0 && ttl.abs() <= 9.0e15) {
-            return Err(TTL_NOT_INTEGER);
-        }
-        queue(h, cx.number(cx.arg(0)), redis::Command::Expire { key, ttl: ttl as i64 })?;
+        let key = key_arg(cx, h, 1)?;
+        let ttl = ttl_arg(cx, 2)?;
+        queue(h, cx.number(cx.arg(0)), redis::Command::Expire { key, ttl })?;
         cx.undefined()
     }
 }
@@ -214,12 +211,14 @@ callback! {
 callback! {
     /// `destroy(id, sidOrSids)`: queued; `DEL` of their keys.
     const DESTROY: HandleRef = |cx, h| {
-        let sids = if cx.array(cx.arg(1)).is_some() {
+        let keys = if cx.array(cx.arg(1)).is_some() {
             strings_arg(cx, 1, Throw::type_error(c"session ids must be strings"))?
+                .iter()
+                .map(|sid| key(h, sid))
+                .collect()
         } else {
-            vec![owned_sid(cx, 1)?]
+            vec![key_arg(cx, h, 1)?]
         };
-        let keys = sids.into_iter().map(|sid| key(h, sid)).collect();
         queue(h, cx.number(cx.arg(0)), redis::Command::Del { keys })?;
         cx.undefined()
     }
@@ -421,13 +420,19 @@ pub fn create_redis_store<'e>(
     cold(env, || {
         let cx = Cx::of_napi(env);
         let obj = cx.value_of(&instance);
-        cx.attach(obj, c"get", GET, handle.clone())?;
-        cx.attach(obj, c"set", SET, handle.clone())?;
-        cx.attach(obj, c"expire", EXPIRE, handle.clone())?;
-        cx.attach(obj, c"destroy", DESTROY, handle.clone())?;
-        cx.attach(obj, c"flush", FLUSH, handle.clone())?;
-        cx.attach(obj, c"ref", REF, handle.clone())?;
-        cx.attach(obj, c"unref", UNREF, handle)
+        let methods = [
+            (c"get", GET),
+            (c"set", SET),
+            (c"expire", EXPIRE),
+            (c"destroy", DESTROY),
+            (c"flush", FLUSH),
+            (c"ref", REF),
+            (c"unref", UNREF),
+        ];
+        for (name, method) in methods {
+            cx.attach(obj, name, method, handle.clone())?;
+        }
+        Ok(())
     })?;
     Ok(instance)
 }

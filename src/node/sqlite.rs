@@ -379,14 +379,20 @@ pub fn create_sqlite_store<'e>(
     cold(env, || {
         let cx = Cx::of_napi(env);
         let obj = cx.value_of(&instance);
-        cx.attach(obj, c"get", GET, handle.clone())?;
-        cx.attach(obj, c"set", SET, handle.clone())?;
-        cx.attach(obj, c"merge", MERGE, handle.clone())?;
-        cx.attach(obj, c"touch", TOUCH, handle.clone())?;
-        cx.attach(obj, c"destroy", DESTROY, handle.clone())?;
-        cx.attach(obj, c"flush", FLUSH, handle.clone())?;
-        cx.attach(obj, c"ref", REF, handle.clone())?;
-        cx.attach(obj, c"unref", UNREF, handle)
+        let methods = [
+            (c"get", GET),
+            (c"set", SET),
+            (c"merge", MERGE),
+            (c"touch", TOUCH),
+            (c"destroy", DESTROY),
+            (c"flush", FLUSH),
+            (c"ref", REF),
+            (c"unref", UNREF),
+        ];
+        for (name, method) in methods {
+            cx.attach(obj, name, method, handle.clone())?;
+        }
+        Ok(())
     })?;
     Ok(instance)
 }
