@@ -10,18 +10,12 @@ var express = require('express')
 var request = require('supertest')
 var test = require('node:test')
 var original = require('express-session')
-var call = require('./support/call')
+var storeCalls = require('./support/store-calls')
 var ours = require('..')
+var cookie = storeCalls.cookie
 var redis = require('../tools/redis')
 
 var skip = !redis.available() && 'redis-server is not installed (.ci/run installs it)'
-
-function cookie (impl, ms) {
-  var c = new impl.Cookie({ maxAge: ms })
-  c.expires = new Date(Date.now() + ms)
-  c.originalMaxAge = ms
-  return c
-}
 
 // a redis-server for the duration of `fn(server, client)`; `client` is node-redis
 async function withServer (options, fn) {
@@ -41,29 +35,11 @@ function url (server) {
   return 'redis://127.0.0.1:' + server.port
 }
 
-// the same calls against express-session's MemoryStore and a RedisStore
-async function scenario (impl, store) {
-  var out = []
-  await call(store, 'set', 'a', { cookie: cookie(impl, 60000), n: 1, text: 'Ж€𝄞\ud800' })
-  await call(store, 'set', 'b', { cookie: cookie(impl, 60000), n: 2 })
-  await call(store, 'set', 'old', { cookie: { expires: new Date(Date.now() - 1000).toISOString() }, n: 3 })
-  out.push(await call(store, 'get', 'a'), await call(store, 'get', 'old'), await call(store, 'get', 'missing'))
-  await call(store, 'touch', 'b', { cookie: cookie(impl, 120000), ignored: true })
-  out.push(await call(store, 'get', 'b'))
-  out.push(await call(store, 'length'))
-  out.push(await call(store, 'all'))
-  await call(store, 'destroy', 'a')
-  out.push(await call(store, 'get', 'a'), await call(store, 'length'))
-  await call(store, 'clear')
-  out.push(await call(store, 'length'))
-  return JSON.parse(JSON.stringify(out).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>'))
-}
-
 test('RedisStore gives what express-session\'s MemoryStore gives, but for touch, which restarts the TTL only (as connect-redis\'s)', { skip: skip }, async function () {
   await withServer({}, async function (server, client) {
     var store = new ours.RedisStore({ url: url(server) })
-    var mine = await scenario(ours, store)
-    var theirs = await scenario(original, new original.MemoryStore())
+    var mine = await storeCalls.storeCalls(ours, store)
+    var theirs = await storeCalls.storeCalls(original, new original.MemoryStore())
     // (touch: MemoryStore rewrites the stored cookie, connect-redis and RedisStore
     // only the key's TTL, checked in the next test)
     assert.strictEqual(theirs[3].cookie.originalMaxAge, 120000)

@@ -10,9 +10,10 @@ var os = require('os')
 var path = require('path')
 var test = require('node:test')
 var original = require('express-session')
-var call = require('./support/call')
+var storeCalls = require('./support/store-calls')
 var harness = require('./support/harness')
 var ours = require('..')
+var cookie = storeCalls.cookie
 
 var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-sqlite-'))
 var files = 0
@@ -22,35 +23,10 @@ function dbPath () {
   return path.join(dir, 'sessions-' + (++files) + '.db')
 }
 
-function cookie (impl, ms) {
-  var c = new impl.Cookie({ maxAge: ms })
-  c.expires = new Date(Date.now() + ms)
-  c.originalMaxAge = ms
-  return c
-}
-
-// the same calls against express-session's MemoryStore and a SqliteStore
-async function scenario (impl, store) {
-  var out = []
-  await call(store, 'set', 'a', { cookie: cookie(impl, 60000), n: 1, text: 'Ж€𝄞\ud800' })
-  await call(store, 'set', 'b', { cookie: cookie(impl, 60000), n: 2 })
-  await call(store, 'set', 'old', { cookie: { expires: new Date(Date.now() - 1000).toISOString() }, n: 3 })
-  out.push(await call(store, 'get', 'a'), await call(store, 'get', 'old'), await call(store, 'get', 'missing'))
-  await call(store, 'touch', 'b', { cookie: cookie(impl, 120000), ignored: true })
-  out.push(await call(store, 'get', 'b'))
-  out.push(await call(store, 'length'))
-  out.push(await call(store, 'all'))
-  await call(store, 'destroy', 'a')
-  out.push(await call(store, 'get', 'a'), await call(store, 'length'))
-  await call(store, 'clear')
-  out.push(await call(store, 'length'))
-  return JSON.parse(JSON.stringify(out).replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<date>'))
-}
-
 test('SqliteStore gives what express-session\'s MemoryStore gives', async function () {
   var store = new ours.SqliteStore({ path: dbPath() })
-  var mine = await scenario(ours, store)
-  var theirs = await scenario(original, new original.MemoryStore())
+  var mine = await storeCalls.storeCalls(ours, store)
+  var theirs = await storeCalls.storeCalls(original, new original.MemoryStore())
   assert.deepStrictEqual(mine, theirs)
   assert.strictEqual(mine[0].text, 'Ж€𝄞\ud800')
   store.close()
