@@ -61,6 +61,8 @@ declare module './napi' {
     get(id: number, sid: string): void
     /** Queued: `SET prefix+sid json EX ttl` (no `EX` when ttl is negative); ttl an integer. */
     set(id: number, sid: string, json: string, ttl: number): void
+    /** Queued: the patch's members written into the stored session (`fullJson` when none is stored), atomically; ttl as `set`'s. */
+    merge(id: number, sid: string, fullJson: string, sets: string[], deletes: string[], ttl: number): void
     /** Queued: `EXPIRE prefix+sid ttl`. */
     expire(id: number, sid: string, ttl: number): void
     /** Queued: `DEL` of the sessions' keys. */

@@ -4,7 +4,7 @@
  * Sessions on a Redis server, in connect-redis's layout. Every call is queued
  * with a caller-chosen request `id`, sent by `flush()`, and completes through
  * the `onDone` given to `createRedisStore`, one call per batch. (`get`, `set`,
- * `expire`, `destroy`, `flush`, `ref` and `unref` are own properties of each
+ * `merge`, `expire`, `destroy`, `flush`, `ref` and `unref` are own properties of each
  * instance: see native/index.d.ts.)
  */
 export declare class NativeRedisStore {

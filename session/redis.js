@@ -160,10 +160,22 @@ fastPath.defineQueued(RedisStore.prototype.set, function setQueued (sessionId, s
   return setSession(this, sessionId, session, dataJSON, callback)
 })
 
+// (saveChangedFields: only the listed top-level members, merged into the stored
+// session on the server: a script writes the merge only if the session is still
+// the one it was merged into, else it is read and merged again; calls back once
+// Redis has it)
+fastPath.defineMerge(RedisStore.prototype.set, function setMerge (sessionId, session, dataJSON, sets, deletes, callback) {
+  return setSession(this, sessionId, session, dataJSON, callback, [sets, deletes])
+}, false)
+
 /**
+ * Stores the session's JSON (`dataJSON`: its JSON without cookie, when the
+ * caller has it) with its lifetime as the key's TTL; with `patch` (`[sets,
+ * deletes]`), only those members of a stored session.
+ *
  * @private
  */
-function setSession (store, sessionId, session, dataJSON, callback) {
+function setSession (store, sessionId, session, dataJSON, callback, patch) {
   var ttl
   try {
     ttl = store._ttlOf(session)
@@ -172,7 +184,9 @@ function setSession (store, sessionId, session, dataJSON, callback) {
   }
   var text = json.sessionJSON(session, dataJSON)
   if (!(ttl > 0) || text === undefined) return store.destroy(sessionId, callback)
-  return store._queue.run('set', [String(sessionId), text, store.disableTTL ? -1 : ttl], callback)
+  if (store.disableTTL) ttl = -1
+  if (patch) return store._queue.run('merge', [String(sessionId), text, patch[0], patch[1], ttl], callback)
+  return store._queue.run('set', [String(sessionId), text, ttl], callback)
 }
 
 /**

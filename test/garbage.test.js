@@ -190,22 +190,23 @@ test('native Redis store functions survive garbage arguments (nothing listening:
     })
   }
   var store = native.createRedisStore.apply(null, create)
-  var methods = ['get', 'set', 'expire', 'destroy', 'flush', 'ref', 'unref', 'ids', 'all', 'clear', 'stats', 'close']
+  var methods = ['get', 'set', 'merge', 'expire', 'destroy', 'flush', 'ref', 'unref', 'ids', 'all', 'clear', 'stats', 'close']
   assert.deepStrictEqual(methodsOf(store), methods.slice().sort(), 'every method of the native Redis store is tried')
   methods.filter(function (m) { return m !== 'close' }).forEach(function (m) {
     nativeGarbage.forEach(function (a) {
       garbage.slice(0, 12).forEach(function (b) {
-        call(store[m].bind(store), [a, b, a, b, a])
+        call(store[m].bind(store), [a, b, a, b, a, b])
       })
     })
   })
   store.get(1, 'a')
   store.set(2, 'a', '{}', 10)
+  store.merge(3, 'a', '{}', ['x', '1'], ['y'], 10)
   store.flush()
   store.close()
   await new Promise(function (resolve) { setTimeout(resolve, 50) })
   var all = [].concat.apply([], completions.map(function (c) { return c[0] }))
-  assert.ok(all.indexOf(1) !== -1 && all.indexOf(2) !== -1, 'the valid calls completed')
+  assert.ok(all.indexOf(1) !== -1 && all.indexOf(2) !== -1 && all.indexOf(3) !== -1, 'the valid calls completed')
   completions.forEach(function (c) {
     for (var j = 0; j < c[0].length; j++) {
       assert.strictEqual(typeof c[1][j], 'string', 'nothing listens: an error code')

@@ -6,6 +6,8 @@
 
 var assert = require('assert')
 var childProcess = require('child_process')
+var http = require('http')
+var path = require('path')
 var express = require('express')
 var request = require('supertest')
 var test = require('node:test')
@@ -145,6 +147,55 @@ test('two app processes on one Redis read each other\'s writes', { skip: skip },
   })
 })
 
+test('two app processes with saveChangedFields on one Redis: concurrent requests of one session keep every field each one wrote', { skip: skip }, async function () {
+  await withServer({}, async function (server) {
+    var apps = []
+    try {
+      for (var i = 0; i < 2; i++) {
+        var child = childProcess.spawn(process.execPath, [path.join(__dirname, 'support', 'redis-app.js'), url(server)], { stdio: ['pipe', 'pipe', 'inherit'] })
+        apps.push(child)
+        var port = await new Promise(function (resolve, reject) {
+          child.stdout.once('data', function (line) { resolve(Number(String(line).trim())) })
+          child.once('exit', function (code) { reject(new Error('the app exited: ' + code)) })
+        })
+        child.port = port
+      }
+      var store = new ours.RedisStore({ url: url(server) })
+      await store.set('shared', { cookie: cookie(ours, 60000), seed: true })
+      var jar = 'connect.sid=' + encodeURIComponent('s:' + require('cookie-signature').sign('shared', 'two apps'))
+      var get = function (app, path) {
+        return new Promise(function (resolve, reject) {
+          http.get({ host: '127.0.0.1', port: app.port, path: path, headers: { cookie: jar }, agent: false }, function (res) {
+            var body = ''
+            res.setEncoding('utf8')
+            res.on('data', function (chunk) { body += chunk })
+            res.on('end', function () { resolve([res.statusCode, body]) })
+          }).on('error', reject)
+        })
+      }
+      // 40 requests to each app at once, each setting its own field
+      var requests = []
+      for (var n = 0; n < 40; n++) {
+        requests.push(get(apps[0], '/set/a' + n), get(apps[1], '/set/b' + n))
+      }
+      var results = await Promise.all(requests)
+      assert.deepStrictEqual(results.filter(function (r) { return r[0] !== 200 }), [])
+      var stored = await store.get('shared')
+      for (n = 0; n < 40; n++) {
+        assert.strictEqual(stored['a' + n], apps[0].pid, 'a' + n)
+        assert.strictEqual(stored['b' + n], apps[1].pid, 'b' + n)
+      }
+      assert.strictEqual(stored.seed, true)
+      // and each app reads what the other one wrote
+      var seen = JSON.parse((await get(apps[0], '/get'))[1])
+      assert.strictEqual(seen.b39, apps[1].pid)
+      store.close()
+    } finally {
+      apps.forEach(function (app) { app.stdin.end() })
+    }
+  })
+})
+
 test('RedisStore as the store of the original express-session', { skip: skip }, async function () {
   await withServer({}, async function (server) {
     var store = new ours.RedisStore({ url: url(server) })
@@ -253,7 +304,7 @@ test('a server that is down, stopped or restarted: every call fails within the c
   }
 })
 
-test('nothing listening: ECONNREFUSED; a password: right one works, a wrong one is WRONGPASS', { skip: skip }, async function () {
+test('nothing listening: ECONNREFUSED; a password or an ACL user: the right one works, a wrong one is WRONGPASS until the server has it, a key outside the user\'s is NOPERM', { skip: skip }, async function () {
   var free = await redis.start()
   var port = free.port
   free.stop()
@@ -270,6 +321,29 @@ test('nothing listening: ECONNREFUSED; a password: right one works, a wrong one 
     await assert.rejects(wrong.get('a'), function (err) { return err.code === 'WRONGPASS' && /authentication failed/i.test(err.message) })
     right.close()
     wrong.close()
+  })
+
+  // an ACL user limited to the sessions' keys
+  await withServer({}, async function (server, client) {
+    assert.strictEqual(await client.sendCommand(['ACL', 'SETUSER', 'app', 'on', '>s3cret', '~sess:*', '+@all']), 'OK')
+    var user = new ours.RedisStore({ url: 'redis://app:s3cret@127.0.0.1:' + server.port })
+    await user.set('a', { cookie: cookie(ours, 60000), n: 1 })
+    assert.strictEqual((await user.get('a')).n, 1)
+    assert.deepStrictEqual(await user.ids(), ['a'])
+    // a key outside what the user may touch: the server's refusal, as err.code
+    var other = new ours.RedisStore({ url: 'redis://app:s3cret@127.0.0.1:' + server.port, prefix: 'other:' })
+    await assert.rejects(other.get('a'), function (err) { return err.code === 'NOPERM' })
+    other.close()
+    // a wrong password: WRONGPASS, within the timeout; once the server has that
+    // password, the same store logs in by itself
+    var wrong = new ours.RedisStore({ url: 'redis://app:typo@127.0.0.1:' + server.port, commandTimeout: 2000, reconnectDelay: 20, reconnectMaxDelay: 20 })
+    await assert.rejects(wrong.get('a'), function (err) { return err.code === 'WRONGPASS' })
+    await assert.rejects(wrong.get('a'), function (err) { return err.code === 'WRONGPASS' })
+    assert.strictEqual(await client.sendCommand(['ACL', 'SETUSER', 'app', '>typo']), 'OK')
+    await new Promise(function (resolve) { setTimeout(resolve, 50) })
+    assert.strictEqual((await wrong.get('a')).n, 1)
+    wrong.close()
+    user.close()
   })
 })
 

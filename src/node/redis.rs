@@ -5,7 +5,7 @@
 
 use super::completer::Completer;
 use super::raw::{callback, Cx, Result, Scratch, Throw};
-use super::{cold, number, sid_arg, strings_arg, wtf8, JSON_NOT_STRING};
+use super::{cold, number, patch_args, sid_arg, strings_arg, wtf8, JSON_NOT_STRING};
 use crate::store::redis;
 use crate::text;
 use napi::bindgen_prelude::{
@@ -199,6 +199,21 @@ callback! {
 }
 
 callback! {
+    /// `merge(id, sid, fullJson, sets, deletes, ttl)`: queued; writes the
+    /// patch's members into the stored session (the full session when there is
+    /// none), atomically on the server (see the engine's `Command::Merge`).
+    const MERGE: HandleRef = |cx, h| {
+        let key = key_arg(cx, h, 1)?;
+        let mut json_scratch = Scratch::<1024>::default();
+        let full = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
+        let patch = patch_args(cx, 3)?;
+        let ttl = u64::try_from(ttl_arg(cx, 5)?).ok();
+        queue(h, cx.number(cx.arg(0)), redis::Command::Merge { key, full, patch, ttl })?;
+        cx.undefined()
+    }
+}
+
+callback! {
     /// `expire(id, sid, ttl)`: queued; `EXPIRE key ttl`.
     const EXPIRE: HandleRef = |cx, h| {
         let key = key_arg(cx, h, 1)?;
@@ -253,7 +268,7 @@ callback! {
 /// Sessions on a Redis server, in connect-redis's layout. Every call is queued
 /// with a caller-chosen request `id`, sent by `flush()`, and completes through
 /// the `onDone` given to `createRedisStore`, one call per batch. (`get`, `set`,
-/// `expire`, `destroy`, `flush`, `ref` and `unref` are own properties of each
+/// `merge`, `expire`, `destroy`, `flush`, `ref` and `unref` are own properties of each
 /// instance: see native/index.d.ts.)
 #[napi]
 pub struct NativeRedisStore {
@@ -423,6 +438,7 @@ pub fn create_redis_store<'e>(
         let methods = [
             (c"get", GET),
             (c"set", SET),
+            (c"merge", MERGE),
             (c"expire", EXPIRE),
             (c"destroy", DESTROY),
             (c"flush", FLUSH),

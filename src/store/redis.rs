@@ -3,24 +3,27 @@
 //! lifetime), so that an app switches between connect-redis and this store
 //! without logging anyone out.
 //!
-//! Commands are staged by the caller and sent together by `flush` (one task on
-//! the process's tokio runtime runs them concurrently over one multiplexed
-//! connection, so they go out pipelined); each command's result goes to its
-//! `done`, then `after_batch` runs once, so that the results of a batch travel
-//! on together. Every command fails within the command timeout when the server
-//! is down or slow; the connection reconnects by itself.
+//! Commands are staged by the caller and sent together by `flush`: one sender
+//! task per store, on the process's tokio runtime, puts them on the connection
+//! in the order they were flushed (a run of plain commands as one pipeline),
+//! and each command's result goes to its `done`, then `after_batch` runs once,
+//! so that the results travel on together. Every command fails within the
+//! command timeout when the server is down or slow; the connection is made
+//! again by itself.
 
+use crate::store::json;
 use futures_util::future::join_all;
-use futures_util::FutureExt;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::MultiplexedConnection;
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
-use redis::{Client, Cmd, FromRedisValue, RedisError, Value};
-use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use redis::{
+    AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError, Script,
+    ScriptInvocation, Value,
+};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 
 /// The process's runtime for Redis I/O: one worker thread is plenty for network
@@ -52,11 +55,10 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// How long a command may take, reconnection included.
     pub command_timeout: Duration,
-    /// Reconnection: the first delay, the longest one, and how many more
-    /// attempts a reconnection makes before its error goes to the commands that
-    /// wait for it (the next command starts another reconnection). Few, so that
-    /// an error that attempting again cannot fix (a wrong password, nothing
-    /// listening) reaches the caller within the command timeout, as itself.
+    /// Reconnection: after a failed attempt, the commands of the next delay
+    /// fail at once with its error, then the next command tries again; the
+    /// delay starts at `min_delay` and doubles up to `max_delay`. (`retries`:
+    /// how many times the cluster client retries a command.)
     pub min_delay: Duration,
     pub max_delay: Duration,
     pub retries: usize,
@@ -151,6 +153,17 @@ impl From<RedisError> for Error {
     }
 }
 
+impl Error {
+    /// Whether the connection is gone after this error (the next command makes
+    /// a new one).
+    fn breaks_connection(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset | ErrorKind::Other
+        )
+    }
+}
+
 /// A command for the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -174,6 +187,15 @@ pub enum Command {
     Rows { pattern: Vec<u8>, count: usize },
     /// Removes every key matching `pattern`; the reply counts them.
     Clear { pattern: Vec<u8>, count: usize },
+    /// Writes `patch`'s members into the stored session (`json::apply_patch`),
+    /// or `full` when none is stored (or it is not a JSON object), atomically
+    /// on the server, with `SET ... [EX ttl]`.
+    Merge {
+        key: Vec<u8>,
+        full: Vec<u8>,
+        patch: json::Patch,
+        ttl: Option<u64>,
+    },
 }
 
 /// A command's result.
@@ -189,12 +211,12 @@ pub enum Reply {
 }
 
 /// Called once with a command's result (on a runtime thread).
-pub type Done = Box<dyn FnOnce(Result<Reply, Error>) + Send>;
+pub type Done = Box<dyn FnOnce(Result<Reply, Error>) + Send + Sync>;
 
 /// Called after the `done` of every command of a batch ran.
 pub type AfterBatch = Arc<dyn Fn() + Send + Sync>;
 
-/// How many batches are in flight, for `close` to wait for.
+/// How many commands are staged or in flight, for `close` to wait for.
 #[derive(Default)]
 struct InFlight {
     count: Mutex<usize>,
@@ -207,12 +229,46 @@ impl InFlight {
     }
 }
 
-/// A session store on one Redis server.
+/// A command on its way: its `done` runs exactly once, with an internal error
+/// if the command is dropped unanswered (a panic in the runtime), and the
+/// command then stops counting as in flight.
+struct Entry {
+    command: Command,
+    deadline: Instant,
+    done: Option<Done>,
+    in_flight: Arc<InFlight>,
+}
+
+impl Entry {
+    fn finish(mut self, result: Result<Reply, Error>) {
+        if let Some(done) = self.done.take() {
+            done(result);
+        }
+    }
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            done(Err(Error::new(
+                ErrorKind::Other,
+                "express-session-rs: internal error (Rust panic) in a Redis command",
+            )));
+        }
+        let mut n = self.in_flight.lock();
+        *n -= 1;
+        if *n == 0 {
+            self.in_flight.idle.notify_all();
+        }
+    }
+}
+
+/// A session store on one Redis server or a Redis Cluster.
 pub struct RedisStore {
     runtime: tokio::runtime::Handle,
-    conn: Conn,
+    sender: tokio::sync::mpsc::UnboundedSender<Vec<Entry>>,
     command_timeout: Duration,
-    staged: Mutex<Vec<(Command, Done)>>,
+    staged: Mutex<Vec<Entry>>,
     closed: AtomicBool,
     in_flight: Arc<InFlight>,
     after_batch: AfterBatch,
@@ -229,18 +285,11 @@ impl RedisStore {
             .map_err(|e| Error::new(ErrorKind::Other, format!("cannot start tokio: {e}")))?
             .handle()
             .clone();
-        let conn = match &options.target {
+        let link = match &options.target {
             Target::Server(url) => {
                 let client = Client::open(url.as_str())
                     .map_err(|e| Error::new(ErrorKind::InvalidOptions, format!("url: {e}")))?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(options.connect_timeout))
-                    .set_response_timeout(Some(options.command_timeout))
-                    .set_min_delay(options.min_delay)
-                    .set_max_delay(options.max_delay)
-                    .set_number_of_retries(options.retries);
-                let _entered = runtime.enter();
-                Conn::Server(ConnectionManager::new_lazy_with_config(client, config)?)
+                Link::Server(Box::new(ServerLink::new(client, &options)))
             }
             Target::Cluster(nodes) => {
                 let client = ClusterClient::builder(nodes.iter().map(String::as_str))
@@ -251,15 +300,18 @@ impl RedisStore {
                     .max_retry_wait(options.max_delay.as_millis() as u64)
                     .build()
                     .map_err(|e| Error::new(ErrorKind::InvalidOptions, format!("nodes: {e}")))?;
-                Conn::Cluster(Arc::new(ClusterLink {
+                Link::Cluster(Arc::new(ClusterLink {
                     client,
                     conn: tokio::sync::OnceCell::new(),
+                    command_timeout: options.command_timeout,
                 }))
             }
         };
+        let (sender, batches) = tokio::sync::mpsc::unbounded_channel();
+        runtime.spawn(send_in_order(batches, link, after_batch.clone()));
         Ok(RedisStore {
             runtime,
-            conn,
+            sender,
             command_timeout: options.command_timeout,
             staged: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
@@ -269,7 +321,7 @@ impl RedisStore {
         })
     }
 
-    fn staged(&self) -> MutexGuard<'_, Vec<(Command, Done)>> {
+    fn staged(&self) -> MutexGuard<'_, Vec<Entry>> {
         self.staged.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -280,55 +332,32 @@ impl RedisStore {
             done(Err(closed()));
             return false;
         }
-        self.staged().push((command, done));
+        *self.in_flight.lock() += 1;
+        let entry = Entry {
+            command,
+            deadline: Instant::now() + self.command_timeout,
+            done: Some(done),
+            in_flight: self.in_flight.clone(),
+        };
+        self.staged().push(entry);
         true
     }
 
-    /// Sends the staged commands, together. False when the store is closed
-    /// (nothing was staged then).
+    /// Sends the staged commands, together, after every command sent before.
+    /// False when the store is closed (nothing was staged then).
     pub fn flush(&self) -> bool {
         let batch = std::mem::take(&mut *self.staged());
         if batch.is_empty() {
             return !self.closed.load(Ordering::Acquire);
         }
         self.commands.fetch_add(batch.len(), Ordering::Relaxed);
-        *self.in_flight.lock() += 1;
-        let conn = self.conn.clone();
-        let limit = self.command_timeout;
-        let in_flight = self.in_flight.clone();
-        let after_batch = self.after_batch.clone();
-        self.runtime.spawn(async move {
-            // (counted down however the task ends, so that `close` never waits
-            // for a batch that is gone)
-            let _batch = BatchGuard(in_flight);
-            let runs = batch.into_iter().map(|(command, done)| {
-                let conn = conn.clone();
-                async move {
-                    // (a scan is many round trips, each within the timeout of the
-                    // connection's own; one command, the whole timeout)
-                    let scan = matches!(
-                        command,
-                        Command::Keys { .. } | Command::Rows { .. } | Command::Clear { .. }
-                    );
-                    let work = AssertUnwindSafe(run(conn, command)).catch_unwind();
-                    let result = if scan {
-                        Ok(work.await)
-                    } else {
-                        tokio::time::timeout(limit, work).await
-                    };
-                    done(match result {
-                        Ok(Ok(reply)) => reply,
-                        Ok(Err(_)) => Err(Error::new(
-                            ErrorKind::Other,
-                            "express-session-rs: internal error (Rust panic) in a Redis command",
-                        )),
-                        Err(_) => Err(timeout(limit)),
-                    });
-                }
-            });
-            join_all(runs).await;
-            after_batch();
-        });
+        if let Err(refused) = self.sender.send(batch) {
+            // (the sender task is gone: only when the runtime shuts down)
+            for entry in refused.0 {
+                entry.finish(Err(closed()));
+            }
+            (self.after_batch)();
+        }
         true
     }
 
@@ -337,19 +366,20 @@ impl RedisStore {
         self.commands.load(Ordering::Relaxed)
     }
 
-    /// Sends what is staged, stops taking commands, and waits until every batch
-    /// in flight completed (each within the command timeout).
+    /// Sends what is staged, stops taking commands, and waits until every
+    /// command in flight completed (each within the command timeout).
     pub fn close(&self) {
         self.flush();
         self.closed.store(true, Ordering::Release);
         // (anything staged between the flush and the flag: refused now)
         let refused = std::mem::take(&mut *self.staged());
         if !refused.is_empty() {
-            for (_, done) in refused {
-                done(Err(closed()));
+            for entry in refused {
+                entry.finish(Err(closed()));
             }
             (self.after_batch)();
         }
+        let _ = &self.runtime;
         let mut n = self.in_flight.lock();
         while *n > 0 {
             n = self
@@ -357,19 +387,6 @@ impl RedisStore {
                 .idle
                 .wait(n)
                 .unwrap_or_else(|e| e.into_inner());
-        }
-    }
-}
-
-/// One batch in flight, for `close` to wait for; counted down when dropped.
-struct BatchGuard(Arc<InFlight>);
-
-impl Drop for BatchGuard {
-    fn drop(&mut self) {
-        let mut n = self.0.lock();
-        *n -= 1;
-        if *n == 0 {
-            self.0.idle.notify_all();
         }
     }
 }
@@ -382,17 +399,561 @@ impl Drop for RedisStore {
     }
 }
 
+/// The store's one sender: it takes the batches in the order they were flushed
+/// (with every batch that queued up meanwhile) and puts their commands on the
+/// connection in that order, so that a `set` and a later `destroy` of one
+/// session reach Redis in that order, reconnections included. A run of plain
+/// commands goes out as one pipeline whose replies are awaited on their own
+/// task; a run of merges is awaited before anything after it goes out (each is
+/// a read and a conditional write); a scan runs on its own task, unordered (it
+/// is many round trips, and lists what exists while it runs).
+async fn send_in_order(
+    mut batches: tokio::sync::mpsc::UnboundedReceiver<Vec<Entry>>,
+    mut link: Link,
+    after_batch: AfterBatch,
+) {
+    while let Some(mut batch) = batches.recv().await {
+        while let Ok(more) = batches.try_recv() {
+            batch.extend(more);
+        }
+        let mut entries = batch.into_iter().peekable();
+        while let Some(first) = entries.next() {
+            let kind = Unit::of(&first.command);
+            let mut unit = vec![first];
+            if kind != Unit::Scan {
+                while let Some(next) = entries.next_if(|e| Unit::of(&e.command) == kind) {
+                    unit.push(next);
+                }
+            }
+            match kind {
+                Unit::Plain => link.send_plain(unit, after_batch.clone()).await,
+                Unit::Merge => {
+                    link.merge(unit).await;
+                    after_batch();
+                }
+                Unit::Scan => {
+                    let unit = unexpired(unit, link.limit());
+                    let conn = match unit.first() {
+                        Some(entry) => link.conn(entry.deadline).await,
+                        None => continue,
+                    };
+                    let after_batch = after_batch.clone();
+                    tokio::spawn(async move {
+                        for entry in unit {
+                            let result = match &conn {
+                                Ok(conn) => run_scan(conn, &entry.command).await,
+                                Err(e) => Err(e.clone()),
+                            };
+                            entry.finish(result);
+                        }
+                        after_batch();
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// How a command goes out (see `send_in_order`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Plain,
+    Merge,
+    Scan,
+}
+
+impl Unit {
+    fn of(command: &Command) -> Unit {
+        match command {
+            Command::Get { .. }
+            | Command::Set { .. }
+            | Command::Expire { .. }
+            | Command::Del { .. } => Unit::Plain,
+            Command::Merge { .. } => Unit::Merge,
+            Command::Keys { .. } | Command::Rows { .. } | Command::Clear { .. } => Unit::Scan,
+        }
+    }
+}
+
+/// The earliest deadline of `unit`.
+fn deadline_of(unit: &[Entry]) -> Instant {
+    unit.iter()
+        .map(|e| e.deadline)
+        .min()
+        .unwrap_or_else(Instant::now)
+}
+
+/// Fails the entries of `unit` whose deadline passed; the others.
+fn unexpired(unit: Vec<Entry>, limit: Duration) -> Vec<Entry> {
+    let now = Instant::now();
+    let mut live = Vec::with_capacity(unit.len());
+    for entry in unit {
+        if entry.deadline <= now {
+            entry.finish(Err(timeout(limit)));
+        } else {
+            live.push(entry);
+        }
+    }
+    live
+}
+
+/// Fails every entry of `unit` with `error`.
+fn fail(unit: Vec<Entry>, error: &Error) {
+    for entry in unit {
+        entry.finish(Err(error.clone()));
+    }
+}
+
+/// Polls `future` once with the current task's context, so that what it does
+/// before its first wait (putting a request on the connection) is done now.
+async fn start<F: std::future::Future + Unpin>(future: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut *future).poll(cx) {
+            std::task::Poll::Ready(out) => Some(out),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// The connection of the sender: to one server (made again after it broke,
+/// waiting longer after each failed attempt) or to a cluster.
+enum Link {
+    Server(Box<ServerLink>),
+    Cluster(Arc<ClusterLink>),
+}
+
+impl Link {
+    /// A connection for the commands that run on their own (merges, scans),
+    /// made now if there is none.
+    async fn conn(&mut self, deadline: Instant) -> Result<Conn, Error> {
+        match self {
+            Link::Server(server) => Ok(Conn::Server(server.connect(deadline).await?)),
+            Link::Cluster(cluster) => Ok(Conn::Cluster(cluster.clone())),
+        }
+    }
+
+    fn limit(&self) -> Duration {
+        match self {
+            Link::Server(s) => s.command_timeout,
+            Link::Cluster(c) => c.command_timeout,
+        }
+    }
+
+    /// Puts a run of plain commands on the connection (one pipeline on a
+    /// server; on a cluster each command is routed by its key, in order), and
+    /// awaits the replies on a task of their own.
+    async fn send_plain(&mut self, unit: Vec<Entry>, after_batch: AfterBatch) {
+        let limit = self.limit();
+        let unit = unexpired(unit, limit);
+        if unit.is_empty() {
+            after_batch();
+            return;
+        }
+        let deadline = deadline_of(&unit);
+        match self {
+            Link::Server(server) => {
+                let conn = match server.connect(deadline).await {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        fail(unit, &e);
+                        after_batch();
+                        return;
+                    }
+                };
+                let generation = server.generation;
+                let broken = server.broken.clone();
+                let (pipe, sent) = pipeline(&unit);
+                let mut request = Box::pin(async move {
+                    let mut conn = conn;
+                    pipe.query_async::<Vec<Value>>(&mut conn).await
+                });
+                let first = if sent == 0 {
+                    Some(Ok(Vec::new()))
+                } else {
+                    start(&mut request).await
+                };
+                tokio::spawn(async move {
+                    let replies = match first {
+                        Some(replies) => Ok(replies),
+                        None => tokio::time::timeout_at(deadline.into(), request).await,
+                    };
+                    let replies = match replies {
+                        Ok(Ok(replies)) => Ok(replies),
+                        Ok(Err(e)) => {
+                            let e = Error::from(e);
+                            if e.breaks_connection() {
+                                broken.fetch_max(generation, Ordering::AcqRel);
+                            }
+                            Err(e)
+                        }
+                        Err(_) => Err(timeout(limit)),
+                    };
+                    match replies {
+                        Ok(replies) => complete_plain(unit, replies),
+                        Err(e) => fail(unit, &e),
+                    }
+                    after_batch();
+                });
+            }
+            Link::Cluster(cluster) => {
+                let conn =
+                    match tokio::time::timeout_at(deadline.into(), Conn::cluster(cluster)).await {
+                        Ok(Ok(conn)) => conn,
+                        Ok(Err(e)) => {
+                            fail(unit, &e);
+                            after_batch();
+                            return;
+                        }
+                        Err(_) => {
+                            fail(unit, &timeout(limit));
+                            after_batch();
+                            return;
+                        }
+                    };
+                let mut requests = Vec::with_capacity(unit.len());
+                for entry in &unit {
+                    let mut request = Box::pin(run_plain(conn.clone(), plain_cmd(&entry.command)));
+                    let first = start(&mut request).await;
+                    requests.push((request, first));
+                }
+                tokio::spawn(async move {
+                    let replies = requests.into_iter().map(|(request, first)| async move {
+                        match first {
+                            Some(reply) => reply,
+                            None => match tokio::time::timeout_at(deadline.into(), request).await {
+                                Ok(reply) => reply,
+                                Err(_) => Err(timeout(limit)),
+                            },
+                        }
+                    });
+                    let replies = join_all(replies).await;
+                    for (entry, reply) in unit.into_iter().zip(replies) {
+                        let result = reply.and_then(|v| reply_of(&entry.command, v));
+                        entry.finish(result);
+                    }
+                    after_batch();
+                });
+            }
+        }
+    }
+
+    /// Runs a run of merges to the end (see `merge_one`).
+    async fn merge(&mut self, unit: Vec<Entry>) {
+        let limit = self.limit();
+        let unit = unexpired(unit, limit);
+        if unit.is_empty() {
+            return;
+        }
+        let deadline = deadline_of(&unit);
+        let conn = match self.conn(deadline).await {
+            Ok(conn) => conn,
+            Err(e) => return fail(unit, &e),
+        };
+        let broken = match self {
+            Link::Server(server) => Some((server.broken.clone(), server.generation)),
+            Link::Cluster(_) => None,
+        };
+        // (the merges of one key one after the other, in order: at once they
+        // would only undo each other's reads; different keys at once)
+        let mut by_key: Vec<(&[u8], Vec<usize>)> = Vec::new();
+        for (i, entry) in unit.iter().enumerate() {
+            let key = merge_key(&entry.command);
+            match by_key.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, list)) => list.push(i),
+                None => by_key.push((key, vec![i])),
+            }
+        }
+        let runs = by_key.iter().map(|(_, list)| {
+            let (conn, unit) = (&conn, &unit);
+            async move {
+                let mut results = Vec::with_capacity(list.len());
+                for &i in list {
+                    results.push((i, merge_one(conn, &unit[i].command).await));
+                }
+                results
+            }
+        });
+        let mut results: Vec<Option<Result<Reply, Error>>> =
+            (0..unit.len()).map(|_| None).collect();
+        match tokio::time::timeout_at(deadline.into(), join_all(runs)).await {
+            Ok(done) => {
+                for (i, result) in done.into_iter().flatten() {
+                    results[i] = Some(result);
+                }
+            }
+            Err(_) => return fail(unit, &timeout(limit)),
+        }
+        for (entry, result) in unit.into_iter().zip(results) {
+            let result = result.unwrap_or_else(|| Err(timeout(limit)));
+            if let (Err(e), Some((broken, generation))) = (&result, &broken) {
+                if e.breaks_connection() {
+                    broken.fetch_max(*generation, Ordering::AcqRel);
+                }
+            }
+            entry.finish(result);
+        }
+    }
+}
+
+/// The connection to one server, made again when it broke: a failed attempt
+/// fails the commands that waited for it, and the commands of the next `delay`
+/// (which doubles up to the longest) fail at once with its error; then the next
+/// command tries again.
+struct ServerLink {
+    client: Client,
+    config: AsyncConnectionConfig,
+    connect_timeout: Duration,
+    command_timeout: Duration,
+    min_delay: Duration,
+    max_delay: Duration,
+    conn: Option<MultiplexedConnection>,
+    /// This connection's number (from 1), and the highest number that a command
+    /// found broken.
+    generation: u64,
+    broken: Arc<AtomicU64>,
+    failing: Option<(Error, Instant)>,
+    delay: Duration,
+}
+
+impl ServerLink {
+    fn new(client: Client, options: &Options) -> ServerLink {
+        ServerLink {
+            client,
+            config: AsyncConnectionConfig::new()
+                .set_connection_timeout(Some(options.connect_timeout))
+                .set_response_timeout(Some(options.command_timeout)),
+            connect_timeout: options.connect_timeout,
+            command_timeout: options.command_timeout,
+            min_delay: options.min_delay,
+            max_delay: options.max_delay,
+            conn: None,
+            generation: 0,
+            broken: Arc::new(AtomicU64::new(0)),
+            failing: None,
+            delay: options.min_delay,
+        }
+    }
+
+    /// The connection, unless a command found it broken.
+    fn current(&mut self) -> Option<MultiplexedConnection> {
+        if self.broken.load(Ordering::Acquire) >= self.generation {
+            self.conn = None;
+        }
+        self.conn.clone()
+    }
+
+    /// The connection, made now if there is none (by `deadline` at the latest).
+    async fn connect(&mut self, deadline: Instant) -> Result<MultiplexedConnection, Error> {
+        if let Some(conn) = self.current() {
+            return Ok(conn);
+        }
+        let now = Instant::now();
+        if let Some((error, until)) = &self.failing {
+            if now < *until {
+                return Err(error.clone());
+            }
+        }
+        let attempt = self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config);
+        let until = deadline.min(now + self.connect_timeout);
+        let result = match tokio::time::timeout_at(until.into(), attempt).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(e)) => Err(Error::from(e)),
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!(
+                    "Redis: no connection within {} ms",
+                    until.saturating_duration_since(now).as_millis()
+                ),
+            )),
+        };
+        match result {
+            Ok(conn) => {
+                self.generation = self.broken.load(Ordering::Acquire) + 1;
+                self.conn = Some(conn.clone());
+                self.failing = None;
+                self.delay = self.min_delay;
+                Ok(conn)
+            }
+            Err(e) => {
+                self.failing = Some((e.clone(), Instant::now() + self.delay));
+                self.delay = (self.delay * 2).min(self.max_delay);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A pipeline of a run of plain commands (a `DEL` of no key is left out), and
+/// how many commands it has.
+fn pipeline(unit: &[Entry]) -> (Pipeline, usize) {
+    let mut pipe = redis::pipe();
+    pipe.ignore_errors();
+    let mut n = 0;
+    for entry in unit {
+        if let Some(cmd) = plain_cmd(&entry.command) {
+            pipe.add_command(cmd);
+            n += 1;
+        }
+    }
+    (pipe, n)
+}
+
+/// Gives each plain command its reply from a pipeline's.
+fn complete_plain(unit: Vec<Entry>, replies: Vec<Value>) {
+    let mut replies = replies.into_iter();
+    for entry in unit {
+        let result = if matches!(&entry.command, Command::Del { keys } if keys.is_empty()) {
+            Ok(Reply::Count(0))
+        } else {
+            match replies.next() {
+                Some(value) => reply_of(&entry.command, Some(value)),
+                None => Err(Error::new(
+                    ErrorKind::UnexpectedReply,
+                    "Redis: a pipeline's reply has too few values",
+                )),
+            }
+        };
+        entry.finish(result);
+    }
+}
+
+/// The Redis command of a plain command (none for a `DEL` of no key).
+fn plain_cmd(command: &Command) -> Option<Cmd> {
+    let mut cmd;
+    match command {
+        Command::Get { key } => {
+            cmd = redis::cmd("GET");
+            cmd.arg(key);
+        }
+        Command::Set { key, value, ttl } => {
+            cmd = redis::cmd("SET");
+            cmd.arg(key).arg(value);
+            if let Some(ttl) = ttl {
+                cmd.arg("EX").arg(*ttl);
+            }
+        }
+        Command::Expire { key, ttl } => {
+            cmd = redis::cmd("EXPIRE");
+            cmd.arg(key).arg(*ttl);
+        }
+        Command::Del { keys } if !keys.is_empty() => {
+            cmd = redis::cmd("DEL");
+            cmd.arg(keys);
+        }
+        _ => return None,
+    }
+    Some(cmd)
+}
+
+/// Sends one plain command on a cluster (none: no command, no value).
+async fn run_plain(conn: ClusterConnection, cmd: Option<Cmd>) -> Result<Option<Value>, Error> {
+    match cmd {
+        Some(cmd) => Ok(Some(cmd.query_async(&mut conn.clone()).await?)),
+        None => Ok(None),
+    }
+}
+
+/// A plain command's reply from the server's value (none: the command was not
+/// sent).
+fn reply_of(command: &Command, value: Option<Value>) -> Result<Reply, Error> {
+    let Some(value) = value else {
+        return Ok(Reply::Count(0));
+    };
+    let value = value.extract_error()?;
+    let unexpected =
+        |e: redis::ParsingError| Error::new(ErrorKind::UnexpectedReply, format!("Redis: {e}"));
+    Ok(match command {
+        Command::Get { .. } => {
+            Reply::Value(Option::<Vec<u8>>::from_redis_value(value).map_err(unexpected)?)
+        }
+        Command::Set { .. } => Reply::Count(1),
+        _ => Reply::Count(u64::from_redis_value(value).map_err(unexpected)?),
+    })
+}
+
+/// The key of a merge.
+fn merge_key(command: &Command) -> &[u8] {
+    match command {
+        Command::Merge { key, .. } => key,
+        _ => &[],
+    }
+}
+
+/// Writes a merge: reads the stored session, patches it (`json::apply_patch`;
+/// the full session when none is stored or the stored one is not an object),
+/// and writes the result only if the stored value is still the one read (a
+/// script compares its SHA-1), else reads again. So two app servers that write
+/// different fields of one session at once both keep their change.
+async fn merge_one(conn: &Conn, command: &Command) -> Result<Reply, Error> {
+    let Command::Merge {
+        key,
+        full,
+        patch,
+        ttl,
+    } = command
+    else {
+        return Err(Error::new(ErrorKind::Other, "not a merge"));
+    };
+    for _ in 0..MERGE_ATTEMPTS {
+        let stored: Option<Vec<u8>> = conn.query(redis::cmd("GET").arg(key)).await?;
+        let (seen, merged) = match &stored {
+            Some(old) => (hex_sha1(old), json::apply_patch(old, patch).ok()),
+            None => (String::new(), None),
+        };
+        let value = merged.as_deref().unwrap_or(full);
+        let mut invocation = CAS.key(key);
+        invocation.arg(seen).arg(value);
+        match ttl {
+            Some(ttl) => invocation.arg(*ttl),
+            None => invocation.arg(""),
+        };
+        let written: u64 = conn.invoke(&invocation).await?;
+        if written == 1 {
+            return Ok(Reply::Count(1));
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Server("ERR_STORE_CONFLICT".into()),
+        format!("Redis: the session changed {MERGE_ATTEMPTS} times while its fields were merged"),
+    ))
+}
+
+/// How many times a merge reads again when the session changed meanwhile.
+const MERGE_ATTEMPTS: usize = 32;
+
+/// The merge's conditional write: `SET key value [EX ttl]` if the key's value
+/// has the SHA-1 `seen` (`''`: the key does not exist); 1 if written, else 0.
+static CAS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"local cur = redis.call('GET', KEYS[1])
+if cur then cur = redis.sha1hex(cur) else cur = '' end
+if cur ~= ARGV[1] then return 0 end
+if ARGV[3] == '' then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3]) end
+return 1",
+    )
+});
+
+fn hex_sha1(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    format!("{:x}", sha1::Sha1::digest(bytes))
+}
+
 /// A cluster client and its connection, made on first use (again after a
 /// failed attempt).
 struct ClusterLink {
     client: ClusterClient,
     conn: tokio::sync::OnceCell<ClusterConnection>,
+    command_timeout: Duration,
 }
 
-/// The connection to one server (it reconnects by itself) or to a cluster.
+/// A connection for merges and scans: to one server, or to a cluster.
 #[derive(Clone)]
 enum Conn {
-    Server(ConnectionManager),
+    Server(MultiplexedConnection),
     Cluster(Arc<ClusterLink>),
 }
 
@@ -410,6 +971,21 @@ impl Conn {
         Ok(match self {
             Conn::Server(c) => cmd.query_async(&mut c.clone()).await?,
             Conn::Cluster(link) => cmd.query_async(&mut Conn::cluster(link).await?).await?,
+        })
+    }
+
+    /// Runs a script (loaded first where the server does not have it).
+    async fn invoke<T: FromRedisValue>(
+        &self,
+        invocation: &ScriptInvocation<'_>,
+    ) -> Result<T, Error> {
+        Ok(match self {
+            Conn::Server(c) => invocation.invoke_async(&mut c.clone()).await?,
+            Conn::Cluster(link) => {
+                invocation
+                    .invoke_async(&mut Conn::cluster(link).await?)
+                    .await?
+            }
         })
     }
 
@@ -500,33 +1076,9 @@ fn masters(nodes: &str) -> Vec<(String, u16)> {
         .collect()
 }
 
-/// Runs one command.
-async fn run(conn: Conn, command: Command) -> Result<Reply, Error> {
-    match command {
-        Command::Get { key } => {
-            let value: Option<Vec<u8>> = conn.query(redis::cmd("GET").arg(&key)).await?;
-            Ok(Reply::Value(value))
-        }
-        Command::Set { key, value, ttl } => {
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(&key).arg(&value);
-            if let Some(ttl) = ttl {
-                cmd.arg("EX").arg(ttl);
-            }
-            let _: Value = conn.query(&cmd).await?;
-            Ok(Reply::Count(1))
-        }
-        Command::Expire { key, ttl } => {
-            let n: u64 = conn.query(redis::cmd("EXPIRE").arg(&key).arg(ttl)).await?;
-            Ok(Reply::Count(n))
-        }
-        Command::Del { keys } => {
-            if keys.is_empty() {
-                return Ok(Reply::Count(0));
-            }
-            let n: u64 = conn.query(redis::cmd("DEL").arg(&keys)).await?;
-            Ok(Reply::Count(n))
-        }
+/// Runs a scan (`Keys`, `Rows`, `Clear`).
+async fn run_scan(conn: &Conn, command: &Command) -> Result<Reply, Error> {
+    match command.clone() {
         Command::Keys { pattern, count } => Ok(Reply::Keys(conn.scan(&pattern, count).await?)),
         Command::Rows { pattern, count } => {
             let keys = conn.scan(&pattern, count).await?;
@@ -552,6 +1104,7 @@ async fn run(conn: Conn, command: Command) -> Result<Reply, Error> {
             }
             Ok(Reply::Count(removed))
         }
+        _ => Err(Error::new(ErrorKind::Other, "not a scan")),
     }
 }
 

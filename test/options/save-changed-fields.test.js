@@ -10,6 +10,23 @@ var cookieSignature = require('cookie-signature')
 var session = require('../..')
 var serve = require('../support/serve')
 var withRoute = require('../support/with-route')
+var redis = require('../../tools/redis')
+
+// one redis-server for the RedisStore cases of this file (each store has its
+// own prefix), started on first use
+var redisServer = null
+var redisStores = 0
+async function redisStore () {
+  if (!redisServer) redisServer = redis.start()
+  var server = await redisServer
+  var store = new session.RedisStore({ url: 'redis://127.0.0.1:' + server.port, prefix: 'merge' + (++redisStores) + ':' })
+  store.cleanup = function () { store.close() }
+  return store
+}
+test.after(async function () {
+  if (redisServer) (await redisServer).stop()
+})
+var noRedis = !redis.available() && 'redis-server is not installed (.ci/run installs it)'
 
 // two requests of one session, interleaved: each loads the session, then waits
 // until both have loaded, then changes its own field and saves (the second to
@@ -57,9 +74,10 @@ function sqliteStore () {
 
 ;[
   ['MemoryStore', function () { return new session.MemoryStore({ sweepInterval: 0 }) }],
-  ['SqliteStore', sqliteStore]
+  ['SqliteStore', sqliteStore],
+  ['RedisStore', redisStore, noRedis]
 ].forEach(function (c) {
-  test('saveChangedFields (' + c[0] + '): interleaved requests keep each other\'s changes; without it the last save wins', async function () {
+  test('saveChangedFields (' + c[0] + '): interleaved requests keep each other\'s changes; without it the last save wins', { skip: c[2] }, async function () {
     var seed = { user: 'alice', cart: ['apple'], theme: 'dark', note: 'x' }
     function addPear (s) { s.cart = s.cart.concat('pear') }
     function lightTheme (s) { s.theme = 'light'; delete s.note }
@@ -69,7 +87,7 @@ function sqliteStore () {
       [{ saveChangedFields: true }, { user: 'alice', cart: ['apple', 'pear'], theme: 'light' }]
     ]
     for (var k of cases) {
-      var store = c[1]()
+      var store = await c[1]()
       try {
         assert.deepStrictEqual(await interleaved(k[0], store, seed, addPear, lightTheme), k[1], JSON.stringify(k[0]))
       } finally {
@@ -78,7 +96,7 @@ function sqliteStore () {
     }
     // resave: true rewrites an unchanged session on every request: with
     // saveChangedFields, only its cookie
-    store = c[1]()
+    store = await c[1]()
     try {
       var readOnly = function () {}
       var after = await interleaved({ resave: true, saveChangedFields: true }, store, seed, addPear, readOnly)
@@ -89,7 +107,7 @@ function sqliteStore () {
       if (store.cleanup) store.cleanup()
     }
     // the same field changed by both: the later save wins, for that field only
-    store = c[1]()
+    store = await c[1]()
     try {
       var both = await interleaved({ saveChangedFields: true }, store, seed,
         function (s) { s.theme = 'blue'; s.cart = [] },
@@ -129,7 +147,7 @@ test('saveChangedFields: explicit saves, reload, regenerate and new sessions; on
   ;[require('memorystore')(session), function () { return { set: function () {} } }].forEach(function (Other, i) {
     var other = i === 0 ? new Other({ checkPeriod: 0 }) : Object.assign(new session.Store(), { get: function () {}, set: function () {}, destroy: function () {} })
     assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, store: other, saveChangedFields: true }) },
-      { name: 'TypeError', message: 'saveChangedFields option needs a MemoryStore or SqliteStore of express-session-rs as store' })
+      { name: 'TypeError', message: 'saveChangedFields option needs a MemoryStore, SqliteStore or RedisStore of express-session-rs as store' })
   })
 })
 
@@ -242,11 +260,22 @@ var foreignStores = [
       read: async function (sid) { return store._native.get(sid, Date.now()) },
       cleanup: function () { store.close(); fs.rmSync(dir, { recursive: true, force: true }) }
     }
-  }]
+  }],
+  ['RedisStore', async function () {
+    var store = await redisStore()
+    // (the text as another client writes it and reads it: SET and GET, raw)
+    var asText = function (v) { return typeof v === 'string' ? v : String.fromCharCode.apply(null, v) }
+    return {
+      store: store,
+      write: async function (sid, text) { await store._queue.run('set', [sid, text, 60]) },
+      read: function (sid) { return store._queue.run('get', [sid], undefined, asText) },
+      cleanup: store.cleanup
+    }
+  }, noRedis]
 ]
 
 foreignStores.forEach(function (c) {
-  test('saveChangedFields (' + c[0] + ') over stored JSON with escaped and duplicate keys and whitespace: a deleted field stays deleted, each key is stored once', async function () {
+  test('saveChangedFields (' + c[0] + ') over stored JSON with escaped and duplicate keys and whitespace: a deleted field stays deleted, each key is stored once', { skip: c[2] }, async function () {
     var s = await c[1]()
     var server = await serve.serve('http', session({ secret: 's', resave: false, saveUninitialized: false, store: s.store, saveChangedFields: true }), foreignChange)
     try {

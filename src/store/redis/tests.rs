@@ -278,3 +278,211 @@ fn a_url_that_does_not_parse_is_refused() {
         })
     ));
 }
+
+/// Stages `commands` as one batch and flushes it; their results arrive on `tx`
+/// as (index, result), indices from `first`.
+fn send(
+    s: &RedisStore,
+    first: usize,
+    commands: Vec<Command>,
+    tx: &std::sync::mpsc::Sender<(usize, Result<Reply, Error>)>,
+) {
+    for (i, c) in commands.into_iter().enumerate() {
+        let tx = tx.clone();
+        s.stage(c, Box::new(move |r| drop(tx.send((first + i, r)))));
+    }
+    s.flush();
+}
+
+fn cli(port: u16, args: &[&str]) -> String {
+    match Process::new("redis-cli")
+        .arg("-p")
+        .arg(port.to_string())
+        .args(args)
+        .output()
+    {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        Err(e) => panic!("redis-cli: {e}"),
+    }
+}
+
+#[test]
+fn batches_reach_the_server_in_the_order_they_were_flushed_across_reconnections() {
+    let Some(srv) = server() else { return };
+    let s = open(srv.port, Duration::from_secs(5));
+    let set = |v: &str| Command::Set {
+        key: key("o:k"),
+        value: key(v),
+        ttl: Some(100),
+    };
+    let del = || Command::Del {
+        keys: vec![key("o:k")],
+    };
+    for round in 0..30 {
+        // the store's connection is cut: the next batches wait for a new one
+        assert_eq!(
+            one(&s, Command::Get { key: key("o:x") }),
+            Ok(Reply::Value(None))
+        );
+        cli(
+            srv.port,
+            &["CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes"],
+        );
+        let (tx, rx) = channel();
+        let n = 20;
+        for i in 0..n {
+            let command = if (i + round) % 2 == 0 {
+                set(&format!("{round}-{i}"))
+            } else {
+                del()
+            };
+            send(&s, i, vec![command], &tx);
+        }
+        let mut results: Vec<Option<Result<Reply, Error>>> = (0..n).map(|_| None).collect();
+        for _ in 0..n {
+            match rx.recv_timeout(Duration::from_secs(20)) {
+                Ok((i, r)) => results[i] = Some(r),
+                Err(e) => panic!("no reply: {e}"),
+            }
+        }
+        // what Redis holds is what the last command that succeeded left
+        let last = (0..n).rev().find(|&i| matches!(results[i], Some(Ok(_))));
+        let stored = one(&s, Command::Get { key: key("o:k") });
+        let expected = match last {
+            Some(i) if (i + round) % 2 == 0 => Some(key(&format!("{round}-{i}"))),
+            Some(_) => None,
+            None => continue,
+        };
+        assert_eq!(
+            stored,
+            Ok(Reply::Value(expected)),
+            "round {round}: {results:?}"
+        );
+    }
+}
+
+#[test]
+fn merges_from_two_stores_at_once_keep_every_field() {
+    let Some(srv) = server() else { return };
+    let a = open(srv.port, Duration::from_secs(10));
+    let b = open(srv.port, Duration::from_secs(10));
+    let full = br#"{"cookie":{"path":"/"},"seed":true}"#.to_vec();
+    assert_eq!(
+        one(
+            &a,
+            Command::Set {
+                key: key("m:k"),
+                value: full.clone(),
+                ttl: Some(100)
+            }
+        ),
+        Ok(Reply::Count(1))
+    );
+    let merge = |field: String| Command::Merge {
+        key: key("m:k"),
+        full: br#"{"cookie":{"path":"/"},"lost":true}"#.to_vec(),
+        patch: json::Patch {
+            sets: vec![(field.into_bytes(), b"1".to_vec())],
+            deletes: vec![],
+        },
+        ttl: Some(100),
+    };
+    let (tx, rx) = channel();
+    let rounds = 100;
+    std::thread::scope(|scope| {
+        for (name, store) in [("a", &a), ("b", &b)] {
+            let tx = tx.clone();
+            scope.spawn(move || {
+                for i in 0..rounds {
+                    // (two merges per batch: one key, in order)
+                    let first = i * 2;
+                    send(
+                        store,
+                        first,
+                        vec![
+                            merge(format!("{name}{first}")),
+                            merge(format!("{name}{}", first + 1)),
+                        ],
+                        &tx,
+                    );
+                }
+            });
+        }
+    });
+    for _ in 0..rounds * 4 {
+        match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok((i, r)) => assert_eq!(r, Ok(Reply::Count(1)), "merge {i}"),
+            Err(e) => panic!("no reply: {e}"),
+        }
+    }
+    let Ok(Reply::Value(Some(stored))) = one(&a, Command::Get { key: key("m:k") }) else {
+        panic!("no session")
+    };
+    let stored = String::from_utf8_lossy(&stored).into_owned();
+    assert!(
+        stored.starts_with(r#"{"cookie":{"path":"/"},"seed":true,"#),
+        "{stored}"
+    );
+    for name in ["a", "b"] {
+        for i in 0..rounds * 2 {
+            assert!(
+                stored.contains(&format!(r#""{name}{i}":1"#)),
+                "{name}{i}: {stored}"
+            );
+        }
+    }
+    // the TTL is the merge's; no session stored: the full session
+    let ttl: i64 = cli(srv.port, &["TTL", "m:k"]).parse().unwrap_or(-9);
+    assert!((90..=100).contains(&ttl), "{ttl}");
+    assert_eq!(one(&a, merge("x".into())), Ok(Reply::Count(1)));
+    assert_eq!(
+        one(
+            &a,
+            Command::Del {
+                keys: vec![key("m:k")]
+            }
+        ),
+        Ok(Reply::Count(1))
+    );
+    assert_eq!(one(&b, merge("y".into())), Ok(Reply::Count(1)));
+    assert_eq!(
+        one(&a, Command::Get { key: key("m:k") }),
+        Ok(Reply::Value(Some(
+            br#"{"cookie":{"path":"/"},"lost":true}"#.to_vec()
+        )))
+    );
+}
+
+#[test]
+fn a_refused_login_is_tried_again_after_the_delay() {
+    let Some(srv) = server() else { return };
+    assert_eq!(
+        cli(
+            srv.port,
+            &["ACL", "SETUSER", "app", "on", ">old", "~*", "+@all"]
+        ),
+        "OK"
+    );
+    let mut options = Options::new(format!("redis://app:new@127.0.0.1:{}", srv.port));
+    options.min_delay = Duration::from_millis(50);
+    options.max_delay = Duration::from_millis(50);
+    let s = match RedisStore::open(options, Arc::new(|| {})) {
+        Ok(s) => s,
+        Err(e) => panic!("open: {e:?}"),
+    };
+    let r = one(&s, Command::Get { key: key("a") });
+    assert!(
+        matches!(&r, Err(Error { kind: ErrorKind::Server(code), .. }) if code == "WRONGPASS"),
+        "{r:?}"
+    );
+    // the password is changed on the server: the store logs in by itself
+    assert_eq!(
+        cli(srv.port, &["ACL", "SETUSER", "app", "resetpass", ">new"]),
+        "OK"
+    );
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        one(&s, Command::Get { key: key("a") }),
+        Ok(Reply::Value(None))
+    );
+}
