@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 use redis::aio::MultiplexedConnection;
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
 use redis::{
     AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError, Script,
     ScriptInvocation, Value,
@@ -1020,13 +1020,12 @@ impl Conn {
                     .arg("NODES")
                     .query_async(&mut conn)
                     .await?;
-                for (host, port) in masters(&nodes) {
+                for slot in masters(&nodes)? {
                     let mut cursor = 0u64;
                     loop {
-                        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
-                            host: host.clone(),
-                            port,
-                        });
+                        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(
+                            Route::new(slot, SlotAddr::Master),
+                        ));
                         let reply = conn
                             .route_command(scan_step(cursor, pattern, count), route)
                             .await?;
@@ -1058,22 +1057,37 @@ fn scan_step(cursor: u64, pattern: &[u8], count: usize) -> Cmd {
     cmd
 }
 
-/// The (host, port) of each master that `CLUSTER NODES` lists as serving (not
-/// failed).
-fn masters(nodes: &str) -> Vec<(String, u16)> {
-    nodes
-        .lines()
-        .filter_map(|line| {
-            let fields: Vec<&str> = line.split(' ').collect();
-            let flags = fields.get(2)?.split(',').collect::<Vec<_>>();
-            if !flags.contains(&"master") || flags.iter().any(|f| f.starts_with("fail")) {
-                return None;
-            }
-            let addr = fields.get(1)?.split('@').next()?;
-            let (host, port) = addr.rsplit_once(':')?;
-            Some((host.to_string(), port.parse().ok()?))
-        })
-        .collect()
+/// A slot of each master that `CLUSTER NODES` lists with slots (a SCAN routed
+/// to that slot's master lists the master's keys, reached as the client reaches
+/// it); an error when such a master is failing (its keys could not be listed
+/// until a replica replaced it).
+fn masters(nodes: &str) -> Result<Vec<u16>, Error> {
+    let mut slots = Vec::new();
+    for line in nodes.lines() {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let flags: Vec<&str> = fields.get(2).map_or(Vec::new(), |f| f.split(',').collect());
+        if !flags.contains(&"master") {
+            continue;
+        }
+        // (a range "0-5460", a slot "5461"; "[...]" marks a migration)
+        let first = fields
+            .iter()
+            .skip(8)
+            .filter(|f| !f.starts_with('['))
+            .find_map(|f| f.split('-').next()?.parse::<u16>().ok());
+        let Some(slot) = first else { continue };
+        if flags.iter().any(|f| f.starts_with("fail")) {
+            return Err(Error::new(
+                ErrorKind::Server("CLUSTERDOWN".into()),
+                format!(
+                    "Redis: the master {} is failing: its sessions cannot be listed until a replica replaces it",
+                    fields.get(1).copied().unwrap_or("?")
+                ),
+            ));
+        }
+        slots.push(slot);
+    }
+    Ok(slots)
 }
 
 /// Runs a scan (`Keys`, `Rows`, `Clear`).

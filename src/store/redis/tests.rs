@@ -486,3 +486,20 @@ fn a_refused_login_is_tried_again_after_the_delay() {
         Ok(Reply::Value(None))
     );
 }
+
+#[test]
+fn a_cluster_scan_takes_a_slot_of_each_master_with_slots_and_fails_while_one_is_failing() {
+    let nodes = "\
+07c3 127.0.0.1:30004@40004 slave e7d1 0 1 4 connected
+67ed 127.0.0.1:30002@40002 master - 0 1 2 connected 5461-10922
+292f 127.0.0.1:30003@40003 myself,master - 0 1 3 connected 10923-16383 [5460->-e7d1]
+e7d1 127.0.0.1:30001@40001 master - 0 1 1 connected 0-5460
+6ec2 127.0.0.1:30005@40005 master,fail - 0 1 5 disconnected
+c4a1 127.0.0.1:30006@40006 master,noaddr - 0 1 6 connected 42
+";
+    assert_eq!(masters(nodes), Ok(vec![5461, 10923, 0, 42]));
+    let failing = nodes.replace("master,noaddr", "master,fail?");
+    assert!(
+        matches!(masters(&failing), Err(Error { kind: ErrorKind::Server(code), .. }) if code == "CLUSTERDOWN")
+    );
+}
