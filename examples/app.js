@@ -3,11 +3,13 @@
 //
 //   PORT=3000 SESSIONS_DB=./sessions.db SESSION_SECRET=... npm start
 //   npm start -- --workers 2
+//   REDIS_URL=redis://127.0.0.1:6379 npm start -- --workers 2
 //
 // PORT (default 3000; 0 picks a free port), SESSIONS_DB (the session file,
-// default ./sessions.db), SESSION_SECRET (default 'keyboard cat': set your own).
-// `--workers N` runs N processes (node:cluster) on the one port and the one
-// SQLite file: each page says which process answered. The line
+// default ./sessions.db), SESSION_SECRET (default 'keyboard cat': set your own),
+// REDIS_URL (sessions on that Redis server, with RedisStore, instead of the
+// file). `--workers N` runs N processes (node:cluster) on the one port and the
+// one SQLite file (or Redis server): each page says which process answered. The line
 // `express-session-rs demo on http://127.0.0.1:PORT/` is printed once the
 // server (or every worker) listens.
 
@@ -34,7 +36,9 @@ if (workers > 0 && cluster.isPrimary) {
  * @private
  */
 function serve () {
-  var store = new session.SqliteStore({ path: process.env.SESSIONS_DB || './sessions.db' })
+  var store = process.env.REDIS_URL
+    ? new session.RedisStore({ url: process.env.REDIS_URL })
+    : new session.SqliteStore({ path: process.env.SESSIONS_DB || './sessions.db' })
   var app = shop({
     store: store,
     secret: process.env.SESSION_SECRET || 'keyboard cat',
@@ -103,7 +107,7 @@ function primary (n) {
       listening.push(worker.process.pid)
       if (listening.length === n) {
         console.log('express-session-rs demo on ' + message.url + ' (' + n + ' workers, pids ' +
-          listening.join(', ') + ', sharing ' + (process.env.SESSIONS_DB || './sessions.db') + ')')
+          listening.join(', ') + ', sharing ' + (process.env.REDIS_URL || process.env.SESSIONS_DB || './sessions.db') + ')')
       } else if (listening.length > n) {
         console.log('worker pid ' + worker.process.pid + ' listens')
       }

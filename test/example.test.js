@@ -1,7 +1,8 @@
 // `npm start`'s demo app over HTTP: login (regenerate, with a one-time notice),
 // visits, cart, logout, on the durable store; what the page shows of the session
 // (ID, store, process, created and last saved, the stored JSON, all escaped);
-// and `--workers 2`: two processes on one SQLite file, sharing the session.
+// and `--workers 2`: two processes on one SQLite file (or one Redis with
+// REDIS_URL), sharing the session.
 
 'use strict'
 
@@ -12,6 +13,7 @@ var http = require('http')
 var os = require('os')
 var path = require('path')
 var test = require('node:test')
+var redis = require('../tools/redis')
 var request = require('supertest')
 
 // the text of the element with this id (no markup inside)
@@ -164,9 +166,29 @@ function send (url, options) {
 
 test('demo app with --workers 2: two processes share the session through the file', async function () {
   var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-demo-workers-'))
-  var db = path.join(dir, 'sessions.db')
+  try {
+    await twoWorkers({ SESSIONS_DB: path.join(dir, 'sessions.db') })
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('demo app with --workers 2 and REDIS_URL: two processes share the session through one Redis', { skip: !redis.available() && 'redis-server is not installed (.ci/run installs it)' }, async function () {
+  var server = await redis.start()
+  try {
+    var url = 'redis://127.0.0.1:' + server.port
+    await twoWorkers({ REDIS_URL: url }, url)
+    assert.strictEqual(redis.cli(server.port, ['DBSIZE']), '1', 'the one session, in Redis')
+  } finally {
+    server.stop()
+  }
+})
+
+// the demo with two workers on `env`'s store (the primary names `sharing`):
+// both answer, each page shows every item added, whichever process added it
+async function twoWorkers (env, sharing) {
   var proc = childProcess.spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'app.js'), '--workers', '2'], {
-    env: Object.assign({}, process.env, { PORT: '0', SESSIONS_DB: db }),
+    env: Object.assign({}, process.env, { PORT: '0' }, env),
     stdio: ['ignore', 'pipe', 'inherit']
   })
   var exited = new Promise(function (resolve) { proc.on('exit', resolve) })
@@ -180,10 +202,11 @@ test('demo app with --workers 2: two processes share the session through the fil
       })
       proc.on('exit', function (code) { reject(new Error('the demo app exited with ' + code)) })
     })
-    var m = /on (http:\/\/127\.0\.0\.1:\d+\/) \(2 workers, pids (\d+), (\d+),/.exec(line)
+    var m = /on (http:\/\/127\.0\.0\.1:\d+\/) \(2 workers, pids (\d+), (\d+), sharing (\S+)\)/.exec(line)
     assert.ok(m, line)
     var url = m[1]
     var workers = [m[2], m[3]].sort()
+    if (sharing) assert.strictEqual(m[4], sharing)
 
     var first = await send(url, {})
     var cookie = first.cookie
@@ -216,10 +239,9 @@ test('demo app with --workers 2: two processes share the session through the fil
     var timer = setTimeout(function () { proc.kill('SIGKILL') }, 5000)
     await exited
     clearTimeout(timer)
-    fs.rmSync(dir, { recursive: true, force: true })
   }
   assert.strictEqual(proc.signalCode, null, 'the primary ended by itself')
   pids.forEach(function (worker) {
     assert.throws(function () { process.kill(Number(worker), 0) }, { code: 'ESRCH' }, 'worker ' + worker + ' ended')
   })
-})
+}
