@@ -371,8 +371,10 @@ declare namespace session {
   }
 
   interface RedisStoreOptions {
-    /** The server: `redis://[[user]:password@]host[:port][/database]` (default `redis://127.0.0.1:6379`). */
+    /** The server: `redis://[[user]:password@]host[:port][/database]`, or `rediss://...` for TLS (default `redis://127.0.0.1:6379`). */
     url?: string | undefined
+    /** Certificates for `rediss://` (PEM): `ca` (the CAs that the server's certificate must chain to; else the system's), `cert` and `key` (the client's, for mutual TLS). */
+    tls?: { ca?: string | Uint8Array | undefined, cert?: string | Uint8Array | undefined, key?: string | Uint8Array | undefined } | undefined
     /** A Redis Cluster, found through `nodes` (instead of `url`). */
     cluster?: boolean | undefined
     /** Some or all nodes of the cluster: redis:// URLs or `{ host, port, username?, password? }`. */

@@ -77,15 +77,17 @@ export declare class NativeStore {
 
 /**
  * `createRedisStore(url, prefix, scanCount, connectTimeoutMs, commandTimeoutMs,
- * minDelayMs, maxDelayMs, onDone)`: a store on the server at `url`, or on the
- * Redis Cluster whose nodes' URLs `url` lists (it connects on first use).
+ * minDelayMs, maxDelayMs, tls, onDone)`: a store on the server at `url`, or on
+ * the Redis Cluster whose nodes' URLs `url` lists (it connects on first use);
+ * `tls`, for `rediss://` URLs: null (the system's roots) or `[ca, cert, key]`,
+ * PEM texts or null.
  * `onDone(ids, codes, messages, values)` is called once per
  * batch of completed commands: each one's request id, its error's `err.code`
  * and message or null, and its value (text or null; an array of texts for
  * `ids` and `all`). A text is a string, or a Uint16Array of UTF-16 code units
  * when it has lone surrogates.
  */
-export declare function createRedisStore(url: string | string[], prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void): NativeRedisStore
+export declare function createRedisStore(url: string | string[], prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, tls: [string | null, string | null, string | null] | null, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void): NativeRedisStore
 
 /**
  * `createSigner(secrets)`: `{ sign(value), verify(input) }` with the HMAC keys

@@ -75,7 +75,10 @@ function main () {
     env: Object.assign({}, process.env, { CARGO_TARGET_DIR: targetDir })
   })
   if (r.status !== 0) fail('`cargo build` failed (' + (r.error ? r.error.message : 'exit ' + r.status) + '); see its output above.')
-  fs.copyFileSync(path.join(targetDir, 'release', cdylib()), out)
+  // (copied beside it, then renamed over it: a process that has the old addon
+  // loaded keeps its file, where a copy in place would crash it)
+  fs.copyFileSync(path.join(targetDir, 'release', cdylib()), out + '.tmp')
+  fs.renameSync(out + '.tmp', out)
   if (temporary) fs.rmSync(targetDir, { recursive: true, force: true })
   var error = loads(out)
   if (error) fail('the binary built for ' + name + ' does not load in Node.js ' + process.version + ':\n' + error)

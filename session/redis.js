@@ -26,15 +26,20 @@ module.exports = RedisStore
  * A session is the key `prefix + id` holding the session's JSON, expiring with
  * its cookie (or after `ttl` seconds when the cookie has no expiry), as
  * connect-redis stores it. Commands issued in one turn of the event loop go out
- * together; each fails within `commandTimeout` when Redis is down or slow, with
- * an Error whose `err.code` is `ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`,
- * `ERR_STORE_CLOSED` (after `close()`), or the server's error prefix
- * (`NOAUTH`, `WRONGPASS`, `WRONGTYPE`, `ERR`, ...); the connection comes back
- * by itself.
+ * together, in the order they were made; each fails within `commandTimeout`
+ * when Redis is down or slow, with an Error whose `err.code` is
+ * `ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`, `ERR_STORE_CLOSED` (after
+ * `close()`), `ERR_TLS_CERT_INVALID` or `ERR_TLS_HANDSHAKE` (TLS), or the
+ * server's error prefix (`NOAUTH`, `WRONGPASS`, `NOPERM`, `WRONGTYPE`, `ERR`,
+ * ...); the connection comes back by itself.
  *
  * @param {Object} [options]
  * @param {string} [options.url='redis://127.0.0.1:6379'] the server:
- *   `redis://[[user]:password@]host[:port][/database]`
+ *   `redis://[[user]:password@]host[:port][/database]`, or `rediss://...` for
+ *   TLS
+ * @param {Object} [options.tls] certificates for `rediss://` (PEM, strings or
+ *   Buffers): `ca` (the CAs that the server's certificate must chain to; else
+ *   the system's), `cert` and `key` (the client's, for mutual TLS)
  * @param {boolean} [options.cluster=false] a Redis Cluster, found through `nodes`
  * @param {Array<string|Object>} [options.nodes] the cluster's nodes (some or
  *   all): redis:// URLs or `{ host, port, username?, password? }`
@@ -58,7 +63,11 @@ module.exports = RedisStore
 function RedisStore (options) {
   Store.call(this)
   var opts = options || {}
-  var url = opts.cluster || opts.nodes !== undefined ? clusterNodes(opts) : serverUrl('url', opts.url)
+  var tls = tlsOption(opts.tls)
+  var url = opts.cluster || opts.nodes !== undefined ? clusterNodes(opts, tls) : serverUrl('url', opts.url)
+  if (tls && !(Array.isArray(url) ? url : [url]).every(function (u) { return /^rediss:/.test(u) })) {
+    throw new TypeError('tls option needs rediss:// URLs (TLS), not redis://')
+  }
   var prefix = opts.prefix == null ? 'sess:' : opts.prefix
   if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
   var ttl = opts.ttl
@@ -72,7 +81,7 @@ function RedisStore (options) {
 
   var queue = Queue.open(function (onDone) {
     return native.createRedisStore(url, prefix, scanCount, connectTimeout, commandTimeout,
-      reconnectDelay, Math.max(reconnectDelay, reconnectMaxDelay), onDone)
+      reconnectDelay, Math.max(reconnectDelay, reconnectMaxDelay), tls, onDone)
   })
 
   defineHidden(this, '_native', queue.native)
@@ -86,19 +95,38 @@ function RedisStore (options) {
 util.inherits(RedisStore, Store)
 
 /**
- * The `url` option: a redis:// URL (TLS is refused for now).
+ * The `url` option: a redis:// or rediss:// (TLS) URL.
  *
  * @private
  */
 function serverUrl (name, url) {
   if (url === undefined) return 'redis://127.0.0.1:6379'
   if (typeof url !== 'string' || !/^rediss?:\/\//.test(url)) {
-    throw new TypeError(name + ' option must be a redis:// URL string')
-  }
-  if (/^rediss:/.test(url)) {
-    throw new RangeError(name + ' option: rediss:// (TLS) is not supported by this version of RedisStore')
+    throw new TypeError(name + ' option must be a redis:// or rediss:// URL string')
   }
   return url
+}
+
+/**
+ * The `tls` option: `{ ca, cert, key }` (PEM strings or Buffers; cert and key
+ * together) as the addon takes it, `[ca, cert, key]`; null when absent.
+ *
+ * @private
+ */
+function tlsOption (tls) {
+  if (tls === undefined || tls === null) return null
+  if (typeof tls !== 'object') throw new TypeError('tls option must be an object: { ca, cert, key }')
+  var texts = ['ca', 'cert', 'key'].map(function (name) {
+    var pem = tls[name]
+    if (pem === undefined || pem === null) return null
+    if (typeof pem === 'string') return pem
+    if (pem instanceof Uint8Array) return Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8')
+    throw new TypeError('tls option: ' + name + ' must be a PEM string or Buffer')
+  })
+  if ((texts[1] === null) !== (texts[2] === null)) {
+    throw new TypeError('tls option: cert and key go together (mutual TLS)')
+  }
+  return texts
 }
 
 /**
@@ -107,7 +135,7 @@ function serverUrl (name, url) {
  *
  * @private
  */
-function clusterNodes (opts) {
+function clusterNodes (opts, tls) {
   if (opts.url !== undefined) throw new TypeError('url and nodes options exclude each other (nodes: a cluster)')
   if (!Array.isArray(opts.nodes) || opts.nodes.length === 0) {
     throw new TypeError('nodes option must be a non-empty array of redis:// URLs or { host, port } objects')
@@ -119,7 +147,7 @@ function clusterNodes (opts) {
     }
     var auth = ''
     if (node.password !== undefined) auth = encodeURIComponent(node.username || '') + ':' + encodeURIComponent(String(node.password)) + '@'
-    return 'redis://' + auth + (node.host.indexOf(':') !== -1 ? '[' + node.host + ']' : node.host) + ':' + node.port
+    return (tls ? 'rediss://' : 'redis://') + auth + (node.host.indexOf(':') !== -1 ? '[' + node.host + ']' : node.host) + ':' + node.port
   })
 }
 

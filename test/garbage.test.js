@@ -180,7 +180,7 @@ test('native SQLite store functions survive garbage arguments', async function (
 test('native Redis store functions survive garbage arguments (nothing listening: every call completes with an error)', async function () {
   var completions = []
   function onDone (ids, codes, messages, values) { completions.push([ids, codes, messages, values]) }
-  var create = ['redis://127.0.0.1:1', 'sess:', 100, 200, 200, 10, 20, onDone]
+  var create = ['redis://127.0.0.1:1', 'sess:', 100, 200, 200, 10, 20, null, onDone]
   for (var i = 0; i < create.length; i++) {
     nativeGarbage.forEach(function (a) {
       var args = create.slice()

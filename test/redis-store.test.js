@@ -6,8 +6,11 @@
 
 var assert = require('assert')
 var childProcess = require('child_process')
+var fs = require('fs')
 var http = require('http')
+var os = require('os')
 var path = require('path')
+var tls = require('./support/tls')
 var express = require('express')
 var request = require('supertest')
 var test = require('node:test')
@@ -347,6 +350,58 @@ test('nothing listening: ECONNREFUSED; a password or an ACL user: the right one 
   })
 })
 
+test('TLS: rediss:// with the CA that signed the server\'s certificate works; another CA or the system\'s roots: ERR_TLS_CERT_INVALID; mutual TLS with a client certificate', { skip: skip }, async function () {
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-redis-tls-'))
+  var pki = tls.authority(dir)
+  var pem = function (file) { return fs.readFileSync(file) }
+  var tlsArgs = function (port, clients) {
+    return ['--port', '0', '--tls-port', String(port), '--tls-cert-file', pki.serverCert, '--tls-key-file', pki.serverKey,
+      '--tls-ca-cert-file', pki.ca, '--tls-auth-clients', clients]
+  }
+  var port = await redis.freePort()
+  var server = await redis.start({ port: port, args: tlsArgs(port, 'no') })
+  var stores = []
+  var open = function (options) {
+    var store = new ours.RedisStore(Object.assign({ commandTimeout: 2000, reconnectDelay: 10, reconnectMaxDelay: 10 }, options))
+    stores.push(store)
+    return store
+  }
+  try {
+    var secure = open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: pem(pki.ca) } })
+    await secure.set('a', { cookie: cookie(ours, 60000), text: 'é\ud800' })
+    assert.strictEqual((await secure.get('a')).text, 'é\ud800')
+    // (a string is as good as a Buffer)
+    assert.strictEqual((await open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: String(pem(pki.ca)) } }).get('a')).text, 'é\ud800')
+    var refused = function (err) { return err.code === 'ERR_TLS_CERT_INVALID' && /UnknownIssuer/.test(err.message) }
+    await assert.rejects(open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: pem(pki.otherCa) } }).get('a'), refused)
+    await assert.rejects(open({ url: 'rediss://127.0.0.1:' + port }).get('a'), refused)
+    // plain text to the TLS port: an error within the timeout, not a hang
+    await assert.rejects(open({ url: 'redis://127.0.0.1:' + port }).get('a'), function (err) {
+      return ['ECONNRESET', 'ETIMEDOUT'].indexOf(err.code) !== -1
+    })
+    server.stop()
+    await server.exited
+
+    // the server asks for the client's certificate
+    server = await redis.start({ port: port, args: tlsArgs(port, 'yes') })
+    var mutual = open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: pem(pki.ca), cert: pem(pki.clientCert), key: pem(pki.clientKey) } })
+    await mutual.set('b', { cookie: cookie(ours, 60000), n: 2 })
+    assert.strictEqual((await mutual.get('b')).n, 2)
+    await assert.rejects(open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: pem(pki.ca) } }).get('b'), function (err) {
+      return ['ERR_TLS_HANDSHAKE', 'ECONNRESET'].indexOf(err.code) !== -1
+    })
+  } finally {
+    stores.forEach(function (store) { store.close() })
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  // the option's checks
+  assert.throws(function () { return new ours.RedisStore({ url: 'redis://127.0.0.1:1', tls: {} }) }, { name: 'TypeError', message: 'tls option needs rediss:// URLs (TLS), not redis://' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { cert: 'x' } }) }, { name: 'TypeError', message: 'tls option: cert and key go together (mutual TLS)' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { ca: 5 } }) }, { name: 'TypeError', message: 'tls option: ca must be a PEM string or Buffer' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: 'yes' }) }, { name: 'TypeError', message: 'tls option must be an object: { ca, cert, key }' })
+})
+
 test('close() waits for the commands in flight; later calls fail with ERR_STORE_CLOSED', { skip: skip }, async function () {
   await withServer({}, async function (server, client) {
     var store = new ours.RedisStore({ url: url(server) })
@@ -380,7 +435,12 @@ test('connect-redis\'s edges: success calls back without arguments, an invalid e
 
 test('options are checked at construction', function () {
   assert.throws(function () { return new ours.RedisStore({ url: 'http://x' }) }, TypeError)
-  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://x' }) }, RangeError)
+  if (process.platform === 'darwin') {
+    // (no TLS in the macOS builds: refused at construction, not at the first call)
+    assert.throws(function () { return new ours.RedisStore({ url: 'rediss://x' }) }, function (err) { return err.code === 'ERR_INVALID_ARG_VALUE' && /macOS/.test(err.message) })
+  } else {
+    new ours.RedisStore({ url: 'rediss://x' }).close()
+  }
   assert.throws(function () { return new ours.RedisStore({ ttl: 0 }) }, RangeError)
   assert.throws(function () { return new ours.RedisStore({ ttl: 1.5 }) }, RangeError)
   assert.throws(function () { return new ours.RedisStore({ ttl: NaN }) }, TypeError)

@@ -13,6 +13,9 @@ exports.available = function available () {
   return childProcess.spawnSync('redis-server', ['--version']).status === 0
 }
 
+/** A port of 127.0.0.1 that nothing listens on now. */
+exports.freePort = freePort
+
 function freePort () {
   return new Promise(function (resolve, reject) {
     var srv = net.createServer()

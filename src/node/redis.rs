@@ -53,6 +53,8 @@ fn error_code(kind: &redis::ErrorKind) -> String {
         redis::ErrorKind::Timeout => "ETIMEDOUT".into(),
         redis::ErrorKind::Closed => "ERR_STORE_CLOSED".into(),
         redis::ErrorKind::Server(code) => code.clone(),
+        redis::ErrorKind::Tls { certificate: true } => "ERR_TLS_CERT_INVALID".into(),
+        redis::ErrorKind::Tls { certificate: false } => "ERR_TLS_HANDSHAKE".into(),
         redis::ErrorKind::InvalidOptions => "ERR_INVALID_ARG_VALUE".into(),
         redis::ErrorKind::UnexpectedReply => "ERR_REDIS_REPLY".into(),
         redis::ErrorKind::Other => "ERR_REDIS".into(),
@@ -362,6 +364,48 @@ fn target(url: &Unknown) -> Result<redis::Target> {
     Ok(redis::Target::Cluster(nodes))
 }
 
+const TLS_NOT_TEXTS: Throw = Throw::type_error(
+    c"tls must be null or [ca, cert, key], each a PEM string or null (cert and key together)",
+);
+
+/// The `tls` argument: null, or `[ca, cert, key]`, each PEM text or null.
+fn tls_arg(tls: &Unknown) -> Result<Option<redis::Tls>> {
+    if matches!(tls.get_type(), Ok(ValueType::Null | ValueType::Undefined)) {
+        return Ok(None);
+    }
+    if !tls.is_array().unwrap_or(false) {
+        return Err(TLS_NOT_TEXTS);
+    }
+    let list = Array::from_unknown(*tls).map_err(|_| TLS_NOT_TEXTS)?;
+    if list.len() != 3 {
+        return Err(TLS_NOT_TEXTS);
+    }
+    let mut texts = Vec::with_capacity(3);
+    for i in 0..3 {
+        let item = list.get::<Unknown>(i).ok().flatten().ok_or(TLS_NOT_TEXTS)?;
+        texts.push(match item.get_type() {
+            Ok(ValueType::Null | ValueType::Undefined) => None,
+            Ok(ValueType::String) => Some(
+                String::from_unknown(item)
+                    .map_err(|_| TLS_NOT_TEXTS)?
+                    .into_bytes(),
+            ),
+            _ => return Err(TLS_NOT_TEXTS),
+        });
+    }
+    let (key, cert, ca) = (
+        texts.pop().flatten(),
+        texts.pop().flatten(),
+        texts.pop().flatten(),
+    );
+    let client = match (cert, key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => return Err(TLS_NOT_TEXTS),
+    };
+    Ok(Some(redis::Tls { ca, client }))
+}
+
 /// A duration option in ms: an integer from 1 to 2^31-1 (checked in JS first).
 fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
     let ms = number(v).ok_or(Throw::type_error(what))?;
@@ -372,8 +416,10 @@ fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
 }
 
 /// `createRedisStore(url, prefix, scanCount, connectTimeoutMs, commandTimeoutMs,
-/// minDelayMs, maxDelayMs, onDone)`: a store on the server at `url`, or on the
-/// Redis Cluster whose nodes' URLs `url` lists (it connects on first use).
+/// minDelayMs, maxDelayMs, tls, onDone)`: a store on the server at `url`, or on
+/// the Redis Cluster whose nodes' URLs `url` lists (it connects on first use);
+/// `tls`, for `rediss://` URLs: null (the system's roots) or `[ca, cert, key]`,
+/// PEM texts or null.
 /// `onDone(ids, codes, messages, values)` is called once per
 /// batch of completed commands: each one's request id, its error's `err.code`
 /// and message or null, and its value (text or null; an array of texts for
@@ -381,7 +427,7 @@ fn millis(v: &Unknown, what: &'static std::ffi::CStr) -> Result<Duration> {
 /// when it has lone surrogates.
 #[napi(
     catch_unwind,
-    ts_args_type = "url: string | string[], prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void"
+    ts_args_type = "url: string | string[], prefix: string, scanCount: number, connectTimeoutMs: number, commandTimeoutMs: number, minDelayMs: number, maxDelayMs: number, tls: [string | null, string | null, string | null] | null, onDone: (ids: number[], codes: Array<string | null>, messages: Array<string | null>, values: Array<string | Uint16Array | Array<string | Uint16Array> | null>) => void"
 )]
 #[allow(clippy::too_many_arguments)]
 pub fn create_redis_store<'e>(
@@ -393,6 +439,7 @@ pub fn create_redis_store<'e>(
     command_timeout_ms: Unknown<'e>,
     min_delay_ms: Unknown<'e>,
     max_delay_ms: Unknown<'e>,
+    tls: Unknown<'e>,
     on_done: Unknown<'e>,
 ) -> napi::Result<ClassInstance<'e, NativeRedisStore>> {
     let handle = cold(env, || {
@@ -414,6 +461,7 @@ pub fn create_redis_store<'e>(
         )?;
         options.min_delay = millis(&min_delay_ms, c"reconnect delay must be 1 to 2147483647 ms")?;
         options.max_delay = millis(&max_delay_ms, c"reconnect delay must be 1 to 2147483647 ms")?;
+        options.tls = tls_arg(&tls)?;
         let done = Completer::new(on_done, done_args)?;
         let after_batch: redis::AfterBatch = {
             let done = done.clone();

@@ -62,6 +62,55 @@ pub struct Options {
     pub min_delay: Duration,
     pub max_delay: Duration,
     pub retries: usize,
+    /// The certificates of a `rediss://` connection (TLS, with rustls), when
+    /// not only the system's roots.
+    pub tls: Option<Tls>,
+}
+
+/// Certificates for TLS, PEM: the CAs that the server's certificate must chain
+/// to (else the system's), and the client's certificate and key (mutual TLS).
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    pub ca: Option<Vec<u8>>,
+    pub client: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+/// Whether this build has TLS: not the macOS ones (rustls's system roots need
+/// Apple's frameworks, which the cross-build cannot link).
+pub const HAS_TLS: bool = cfg!(not(target_os = "macos"));
+
+#[cfg(not(target_os = "macos"))]
+fn certificates(tls: &Tls) -> redis::TlsCertificates {
+    redis::TlsCertificates {
+        client_tls: tls
+            .client
+            .as_ref()
+            .map(|(cert, key)| redis::ClientTlsConfig {
+                client_cert: cert.clone(),
+                client_key: key.clone(),
+            }),
+        root_cert: tls.ca.clone(),
+    }
+}
+
+/// The client of a server URL (with the certificates of `tls`).
+fn server_client(url: &str, tls: Option<&Tls>) -> Result<Client, Error> {
+    let invalid = |e: RedisError| Error::new(ErrorKind::InvalidOptions, format!("url: {e}"));
+    if url.starts_with("rediss:") && !HAS_TLS {
+        return Err(no_tls());
+    }
+    match tls {
+        #[cfg(not(target_os = "macos"))]
+        Some(tls) => Client::build_with_tls(url, certificates(tls)).map_err(invalid),
+        _ => Client::open(url).map_err(invalid),
+    }
+}
+
+fn no_tls() -> Error {
+    Error::new(
+        ErrorKind::InvalidOptions,
+        "rediss:// (TLS) is not available in the macOS builds of express-session-rs",
+    )
 }
 
 impl Options {
@@ -77,6 +126,7 @@ impl Options {
             min_delay: Duration::from_millis(50),
             max_delay: Duration::from_secs(2),
             retries: 3,
+            tls: None,
         }
     }
 }
@@ -95,6 +145,9 @@ pub enum ErrorKind {
     Closed,
     /// The server's error reply, by its prefix (`WRONGTYPE`, `NOAUTH`, `ERR`...).
     Server(String),
+    /// TLS failed: the server's certificate was refused (`certificate`), or the
+    /// handshake failed otherwise.
+    Tls { certificate: bool },
     /// The options cannot work (a URL that does not parse...).
     InvalidOptions,
     /// A reply of a type that a session key never holds.
@@ -135,7 +188,9 @@ fn timeout(after: Duration) -> Error {
 
 impl From<RedisError> for Error {
     fn from(e: RedisError) -> Error {
-        let kind = if e.is_timeout() {
+        let kind = if let Some(kind) = tls_error(&e) {
+            kind
+        } else if e.is_timeout() {
             ErrorKind::Timeout
         } else if e.is_connection_refusal() {
             ErrorKind::ConnectionRefused
@@ -162,6 +217,40 @@ impl Error {
             ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset | ErrorKind::Other
         )
     }
+}
+
+/// The kind of a TLS failure behind `e`, if it is one.
+#[cfg(not(target_os = "macos"))]
+fn tls_error(e: &RedisError) -> Option<ErrorKind> {
+    let kind = |t: &rustls::Error| ErrorKind::Tls {
+        certificate: matches!(
+            t,
+            rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented
+        ),
+    };
+    let mut cause = std::error::Error::source(e);
+    while let Some(err) = cause {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(kind(t));
+        }
+        // (redis keeps the io::Error behind an Arc<dyn Error>, whose source is
+        // the io::Error's, not the io::Error)
+        type Shared = Arc<dyn std::error::Error + Send + Sync>;
+        let io = err.downcast_ref::<std::io::Error>().or_else(|| {
+            err.downcast_ref::<Shared>()
+                .and_then(|a| a.downcast_ref::<std::io::Error>())
+        });
+        if let Some(t) = io.and_then(|io| io.get_ref()?.downcast_ref::<rustls::Error>()) {
+            return Some(kind(t));
+        }
+        cause = err.source();
+    }
+    None
+}
+
+#[cfg(target_os = "macos")]
+fn tls_error(_: &RedisError) -> Option<ErrorKind> {
+    None
 }
 
 /// A command for the server.
@@ -287,12 +376,20 @@ impl RedisStore {
             .clone();
         let link = match &options.target {
             Target::Server(url) => {
-                let client = Client::open(url.as_str())
-                    .map_err(|e| Error::new(ErrorKind::InvalidOptions, format!("url: {e}")))?;
+                let client = server_client(url, options.tls.as_ref())?;
                 Link::Server(Box::new(ServerLink::new(client, &options)))
             }
             Target::Cluster(nodes) => {
-                let client = ClusterClient::builder(nodes.iter().map(String::as_str))
+                if nodes.iter().any(|n| n.starts_with("rediss:")) && !HAS_TLS {
+                    return Err(no_tls());
+                }
+                let builder = ClusterClient::builder(nodes.iter().map(String::as_str));
+                #[cfg(not(target_os = "macos"))]
+                let builder = match &options.tls {
+                    Some(tls) => builder.certs(certificates(tls)),
+                    None => builder,
+                };
+                let client = builder
                     .connection_timeout(options.connect_timeout)
                     .response_timeout(options.command_timeout)
                     .retries(options.retries as u32)

@@ -29,27 +29,37 @@ fn free_port() -> u16 {
 }
 
 fn server() -> Option<Server> {
-    let port = free_port();
-    let child = Process::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-        ])
-        .args(["--appendonly", "no"])
-        .stdout(Stdio::null())
-        .spawn()
-        .ok()?;
-    let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(20));
+    // (a port found free can be taken before redis-server binds it, by another
+    // test: redis-server then exits, and the next attempt takes another port)
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Process::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ])
+            .args(["--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .ok()?;
+        let mut server = Server { child, port };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            if matches!(server.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
-    Some(server)
+    panic!("redis-server did not start on 5 ports")
 }
 
 fn open(port: u16, timeout: Duration) -> RedisStore {
