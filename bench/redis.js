@@ -3,7 +3,10 @@
 // only file, fsync every second, as it is run in production) and on a 3-master
 // Redis Cluster, against connect-redis with node-redis on the same server in the
 // same run: time until all are acknowledged, writes/s, and the event loop's delay
-// while they are in flight (perf_hooks.monitorEventLoopDelay). The HTTP suite
+// while they are in flight (perf_hooks.monitorEventLoopDelay). Then reads of one
+// session, one at a time and 50 at a time: wall time and this process's CPU
+// time per read (all of its threads), the cost of a round trip that small
+// batches pay. The HTTP suite
 // has RedisStore over HTTP (scenarios express-session-rs-redis-native and
 // express-session-redis-native against express-session-rs-redis and
 // express-session-redis).
@@ -16,6 +19,26 @@ var redis = require('../tools/redis')
 var session = require('..')
 
 var WRITES = 20000
+var READS = 10000
+
+/**
+ * `n` reads of one stored session, `concurrency` at a time: `{ us, cpu }`, wall
+ * and CPU time (this process, every thread) per read.
+ *
+ * @private
+ */
+async function reads (store, n, concurrency) {
+  await store.set('rt', { cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' }, user: 'alice', n: 1 })
+  var each = Math.floor(n / concurrency)
+  var cpu = process.cpuUsage()
+  var started = process.hrtime.bigint()
+  await Promise.all(Array.from({ length: concurrency }, async function () {
+    for (var i = 0; i < each; i++) await store.get('rt')
+  }))
+  var wall = Number(process.hrtime.bigint() - started) / 1e3
+  cpu = process.cpuUsage(cpu)
+  return { us: wall / (each * concurrency), cpu: (cpu.user + cpu.system) / (each * concurrency) }
+}
 
 module.exports = async function redisSuite (options) {
   if (!redis.available()) return { skipped: 'redis-server is not installed' }
@@ -34,11 +57,14 @@ module.exports = async function redisSuite (options) {
     }]
   ]
   var samples = kinds.map(function () { return [] })
+  var trips = kinds.map(function () { return { one: [], fifty: [] } })
   try {
     for (var r = 0; r < rounds; r++) {
       for (var k = 0; k < kinds.length; k++) {
         var store = kinds[k][1](r)
         samples[k].push(await burst(store, n))
+        trips[k].one.push(await reads(store, options.quick ? 1000 : READS, 1))
+        trips[k].fifty.push(await reads(store, options.quick ? 1000 : READS, 50))
         if (store.close) store.close()
       }
     }
@@ -52,6 +78,11 @@ module.exports = async function redisSuite (options) {
       var s = samples[k]
       function med (key) { return lib.median(s.map(function (x) { return x[key] })) }
       return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max') }
+    }),
+    reads: kinds.map(function (kind, k) {
+      function med (list, key) { return lib.median(list.map(function (x) { return x[key] })) }
+      var t = trips[k]
+      return { store: kind[0], one: { us: med(t.one, 'us'), cpu: med(t.one, 'cpu') }, fifty: { us: med(t.fifty, 'us'), cpu: med(t.fifty, 'cpu') } }
     })
   }
 }
@@ -67,5 +98,14 @@ module.exports.table = function table (result) {
     lines.push('| ' + [r.store, r.writes, lib.fmt(r.ms), lib.fmt(r.perSecond), lib.fmt(r.perSecond / rows[0].perSecond, 2) + 'x',
       lib.fmt(r.p99, 1), lib.fmt(r.max, 1)].join(' | ') + ' |')
   })
+  var trips = result.reads
+  if (trips) {
+    lines.push('', '| store | one read at a time: us per read | CPU us per read | vs connect-redis | 50 at a time: us per read | CPU us per read | vs connect-redis |',
+      '|---|---:|---:|---:|---:|---:|---:|')
+    trips.forEach(function (t) {
+      lines.push('| ' + [t.store, lib.fmt(t.one.us, 1), lib.fmt(t.one.cpu, 1), lib.fmt(t.one.cpu / trips[0].one.cpu, 2) + 'x',
+        lib.fmt(t.fifty.us, 1), lib.fmt(t.fifty.cpu, 1), lib.fmt(t.fifty.cpu / trips[0].fifty.cpu, 2) + 'x'].join(' | ') + ' |')
+    })
+  }
   return lines.join('\n')
 }

@@ -17,8 +17,9 @@ var platform = require('../native/platform')
 var root = path.join(__dirname, '..')
 var ARCH = { x64: 'x86-64', arm64: 'ARM aarch64' }
 var MACHO = { x64: 'x86_64', arm64: 'arm64' }
-// the DLLs every Windows 10 has
-var WINDOWS_DLL = /^(api-ms-win-(core|crt)-[a-z0-9-]+|kernel32|ntdll|ws2_32|userenv|bcryptprimitives|bcrypt|advapi32)\.dll$/i
+// the DLLs every Windows 10 has (crypt32, ncrypt and secur32: the system's
+// certificate store, which RedisStore's TLS reads its roots from)
+var WINDOWS_DLL = /^(api-ms-win-(core|crt)-[a-z0-9-]+|kernel32|ntdll|ws2_32|userenv|bcryptprimitives|bcrypt|advapi32|crypt32|ncrypt|secur32)\.dll$/i
 
 function sh (cmd, args) {
   return childProcess.execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
