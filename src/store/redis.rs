@@ -13,6 +13,7 @@
 
 use crate::store::json;
 use futures_util::future::join_all;
+use futures_util::FutureExt;
 use redis::aio::MultiplexedConnection;
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
@@ -21,6 +22,7 @@ use redis::{
     AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError, Script,
     ScriptInvocation, Value,
 };
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, LazyLock, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -522,32 +524,47 @@ async fn send_in_order(
                     unit.push(next);
                 }
             }
-            match kind {
-                Unit::Plain => link.send_plain(unit, after_batch.clone()).await,
-                Unit::Merge => {
-                    link.merge(unit).await;
-                    after_batch();
-                }
-                Unit::Scan => {
-                    let unit = unexpired(unit, link.limit());
-                    let conn = match unit.first() {
-                        Some(entry) => link.conn(entry.deadline).await,
-                        None => continue,
-                    };
-                    let after_batch = after_batch.clone();
-                    tokio::spawn(async move {
-                        for entry in unit {
-                            let result = match &conn {
-                                Ok(conn) => run_scan(conn, &entry.command).await,
-                                Err(e) => Err(e.clone()),
-                            };
-                            entry.finish(result);
-                        }
+            let unit_done = async {
+                match kind {
+                    Unit::Plain => link.send_plain(unit, after_batch.clone()).await,
+                    Unit::Merge => {
+                        link.merge(unit).await;
                         after_batch();
-                    });
+                    }
+                    Unit::Scan => {
+                        let unit = unexpired(unit, link.limit());
+                        let Some(deadline) = unit.first().map(|e| e.deadline) else {
+                            return after_batch();
+                        };
+                        let conn = link.conn(deadline).await;
+                        let after = after_batch.clone();
+                        tokio::spawn(guarded(
+                            async move {
+                                for entry in unit {
+                                    let result = match &conn {
+                                        Ok(conn) => run_scan(conn, &entry.command).await,
+                                        Err(e) => Err(e.clone()),
+                                    };
+                                    entry.finish(result);
+                                }
+                                after();
+                            },
+                            after_batch.clone(),
+                        ));
+                    }
                 }
-            }
+            };
+            guarded(unit_done, after_batch.clone()).await;
         }
+    }
+}
+
+/// Runs `work`; if it panics, the commands it held were dropped (each `done`
+/// got an internal error), and `after_batch` runs, so that they reach the
+/// caller.
+async fn guarded(work: impl std::future::Future<Output = ()>, after_batch: AfterBatch) {
+    if AssertUnwindSafe(work).catch_unwind().await.is_err() {
+        after_batch();
     }
 }
 
@@ -670,28 +687,32 @@ impl Link {
                 } else {
                     start(&mut request).await
                 };
-                tokio::spawn(async move {
-                    let replies = match first {
-                        Some(replies) => Ok(replies),
-                        None => tokio::time::timeout_at(deadline.into(), request).await,
-                    };
-                    let replies = match replies {
-                        Ok(Ok(replies)) => Ok(replies),
-                        Ok(Err(e)) => {
-                            let e = Error::from(e);
-                            if e.breaks_connection() {
-                                broken.fetch_max(generation, Ordering::AcqRel);
+                let after = after_batch.clone();
+                tokio::spawn(guarded(
+                    async move {
+                        let replies = match first {
+                            Some(replies) => Ok(replies),
+                            None => tokio::time::timeout_at(deadline.into(), request).await,
+                        };
+                        let replies = match replies {
+                            Ok(Ok(replies)) => Ok(replies),
+                            Ok(Err(e)) => {
+                                let e = Error::from(e);
+                                if e.breaks_connection() {
+                                    broken.fetch_max(generation, Ordering::AcqRel);
+                                }
+                                Err(e)
                             }
-                            Err(e)
+                            Err(_) => Err(timeout(limit)),
+                        };
+                        match replies {
+                            Ok(replies) => complete_plain(unit, replies),
+                            Err(e) => fail(unit, &e),
                         }
-                        Err(_) => Err(timeout(limit)),
-                    };
-                    match replies {
-                        Ok(replies) => complete_plain(unit, replies),
-                        Err(e) => fail(unit, &e),
-                    }
-                    after_batch();
-                });
+                        after_batch();
+                    },
+                    after,
+                ));
             }
             Link::Cluster(cluster) => {
                 let conn =
@@ -714,23 +735,29 @@ impl Link {
                     let first = start(&mut request).await;
                     requests.push((request, first));
                 }
-                tokio::spawn(async move {
-                    let replies = requests.into_iter().map(|(request, first)| async move {
-                        match first {
-                            Some(reply) => reply,
-                            None => match tokio::time::timeout_at(deadline.into(), request).await {
-                                Ok(reply) => reply,
-                                Err(_) => Err(timeout(limit)),
-                            },
+                let after = after_batch.clone();
+                tokio::spawn(guarded(
+                    async move {
+                        let replies = requests.into_iter().map(|(request, first)| async move {
+                            match first {
+                                Some(reply) => reply,
+                                None => {
+                                    match tokio::time::timeout_at(deadline.into(), request).await {
+                                        Ok(reply) => reply,
+                                        Err(_) => Err(timeout(limit)),
+                                    }
+                                }
+                            }
+                        });
+                        let replies = join_all(replies).await;
+                        for (entry, reply) in unit.into_iter().zip(replies) {
+                            let result = reply.and_then(|v| reply_of(&entry.command, v));
+                            entry.finish(result);
                         }
-                    });
-                    let replies = join_all(replies).await;
-                    for (entry, reply) in unit.into_iter().zip(replies) {
-                        let result = reply.and_then(|v| reply_of(&entry.command, v));
-                        entry.finish(result);
-                    }
-                    after_batch();
-                });
+                        after_batch();
+                    },
+                    after,
+                ));
             }
         }
     }
