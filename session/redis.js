@@ -65,8 +65,12 @@ function RedisStore (options) {
   var opts = options || {}
   var tls = tlsOption(opts.tls)
   var url = opts.cluster || opts.nodes !== undefined ? clusterNodes(opts, tls) : serverUrl('url', opts.url)
-  if (tls && !(Array.isArray(url) ? url : [url]).every(function (u) { return /^rediss:/.test(u) })) {
+  var secure = (Array.isArray(url) ? url : [url]).map(function (u) { return /^rediss:/.test(u) })
+  if (tls && secure.indexOf(false) !== -1) {
     throw new TypeError('tls option needs rediss:// URLs (TLS), not redis://')
+  }
+  if (secure.indexOf(true) !== -1 && secure.indexOf(false) !== -1) {
+    throw new TypeError('nodes option: all redis:// or all rediss:// (TLS), not both')
   }
   var prefix = opts.prefix == null ? 'sess:' : opts.prefix
   if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
@@ -119,9 +123,17 @@ function tlsOption (tls) {
   var texts = ['ca', 'cert', 'key'].map(function (name) {
     var pem = tls[name]
     if (pem === undefined || pem === null) return null
-    if (typeof pem === 'string') return pem
-    if (pem instanceof Uint8Array) return Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength).toString('utf8')
-    throw new TypeError('tls option: ' + name + ' must be a PEM string or Buffer')
+    // (an array of them, as Node's tls takes `ca`)
+    var list = Array.isArray(pem) ? pem : [pem]
+    var text = list.map(function (one) {
+      if (typeof one === 'string') return one
+      if (one instanceof Uint8Array) return Buffer.from(one.buffer, one.byteOffset, one.byteLength).toString('utf8')
+      throw new TypeError('tls option: ' + name + ' must be a PEM string or Buffer (or an array of them)')
+    }).join('\n')
+    if (!/-----BEGIN [A-Z ]+-----/.test(text)) {
+      throw new TypeError('tls option: ' + name + ' is not PEM text (-----BEGIN ...-----)')
+    }
+    return text
   })
   if ((texts[1] === null) !== (texts[2] === null)) {
     throw new TypeError('tls option: cert and key go together (mutual TLS)')
@@ -147,6 +159,7 @@ function clusterNodes (opts, tls) {
     }
     var auth = ''
     if (node.password !== undefined) auth = encodeURIComponent(node.username || '') + ':' + encodeURIComponent(String(node.password)) + '@'
+    else if (node.username !== undefined) auth = encodeURIComponent(node.username) + '@'
     return (tls ? 'rediss://' : 'redis://') + auth + (node.host.indexOf(':') !== -1 ? '[' + node.host + ']' : node.host) + ':' + node.port
   })
 }

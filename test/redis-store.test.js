@@ -370,8 +370,9 @@ test('TLS: rediss:// with the CA that signed the server\'s certificate works; an
     var secure = open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: pem(pki.ca) } })
     await secure.set('a', { cookie: cookie(ours, 60000), text: 'é\ud800' })
     assert.strictEqual((await secure.get('a')).text, 'é\ud800')
-    // (a string is as good as a Buffer)
+    // (a string is as good as a Buffer; an array of CAs, as Node's tls takes)
     assert.strictEqual((await open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: String(pem(pki.ca)) } }).get('a')).text, 'é\ud800')
+    assert.strictEqual((await open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: [pem(pki.otherCa), pem(pki.ca)] } }).get('a')).text, 'é\ud800')
     var refused = function (err) { return err.code === 'ERR_TLS_CERT_INVALID' && /UnknownIssuer/.test(err.message) }
     await assert.rejects(open({ url: 'rediss://127.0.0.1:' + port, tls: { ca: pem(pki.otherCa) } }).get('a'), refused)
     await assert.rejects(open({ url: 'rediss://127.0.0.1:' + port }).get('a'), refused)
@@ -397,8 +398,11 @@ test('TLS: rediss:// with the CA that signed the server\'s certificate works; an
   }
   // the option's checks
   assert.throws(function () { return new ours.RedisStore({ url: 'redis://127.0.0.1:1', tls: {} }) }, { name: 'TypeError', message: 'tls option needs rediss:// URLs (TLS), not redis://' })
-  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { cert: 'x' } }) }, { name: 'TypeError', message: 'tls option: cert and key go together (mutual TLS)' })
-  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { ca: 5 } }) }, { name: 'TypeError', message: 'tls option: ca must be a PEM string or Buffer' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { cert: '-----BEGIN CERTIFICATE-----' } }) }, { name: 'TypeError', message: 'tls option: cert and key go together (mutual TLS)' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { ca: 5 } }) }, { name: 'TypeError', message: 'tls option: ca must be a PEM string or Buffer (or an array of them)' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { ca: '' } }) }, { name: 'TypeError', message: 'tls option: ca is not PEM text (-----BEGIN ...-----)' })
+  assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: { ca: Buffer.from([0x30, 0x82]) } }) }, { name: 'TypeError', message: 'tls option: ca is not PEM text (-----BEGIN ...-----)' })
+  assert.throws(function () { return new ours.RedisStore({ cluster: true, nodes: ['redis://127.0.0.1:1', 'rediss://127.0.0.1:2'] }) }, { name: 'TypeError', message: 'nodes option: all redis:// or all rediss:// (TLS), not both' })
   assert.throws(function () { return new ours.RedisStore({ url: 'rediss://127.0.0.1:1', tls: 'yes' }) }, { name: 'TypeError', message: 'tls option must be an object: { ca, cert, key }' })
 })
 

@@ -17,7 +17,7 @@ use futures_util::FutureExt;
 use redis::aio::MultiplexedConnection;
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::{
     AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError, Script,
     ScriptInvocation, Value,
@@ -537,6 +537,7 @@ async fn send_in_order(
                             return after_batch();
                         };
                         let conn = link.conn(deadline).await;
+                        let breaker = link.breaker();
                         let after = after_batch.clone();
                         tokio::spawn(guarded(
                             async move {
@@ -545,6 +546,13 @@ async fn send_in_order(
                                         Ok(conn) => run_scan(conn, &entry.command).await,
                                         Err(e) => Err(e.clone()),
                                     };
+                                    if let (Err(e), Some((broken, generation))) =
+                                        (&result, &breaker)
+                                    {
+                                        if e.breaks_connection() || e.kind == ErrorKind::Timeout {
+                                            broken.fetch_max(*generation, Ordering::AcqRel);
+                                        }
+                                    }
                                     entry.finish(result);
                                 }
                                 after();
@@ -618,18 +626,6 @@ fn fail(unit: Vec<Entry>, error: &Error) {
     }
 }
 
-/// Polls `future` once with the current task's context, so that what it does
-/// before its first wait (putting a request on the connection) is done now.
-async fn start<F: std::future::Future + Unpin>(future: &mut F) -> Option<F::Output> {
-    std::future::poll_fn(|cx| {
-        std::task::Poll::Ready(match std::pin::Pin::new(&mut *future).poll(cx) {
-            std::task::Poll::Ready(out) => Some(out),
-            std::task::Poll::Pending => None,
-        })
-    })
-    .await
-}
-
 /// The connection of the sender: to one server (made again after it broke,
 /// waiting longer after each failed attempt) or to a cluster.
 enum Link {
@@ -647,6 +643,16 @@ impl Link {
         }
     }
 
+    /// For a task of its own (a scan): how to tell the sender that the
+    /// server's connection is no good (`broken` raised to this connection's
+    /// number).
+    fn breaker(&self) -> Option<(Arc<AtomicU64>, u64)> {
+        match self {
+            Link::Server(s) => Some((s.broken.clone(), s.generation)),
+            Link::Cluster(_) => None,
+        }
+    }
+
     fn limit(&self) -> Duration {
         match self {
             Link::Server(s) => s.command_timeout,
@@ -654,15 +660,17 @@ impl Link {
         }
     }
 
-    /// Puts a run of plain commands on the connection (one pipeline on a
-    /// server; on a cluster each command is routed by its key, in order), and
-    /// awaits the replies on a task of their own.
+    /// Sends a run of plain commands (one pipeline on a server; on a cluster
+    /// each command routed by its key) and waits for their replies before
+    /// anything after them goes out: so nothing overtakes them, not a request
+    /// waiting for room in the connection's queue nor a command that the
+    /// cluster client retries after a failover. (What arrives meanwhile goes out
+    /// together next: the batches grow with the round trip.)
     async fn send_plain(&mut self, unit: Vec<Entry>, after_batch: AfterBatch) {
         let limit = self.limit();
         let unit = unexpired(unit, limit);
         if unit.is_empty() {
-            after_batch();
-            return;
+            return after_batch();
         }
         let deadline = deadline_of(&unit);
         match self {
@@ -671,95 +679,59 @@ impl Link {
                     Ok(conn) => conn,
                     Err(e) => {
                         fail(unit, &e);
-                        after_batch();
-                        return;
+                        return after_batch();
                     }
                 };
-                let generation = server.generation;
-                let broken = server.broken.clone();
                 let (pipe, sent) = pipeline(&unit);
-                let mut request = Box::pin(async move {
-                    let mut conn = conn;
-                    pipe.query_async::<Vec<Value>>(&mut conn).await
-                });
-                let first = if sent == 0 {
-                    Some(Ok(Vec::new()))
+                let replies = if sent == 0 {
+                    Ok(Vec::new())
                 } else {
-                    start(&mut request).await
+                    let request =
+                        async move { pipe.query_async::<Vec<Value>>(&mut conn.clone()).await };
+                    match tokio::time::timeout_at(deadline.into(), request).await {
+                        Ok(Ok(replies)) => Ok(replies),
+                        Ok(Err(e)) => Err(Error::from(e)),
+                        Err(_) => Err(timeout(limit)),
+                    }
                 };
-                let after = after_batch.clone();
-                tokio::spawn(guarded(
-                    async move {
-                        let replies = match first {
-                            Some(replies) => Ok(replies),
-                            None => tokio::time::timeout_at(deadline.into(), request).await,
-                        };
-                        let replies = match replies {
-                            Ok(Ok(replies)) => Ok(replies),
-                            Ok(Err(e)) => {
-                                let e = Error::from(e);
-                                if e.breaks_connection() {
-                                    broken.fetch_max(generation, Ordering::AcqRel);
-                                }
-                                Err(e)
-                            }
-                            Err(_) => Err(timeout(limit)),
-                        };
-                        match replies {
-                            Ok(replies) => complete_plain(unit, replies),
-                            Err(e) => fail(unit, &e),
+                match replies {
+                    Ok(replies) => {
+                        if replies.iter().any(is_readonly) {
+                            server.drop_connection();
                         }
-                        after_batch();
-                    },
-                    after,
-                ));
+                        complete_plain(unit, replies)
+                    }
+                    Err(e) => {
+                        if e.breaks_connection() || e.kind == ErrorKind::Timeout {
+                            server.drop_connection();
+                        }
+                        fail(unit, &e)
+                    }
+                }
             }
             Link::Cluster(cluster) => {
-                let conn =
-                    match tokio::time::timeout_at(deadline.into(), Conn::cluster(cluster)).await {
-                        Ok(Ok(conn)) => conn,
-                        Ok(Err(e)) => {
-                            fail(unit, &e);
-                            after_batch();
-                            return;
-                        }
-                        Err(_) => {
-                            fail(unit, &timeout(limit));
-                            after_batch();
-                            return;
-                        }
-                    };
-                let mut requests = Vec::with_capacity(unit.len());
-                for entry in &unit {
-                    let mut request = Box::pin(run_plain(conn.clone(), plain_cmd(&entry.command)));
-                    let first = start(&mut request).await;
-                    requests.push((request, first));
-                }
-                let after = after_batch.clone();
-                tokio::spawn(guarded(
-                    async move {
-                        let replies = requests.into_iter().map(|(request, first)| async move {
-                            match first {
-                                Some(reply) => reply,
-                                None => {
-                                    match tokio::time::timeout_at(deadline.into(), request).await {
-                                        Ok(reply) => reply,
-                                        Err(_) => Err(timeout(limit)),
-                                    }
-                                }
-                            }
-                        });
-                        let replies = join_all(replies).await;
+                let conn = match Conn::cluster(cluster, deadline).await {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        fail(unit, &e);
+                        return after_batch();
+                    }
+                };
+                let requests = unit
+                    .iter()
+                    .map(|entry| run_plain(conn.clone(), plain_cmd(&entry.command)));
+                match tokio::time::timeout_at(deadline.into(), join_all(requests)).await {
+                    Ok(replies) => {
                         for (entry, reply) in unit.into_iter().zip(replies) {
                             let result = reply.and_then(|v| reply_of(&entry.command, v));
                             entry.finish(result);
                         }
-                        after_batch();
-                    },
-                    after,
-                ));
+                    }
+                    Err(_) => fail(unit, &timeout(limit)),
+                }
             }
         }
+        after_batch();
     }
 
     /// Runs a run of merges to the end (see `merge_one`).
@@ -773,10 +745,6 @@ impl Link {
         let conn = match self.conn(deadline).await {
             Ok(conn) => conn,
             Err(e) => return fail(unit, &e),
-        };
-        let broken = match self {
-            Link::Server(server) => Some((server.broken.clone(), server.generation)),
-            Link::Cluster(_) => None,
         };
         // (the merges of one key one after the other, in order: at once they
         // would only undo each other's reads; different keys at once)
@@ -806,16 +774,30 @@ impl Link {
                     results[i] = Some(result);
                 }
             }
-            Err(_) => return fail(unit, &timeout(limit)),
+            Err(_) => {
+                self.dropped_after(&timeout(limit));
+                return fail(unit, &timeout(limit));
+            }
         }
         for (entry, result) in unit.into_iter().zip(results) {
             let result = result.unwrap_or_else(|| Err(timeout(limit)));
-            if let (Err(e), Some((broken, generation))) = (&result, &broken) {
-                if e.breaks_connection() {
-                    broken.fetch_max(*generation, Ordering::AcqRel);
-                }
+            if let Err(e) = &result {
+                self.dropped_after(e);
             }
             entry.finish(result);
+        }
+    }
+
+    /// Drops the server's connection after `e` when `e` says it is no good
+    /// (see `ServerLink::drop_connection`); the cluster client keeps its own.
+    fn dropped_after(&mut self, e: &Error) {
+        if let Link::Server(server) = self {
+            if e.breaks_connection()
+                || e.kind == ErrorKind::Timeout
+                || e.kind == ErrorKind::Server("READONLY".into())
+            {
+                server.drop_connection();
+            }
         }
     }
 }
@@ -859,6 +841,15 @@ impl ServerLink {
         }
     }
 
+    /// Forgets the connection, so that the next command makes a new one: after
+    /// it broke, after a command got no reply within the timeout (a server gone
+    /// without a reset, a half-open connection, is only seen so), and after a
+    /// `READONLY` reply (a failover behind one address: the old master became
+    /// a replica).
+    fn drop_connection(&mut self) {
+        self.conn = None;
+    }
+
     /// The connection, unless a command found it broken.
     fn current(&mut self) -> Option<MultiplexedConnection> {
         if self.broken.load(Ordering::Acquire) >= self.generation {
@@ -882,6 +873,9 @@ impl ServerLink {
             .client
             .get_multiplexed_async_connection_with_config(&self.config);
         let until = deadline.min(now + self.connect_timeout);
+        // (an attempt cut short by the commands' deadline rather than by the
+        // connect timeout says nothing of the server: no waiting after it)
+        let cut = deadline < now + self.connect_timeout;
         let result = match tokio::time::timeout_at(until.into(), attempt).await {
             Ok(Ok(conn)) => Ok(conn),
             Ok(Err(e)) => Err(Error::from(e)),
@@ -902,12 +896,19 @@ impl ServerLink {
                 Ok(conn)
             }
             Err(e) => {
-                self.failing = Some((e.clone(), Instant::now() + self.delay));
-                self.delay = (self.delay * 2).min(self.max_delay);
+                if !(cut && e.kind == ErrorKind::Timeout) {
+                    self.failing = Some((e.clone(), Instant::now() + self.delay));
+                    self.delay = (self.delay * 2).min(self.max_delay);
+                }
                 Err(e)
             }
         }
     }
+}
+
+/// Whether a reply is `READONLY` (a write to a replica).
+fn is_readonly(value: &Value) -> bool {
+    matches!(value, Value::ServerError(e) if e.code() == "READONLY")
 }
 
 /// A pipeline of a run of plain commands (a `DEL` of no key is left out), and
@@ -1021,7 +1022,7 @@ async fn merge_one(conn: &Conn, command: &Command) -> Result<Reply, Error> {
     else {
         return Err(Error::new(ErrorKind::Other, "not a merge"));
     };
-    for _ in 0..MERGE_ATTEMPTS {
+    for attempt in 0..MERGE_ATTEMPTS {
         let stored: Option<Vec<u8>> = conn.query(redis::cmd("GET").arg(key)).await?;
         let (seen, merged) = match &stored {
             Some(old) => (hex_sha1(old), json::apply_patch(old, patch).ok()),
@@ -1038,6 +1039,10 @@ async fn merge_one(conn: &Conn, command: &Command) -> Result<Reply, Error> {
         if written == 1 {
             return Ok(Reply::Count(1));
         }
+        // (another writer changed the session in between: wait a little, at
+        // random, so that two writers that keep meeting stop meeting)
+        let most = 50u64 << attempt.min(6);
+        tokio::time::sleep(Duration::from_micros(fastrand::u64(0..=most))).await;
     }
     Err(Error::new(
         ErrorKind::Server("ERR_STORE_CONFLICT".into()),
@@ -1082,19 +1087,28 @@ enum Conn {
 }
 
 impl Conn {
-    async fn cluster(link: &ClusterLink) -> Result<ClusterConnection, Error> {
-        let conn = link
+    /// The cluster's connection, made now if there is none (by `deadline` at
+    /// the latest).
+    async fn cluster(link: &ClusterLink, deadline: Instant) -> Result<ClusterConnection, Error> {
+        let made = link
             .conn
-            .get_or_try_init(|| link.client.get_async_connection())
-            .await?;
-        Ok(conn.clone())
+            .get_or_try_init(|| link.client.get_async_connection());
+        match tokio::time::timeout_at(deadline.into(), made).await {
+            Ok(conn) => Ok(conn?.clone()),
+            Err(_) => Err(timeout(link.command_timeout)),
+        }
+    }
+
+    /// `Conn::cluster` within the command timeout.
+    async fn cluster_now(link: &ClusterLink) -> Result<ClusterConnection, Error> {
+        Conn::cluster(link, Instant::now() + link.command_timeout).await
     }
 
     /// Sends `cmd` (routed by its key in a cluster) and converts the reply.
     async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, Error> {
         Ok(match self {
             Conn::Server(c) => cmd.query_async(&mut c.clone()).await?,
-            Conn::Cluster(link) => cmd.query_async(&mut Conn::cluster(link).await?).await?,
+            Conn::Cluster(link) => cmd.query_async(&mut Conn::cluster_now(link).await?).await?,
         })
     }
 
@@ -1107,7 +1121,7 @@ impl Conn {
             Conn::Server(c) => invocation.invoke_async(&mut c.clone()).await?,
             Conn::Cluster(link) => {
                 invocation
-                    .invoke_async(&mut Conn::cluster(link).await?)
+                    .invoke_async(&mut Conn::cluster_now(link).await?)
                     .await?
             }
         })
@@ -1139,17 +1153,18 @@ impl Conn {
                 }
             }
             Conn::Cluster(link) => {
-                let mut conn = Conn::cluster(link).await?;
+                let mut conn = Conn::cluster_now(link).await?;
                 let nodes: String = redis::cmd("CLUSTER")
                     .arg("NODES")
                     .query_async(&mut conn)
                     .await?;
-                for slot in masters(&nodes)? {
+                for (host, port) in masters(&nodes)? {
                     let mut cursor = 0u64;
                     loop {
-                        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(
-                            Route::new(slot, SlotAddr::Master),
-                        ));
+                        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                            host: host.clone(),
+                            port,
+                        });
                         let reply = conn
                             .route_command(scan_step(cursor, pattern, count), route)
                             .await?;
@@ -1181,37 +1196,49 @@ fn scan_step(cursor: u64, pattern: &[u8], count: usize) -> Cmd {
     cmd
 }
 
-/// A slot of each master that `CLUSTER NODES` lists with slots (a SCAN routed
-/// to that slot's master lists the master's keys, reached as the client reaches
-/// it); an error when such a master is failing (its keys could not be listed
-/// until a replica replaced it).
-fn masters(nodes: &str) -> Result<Vec<u16>, Error> {
-    let mut slots = Vec::new();
+/// The address (host, port) of each master that `CLUSTER NODES` lists with
+/// slots (a SCAN sent there lists the master's keys: the topology of now, where
+/// the client's slot map may be older); an error when such a master has failed
+/// (its keys could not be listed until a replica replaced it). (A master that
+/// one node only suspects, `fail?`, is tried: it answers or the scan fails.)
+fn masters(nodes: &str) -> Result<Vec<(String, u16)>, Error> {
+    let mut masters = Vec::new();
     for line in nodes.lines() {
         let fields: Vec<&str> = line.split(' ').collect();
         let flags: Vec<&str> = fields.get(2).map_or(Vec::new(), |f| f.split(',').collect());
-        if !flags.contains(&"master") {
-            continue;
-        }
-        // (a range "0-5460", a slot "5461"; "[...]" marks a migration)
-        let first = fields
+        // (slots: a range "0-5460" or one "5461"; "[...]" marks a migration)
+        let has_slots = fields
             .iter()
             .skip(8)
-            .filter(|f| !f.starts_with('['))
-            .find_map(|f| f.split('-').next()?.parse::<u16>().ok());
-        let Some(slot) = first else { continue };
-        if flags.iter().any(|f| f.starts_with("fail")) {
+            .any(|f| !f.starts_with('[') && !f.is_empty());
+        if !flags.contains(&"master") || !has_slots {
+            continue;
+        }
+        let address = fields.get(1).copied().unwrap_or("?");
+        if flags.contains(&"fail") {
             return Err(Error::new(
                 ErrorKind::Server("CLUSTERDOWN".into()),
-                format!(
-                    "Redis: the master {} is failing: its sessions cannot be listed until a replica replaces it",
-                    fields.get(1).copied().unwrap_or("?")
-                ),
+                format!("Redis: the master {address} has failed: its sessions cannot be listed until a replica replaces it"),
             ));
         }
-        slots.push(slot);
+        let host_port = address.split(['@', ',']).next().unwrap_or("");
+        let parsed = host_port.rsplit_once(':').and_then(|(host, port)| {
+            Some((
+                host.trim_matches(['[', ']']).to_string(),
+                port.parse().ok()?,
+            ))
+        });
+        match parsed {
+            Some(master) => masters.push(master),
+            None => {
+                return Err(Error::new(
+                    ErrorKind::UnexpectedReply,
+                    format!("Redis: CLUSTER NODES gave no address for a master: {line}"),
+                ))
+            }
+        }
     }
-    Ok(slots)
+    Ok(masters)
 }
 
 /// Runs a scan (`Keys`, `Rows`, `Clear`).

@@ -28,6 +28,19 @@ fn free_port() -> u16 {
     }
 }
 
+/// Whether a Redis answers PING on `port`.
+fn pong(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
+
 fn server() -> Option<Server> {
     // (a port found free can be taken before redis-server binds it, by another
     // test: redis-server then exits, and the next attempt takes another port)
@@ -49,7 +62,9 @@ fn server() -> Option<Server> {
         let mut server = Server { child, port };
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            // (a PONG, from our child: a connect alone can succeed with nothing
+            // listening, when the kernel picks the port itself as the source)
+            if pong(port) && matches!(server.child.try_wait(), Ok(None)) {
                 return Some(server);
             }
             if matches!(server.child.try_wait(), Ok(Some(_))) {
@@ -498,18 +513,94 @@ fn a_refused_login_is_tried_again_after_the_delay() {
 }
 
 #[test]
-fn a_cluster_scan_takes_a_slot_of_each_master_with_slots_and_fails_while_one_is_failing() {
+fn a_cluster_scan_goes_to_each_master_with_slots_and_fails_while_one_has_failed() {
     let nodes = "\
 07c3 127.0.0.1:30004@40004 slave e7d1 0 1 4 connected
 67ed 127.0.0.1:30002@40002 master - 0 1 2 connected 5461-10922
-292f 127.0.0.1:30003@40003 myself,master - 0 1 3 connected 10923-16383 [5460->-e7d1]
+292f 127.0.0.1:30003@40003,redis-3 myself,master - 0 1 3 connected 10923-16383 [5460->-e7d1]
 e7d1 127.0.0.1:30001@40001 master - 0 1 1 connected 0-5460
 6ec2 127.0.0.1:30005@40005 master,fail - 0 1 5 disconnected
-c4a1 127.0.0.1:30006@40006 master,noaddr - 0 1 6 connected 42
+c4a1 ::1:30006@40006 master,fail? - 0 1 6 connected 42
 ";
-    assert_eq!(masters(nodes), Ok(vec![5461, 10923, 0, 42]));
-    let failing = nodes.replace("master,noaddr", "master,fail?");
-    assert!(
-        matches!(masters(&failing), Err(Error { kind: ErrorKind::Server(code), .. }) if code == "CLUSTERDOWN")
+    let at = |port: u16| ("127.0.0.1".to_string(), port);
+    assert_eq!(
+        masters(nodes),
+        Ok(vec![
+            at(30002),
+            at(30003),
+            at(30001),
+            ("::1".to_string(), 30006)
+        ])
     );
+    let failed = nodes.replace("master,fail?", "master,fail");
+    assert!(
+        matches!(masters(&failed), Err(Error { kind: ErrorKind::Server(code), .. }) if code == "CLUSTERDOWN")
+    );
+}
+
+/// How many connections the server accepted so far (this one of redis-cli's
+/// included).
+fn connections(port: u16) -> u64 {
+    let info = cli(port, &["INFO", "stats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn after_a_timeout_the_next_command_makes_a_new_connection_and_a_readonly_reply_is_its_code() {
+    let Some(srv) = server() else { return };
+    let s = open(srv.port, Duration::from_millis(300));
+    let set = || Command::Set {
+        key: key("r:k"),
+        value: key("v"),
+        ttl: None,
+    };
+    assert_eq!(one(&s, set()), Ok(Reply::Count(1)));
+    // the server's failover behind one address: it became a replica
+    assert_eq!(cli(srv.port, &["REPLICAOF", "127.0.0.1", "1"]), "OK");
+    let r = one(&s, set());
+    assert!(
+        matches!(&r, Err(Error { kind: ErrorKind::Server(code), .. }) if code == "READONLY"),
+        "{r:?}"
+    );
+    assert_eq!(cli(srv.port, &["REPLICAOF", "NO", "ONE"]), "OK");
+    assert_eq!(one(&s, set()), Ok(Reply::Count(1)));
+    // a server that stops answering (as a half-open connection looks)
+    let pid = srv.child.id().to_string();
+    let signal = |sig: &str| {
+        Process::new("kill")
+            .args([sig, &pid])
+            .status()
+            .map(|st| st.success())
+    };
+    assert_eq!(signal("-STOP").ok(), Some(true));
+    let r = one(&s, Command::Get { key: key("r:k") });
+    let _ = signal("-CONT");
+    assert!(
+        matches!(
+            &r,
+            Err(Error {
+                kind: ErrorKind::Timeout,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    let before = connections(srv.port);
+    assert_eq!(
+        one(&s, Command::Get { key: key("r:k") }),
+        Ok(Reply::Value(Some(key("v"))))
+    );
+    // (+1 for the store's new connection, +1 for redis-cli's)
+    assert_eq!(
+        connections(srv.port),
+        before + 2,
+        "a new connection after a timeout"
+    );
+    // and none while it serves
+    let before = connections(srv.port);
+    assert_eq!(one(&s, set()), Ok(Reply::Count(1)));
+    assert_eq!(connections(srv.port), before + 1);
 }

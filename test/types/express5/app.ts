@@ -155,7 +155,7 @@ async function redisApi (): Promise<number> {
 }
 const clustered = new session.RedisStore({ cluster: true, nodes: ['redis://10.0.0.1:7000', { host: '10.0.0.2', port: 7000, password: 'pw' }] })
 clustered.close()
-const secured = new session.RedisStore({ url: 'rediss://redis.example:6380', tls: { ca: Buffer.from('-----BEGIN CERTIFICATE-----'), cert: 'pem', key: 'pem' } })
+const secured = new session.RedisStore({ url: 'rediss://redis.example:6380', tls: { ca: Buffer.from('-----BEGIN CERTIFICATE-----'), cert: '-----BEGIN CERTIFICATE-----', key: '-----BEGIN PRIVATE KEY-----' } })
 secured.close()
 // @ts-expect-error the certificates are PEM text or bytes
 new session.RedisStore({ url: 'rediss://redis.example:6380', tls: { ca: 42 } })
