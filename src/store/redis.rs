@@ -356,7 +356,6 @@ impl Drop for Entry {
 
 /// A session store on one Redis server or a Redis Cluster.
 pub struct RedisStore {
-    runtime: tokio::runtime::Handle,
     sender: tokio::sync::mpsc::UnboundedSender<Vec<Entry>>,
     command_timeout: Duration,
     staged: Mutex<Vec<Entry>>,
@@ -409,7 +408,6 @@ impl RedisStore {
         let (sender, batches) = tokio::sync::mpsc::unbounded_channel();
         runtime.spawn(send_in_order(batches, link, after_batch.clone()));
         Ok(RedisStore {
-            runtime,
             sender,
             command_timeout: options.command_timeout,
             staged: Mutex::new(Vec::new()),
@@ -478,7 +476,6 @@ impl RedisStore {
             }
             (self.after_batch)();
         }
-        let _ = &self.runtime;
         let mut n = self.in_flight.lock();
         while *n > 0 {
             n = self

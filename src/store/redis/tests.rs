@@ -14,6 +14,16 @@ struct Server {
     port: u16,
 }
 
+impl Server {
+    /// Sends `sig` (`-STOP`, `-CONT`) to the server; whether it was sent.
+    fn signal(&self, sig: &str) -> bool {
+        Process::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|st| st.success())
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -247,14 +257,8 @@ fn a_server_that_does_not_answer_fails_within_the_command_timeout() {
         one(&s, Command::Get { key: key("a") }),
         Ok(Reply::Value(None))
     );
-    let pid = srv.child.id().to_string();
-    let signal = |sig: &str| {
-        Process::new("kill")
-            .args([sig, &pid])
-            .status()
-            .map(|st| st.success())
-    };
-    assert_eq!(signal("-STOP").ok(), Some(true));
+    let signal = |sig: &str| srv.signal(sig);
+    assert!(signal("-STOP"));
     let started = Instant::now();
     let r = one(&s, Command::Get { key: key("a") });
     let waited = started.elapsed();
@@ -568,14 +572,8 @@ fn after_a_timeout_the_next_command_makes_a_new_connection_and_a_readonly_reply_
     assert_eq!(cli(srv.port, &["REPLICAOF", "NO", "ONE"]), "OK");
     assert_eq!(one(&s, set()), Ok(Reply::Count(1)));
     // a server that stops answering (as a half-open connection looks)
-    let pid = srv.child.id().to_string();
-    let signal = |sig: &str| {
-        Process::new("kill")
-            .args([sig, &pid])
-            .status()
-            .map(|st| st.success())
-    };
-    assert_eq!(signal("-STOP").ok(), Some(true));
+    let signal = |sig: &str| srv.signal(sig);
+    assert!(signal("-STOP"));
     let r = one(&s, Command::Get { key: key("r:k") });
     let _ = signal("-CONT");
     assert!(
