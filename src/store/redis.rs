@@ -211,13 +211,19 @@ impl From<RedisError> for Error {
 }
 
 impl Error {
-    /// Whether the connection is gone after this error (the next command makes
-    /// a new one).
-    fn breaks_connection(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset | ErrorKind::Other
-        )
+    /// Whether the connection is no good after this error, so that the next
+    /// command makes a new one: it broke, a command got no reply in time (a
+    /// half-open connection is only seen so), or the server says `READONLY`
+    /// (a failover behind one address: the old master became a replica).
+    fn drops_connection(&self) -> bool {
+        match &self.kind {
+            ErrorKind::ConnectionRefused
+            | ErrorKind::ConnectionReset
+            | ErrorKind::Other
+            | ErrorKind::Timeout => true,
+            ErrorKind::Server(code) => code == "READONLY",
+            _ => false,
+        }
     }
 }
 
@@ -546,7 +552,7 @@ async fn send_in_order(
                                     if let (Err(e), Some((broken, generation))) =
                                         (&result, &breaker)
                                     {
-                                        if e.breaks_connection() || e.kind == ErrorKind::Timeout {
+                                        if e.drops_connection() {
                                             broken.fetch_max(*generation, Ordering::AcqRel);
                                         }
                                     }
@@ -699,7 +705,7 @@ impl Link {
                         complete_plain(unit, replies)
                     }
                     Err(e) => {
-                        if e.breaks_connection() || e.kind == ErrorKind::Timeout {
+                        if e.drops_connection() {
                             server.drop_connection();
                         }
                         fail(unit, &e)
@@ -789,10 +795,7 @@ impl Link {
     /// (see `ServerLink::drop_connection`); the cluster client keeps its own.
     fn dropped_after(&mut self, e: &Error) {
         if let Link::Server(server) = self {
-            if e.breaks_connection()
-                || e.kind == ErrorKind::Timeout
-                || e.kind == ErrorKind::Server("READONLY".into())
-            {
+            if e.drops_connection() {
                 server.drop_connection();
             }
         }
