@@ -104,8 +104,22 @@ declare namespace session {
      * each other's changes).
      */
     saveChangedFields?: boolean | undefined
+    /**
+     * Who a session belongs to, for `store.sessionsOf(owner)` and
+     * `store.destroyOwner(owner)`: the name of a top-level session field
+     * (`'userId'`), or a function of the session returning the owner (a
+     * non-empty string or a number; anything else: no owner). Needs a store
+     * with those methods (this package's MemoryStore).
+     */
+    owner?: string | ((session: Session & Partial<SessionData>) => string | number | bigint | null | undefined) | null | undefined
     /** Throw a TypeError (instead of warning once) when cookie options break a __Host-/__Secure- name prefix. */
     strictCookiePrefix?: boolean | undefined
+  }
+
+  /** Options of `store.destroyOwner(owner, options)`. */
+  interface DestroyOwnerOptions {
+    /** A session ID, or several, to keep (the current one, for "log out my other devices"). */
+    except?: string | string[] | undefined
   }
 
   /** Options of `req.session.regenerate(options, callback)`. */
@@ -287,6 +301,13 @@ declare namespace session {
     touch(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     ids(callback: (err: any, ids?: string[]) => void): void
     ids(): Promise<string[]>
+    /** The live sessions of one owner (session()'s `owner` option). */
+    sessionsOf(owner: string | number, callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
+    sessionsOf(owner: string | number): Promise<{ [sid: string]: SessionData }>
+    /** Ends the live sessions of one owner but `except`; gives how many. */
+    destroyOwner(owner: string | number, options: DestroyOwnerOptions | undefined, callback: (err: any, count?: number) => void): void
+    destroyOwner(owner: string | number, callback: (err: any, count?: number) => void): void
+    destroyOwner(owner: string | number, options?: DestroyOwnerOptions): Promise<number>
     /** Counters and sizes, read without a scan. */
     stats(): MemoryStoreStats
     /** Removes every expired session now; returns how many. */

@@ -57,6 +57,8 @@ async function createStore () {
       var baseSqlite = require(path.resolve(process.env.BENCH_BASE))
       return { session: baseSqlite, store: new baseSqlite.SqliteStore({ path: benchFile(), sweepInterval: 0 }) }
     }
+    case 'express-session-rs-owner':
+      return { session: require(root), store: new (require(root).MemoryStore)(), options: { owner: 'views' } }
     case 'express-session-rs-changed-fields':
       return { session: require(root), store: new (require(root).MemoryStore)(), options: { saveChangedFields: true } }
     case 'express-session-rs-sqlite':

@@ -9,7 +9,8 @@
 // usage: node --expose-gc bench/request.js [--workloads=new,read,write] [--rounds=5]
 //          [--requests=5000] [--processes=5] [--framework=express4|express5]
 //          [--base=DIR] [scenario...]
-// (scenarios `base` and `base-sqlite`: the package in DIR, e.g. a worktree of an
+// (scenario `express-session-rs-owner`: with the owner option, paired with
+// `express-session-rs`; scenarios `base` and `base-sqlite`: the package in DIR, e.g. a worktree of an
 // earlier commit with its addon built, with MemoryStore or SqliteStore: an A/B
 // of two versions in one run)
 // (each workload runs in --processes fresh processes, the scenarios interleaved
@@ -44,7 +45,10 @@ function makeApp (scenario, workload, framework) {
     session: session,
     store: /sqlite$/.test(scenario)
       ? new session.SqliteStore({ path: path.join(require('os').tmpdir(), 'esrs-request-' + process.pid + '.db'), sweepInterval: 0 })
-      : new session.MemoryStore()
+      : new session.MemoryStore(),
+    // (the owner option, on a field every request writes: with the read+write
+    // workload, each save moves the session to another owner)
+    options: scenario === 'express-session-rs-owner' ? { owner: 'views' } : undefined
   }
   return require('./app').create(express, scenario, made, workload)
 }
@@ -142,7 +146,7 @@ async function main () {
     var totals = scenarios.map(function (s, i) { return cell(runs.map(function (r) { return r[i] })) })
     var diffs = scenarios.slice(1).map(function (s, i) { return cell(runs.map(function (r) { return r[i + 1] - r[0] })) })
     console.log('| ' + w + ' | ' + totals.join(' | ') + ' | ' + diffs.join(' | ') + ' |')
-    ;[['base', 'express-session-rs'], ['base-sqlite', 'express-session-rs-sqlite']].forEach(function (pair) {
+    ;[['base', 'express-session-rs'], ['base-sqlite', 'express-session-rs-sqlite'], ['express-session-rs', 'express-session-rs-owner']].forEach(function (pair) {
       var b = scenarios.indexOf(pair[0])
       var ours = scenarios.indexOf(pair[1])
       if (b !== -1 && ours !== -1) {

@@ -25,19 +25,23 @@ declare module './napi' {
   interface NativeStore {
     /** The JSON of a live session, or undefined. */
     get(sid: string, now: number): string | undefined
-    /** An `expires` of NaN or ±Infinity never expires. */
-    set(sid: string, json: string, expires: number, now: number): void
+    /**
+     * An `expires` of NaN or ±Infinity never expires. `owner` (session()'s
+     * owner option): undefined leaves the owner index as it is, null takes the
+     * session out of it, a string files it under that owner.
+     */
+    set(sid: string, json: string, expires: number, now: number, owner?: string | null): void
     /**
      * Writes only the members `sets` (`[key, valueJson, ...]`) and `deletes`
      * (`[key, ...]`) into the live session's JSON, or stores `fullJson` when there is
      * none. Keys as JSON.stringify writes them between the quotes (a TypeError
      * otherwise); they are compared with the stored keys as JSON.parse reads both.
      */
-    merge(sid: string, fullJson: string, sets: string[], deletes: string[], expires: number, now: number): void
+    merge(sid: string, fullJson: string, sets: string[], deletes: string[], expires: number, now: number, owner?: string | null): void
     /** True when a session was removed. */
     destroy(sid: string): boolean
-    /** True when the session is live. */
-    touch(sid: string, cookieJson: string | undefined | null, expires: number, now: number): boolean
+    /** True when the session is live (`owner`: as `set`'s, for a live one). */
+    touch(sid: string, cookieJson: string | undefined | null, expires: number, now: number, owner?: string | null): boolean
   }
 
   interface NativeSqliteStore {

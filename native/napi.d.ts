@@ -63,6 +63,16 @@ export declare class NativeStore {
   keys(): string[]
   /** Live sessions as `[sid, json, sid, json, ...]`, in insertion order. */
   all(now: number): string[]
+  /**
+   * The live sessions of `owner` as `[sid, json, sid, json, ...]`, in
+   * insertion order.
+   */
+  owned(owner: string, now: number): string[]
+  /**
+   * Removes the live sessions of `owner` but those of `except`; returns how
+   * many.
+   */
+  destroyOwned(owner: string, except: string[], now: number): number
   /** Live session ids, in insertion order. */
   ids(now: number): string[]
   /** The number of live sessions. */

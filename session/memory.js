@@ -17,6 +17,7 @@ var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
 var native = require('../native')
 var number = require('../lib/options/number')
+var owners = require('../lib/options/owner')
 var Store = require('./store')
 var util = require('util')
 
@@ -186,6 +187,46 @@ MemoryStore.prototype.all = function all (callback) {
 }
 
 /**
+ * The live sessions of one owner (see session()'s `owner` option):
+ * `callback(null, {sid: session})`. `owner` is the owner's key, a non-empty
+ * string or a number.
+ */
+MemoryStore.prototype.sessionsOf = function sessionsOf (owner, callback) {
+  var key = owners.key(owner)
+  if (key === null) return settle(callback, ownerError())
+  var flat = this._native.owned(key, Date.now())
+  var sessions = Object.create(null)
+  for (var i = 0; i < flat.length; i += 2) {
+    sessions[flat[i]] = JSON.parse(flat[i + 1])
+  }
+  return settle(callback, null, sessions)
+}
+
+/**
+ * Ends every live session of one owner but those of `options.except` (a session
+ * ID or an array of them): `callback(null, count)`.
+ */
+MemoryStore.prototype.destroyOwner = function destroyOwner (owner, options, callback) {
+  if (typeof options === 'function') {
+    callback = options
+    options = undefined
+  }
+  var key = owners.key(owner)
+  if (key === null) return settle(callback, ownerError())
+  var except
+  try {
+    except = owners.except(options)
+  } catch (err) {
+    return settle(callback, err)
+  }
+  return settle(callback, null, this._native.destroyOwned(key, except, Date.now()))
+}
+
+function ownerError () {
+  return new TypeError('owner must be a non-empty string or a number')
+}
+
+/**
  * Removes every session.
  */
 MemoryStore.prototype.clear = function clear (callback) {
@@ -290,10 +331,12 @@ function setSession (store, sessionId, session, dataJSON, patch) {
   var now = Date.now()
   var expires = expiryOrError(store, session, now)
   if (typeof expires !== 'number') return expires // nothing is stored
+  var owner = owners.of(store, session)
+  if (owner instanceof Error) return owner // nothing is stored
   if (patch) {
-    store._native.merge(String(sessionId), text, patch[0], patch[1], expires, now)
+    store._native.merge(String(sessionId), text, patch[0], patch[1], expires, now, owner)
   } else {
-    store._native.set(String(sessionId), text, expires, now)
+    store._native.set(String(sessionId), text, expires, now, owner)
   }
   return null
 }
@@ -308,7 +351,9 @@ function touchSession (store, sessionId, session) {
   var now = Date.now()
   var expires = expiryOrError(store, session, now)
   if (typeof expires !== 'number') return expires // the session is left as it was
-  store._native.touch(String(sessionId), json.cookieJSON(session.cookie), expires, now)
+  var owner = owners.of(store, session)
+  if (owner instanceof Error) return owner // the session is left as it was
+  store._native.touch(String(sessionId), json.cookieJSON(session.cookie), expires, now, owner)
   return null
 }
 

@@ -52,8 +52,10 @@ test('Store, Session and Cookie methods have express-session\'s names and length
 test('MemoryStore methods have express-session\'s names and lengths (plus documented extras)', function () {
   var extras = assertSameSignatures(ours.MemoryStore.prototype, original.MemoryStore.prototype, 'MemoryStore.prototype')
   assert.deepStrictEqual(extras.sort(),
-    ['_expiry', 'get sessions', 'ids', 'prune', 'set sessions', 'startInterval', 'stats', 'stopInterval'])
+    ['_expiry', 'destroyOwner', 'get sessions', 'ids', 'prune', 'sessionsOf', 'set sessions', 'startInterval', 'stats', 'stopInterval'])
   assert.strictEqual(ours.MemoryStore.prototype.ids.length, 1)
+  assert.strictEqual(ours.MemoryStore.prototype.sessionsOf.length, 2)
+  assert.strictEqual(ours.MemoryStore.prototype.destroyOwner.length, 3)
 })
 
 test('a live session\'s wrapped methods keep the public lengths', async function () {

@@ -67,7 +67,7 @@ test('native functions survive garbage arguments', function () {
     })
   })
   var store = native.createStore(0, 0)
-  var methods = ['get', 'peek', 'keys', 'set', 'merge', 'destroy', 'touch', 'all', 'ids', 'length', 'clear', 'removeExpired', 'sweep', 'stats']
+  var methods = ['get', 'peek', 'keys', 'set', 'merge', 'destroy', 'touch', 'all', 'owned', 'destroyOwned', 'ids', 'length', 'clear', 'removeExpired', 'sweep', 'stats']
   assert.deepStrictEqual(methodsOf(store), methods.slice().sort(), 'every method of the native store is tried')
   methods.forEach(function (m) {
     nativeGarbage.forEach(function (a) {
@@ -79,11 +79,13 @@ test('native functions survive garbage arguments', function () {
   var valid = {
     get: ['s', 0],
     peek: ['s'],
-    set: ['s', '{}', NaN, 0],
-    merge: ['s', '{"a":1}', ['k', '1'], ['a'], NaN, 0],
+    set: ['s', '{}', NaN, 0, 'o'],
+    merge: ['s', '{"a":1}', ['k', '1'], ['a'], NaN, 0, 'o'],
     destroy: ['s'],
-    touch: ['s', '{}', NaN, 0],
+    touch: ['s', '{}', NaN, 0, 'o'],
     all: [0],
+    owned: ['o', 0],
+    destroyOwned: ['o', ['x'], 0],
     ids: [0],
     length: [0],
     removeExpired: [0],

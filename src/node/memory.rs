@@ -4,7 +4,7 @@
 use super::raw::{callback, Cx, Scratch, Throw};
 use super::{
     cold, expires_arg, js_string, js_strings, limit, not_wtf8, now_arg, number, optional_json,
-    patch_args, sid_arg, wtf8, JSON_NOT_STRING, SID_NOT_STRING,
+    owner_arg, patch_args, sid_arg, wtf8, JSON_NOT_STRING, SID_NOT_STRING,
 };
 use crate::store;
 use napi::bindgen_prelude::{
@@ -30,28 +30,38 @@ callback! {
 }
 
 callback! {
-    /// `set(sid, json, expires, now)`.
+    /// `set(sid, json, expires, now, owner?)` (`owner`: see `owner_arg`).
     const SET: StoreRef = |cx, store| {
         let mut scratch = Scratch::<256>::default();
         let sid = sid_arg(cx, 0, &mut scratch)?;
         let mut json_scratch = Scratch::<1024>::default();
         let json = cx.wtf8(cx.arg(1), &mut json_scratch).ok_or(JSON_NOT_STRING)?;
+        let mut owner_scratch = Scratch::<64>::default();
+        let owner = owner_arg(cx, 4, &mut owner_scratch)?;
         store.set(sid, json, expires_arg(cx, 2)?, now_arg(cx, 3)?);
+        if let Some(owner) = owner {
+            store.set_owner(sid, owner);
+        }
         cx.undefined()
     }
 }
 
 callback! {
-    /// `merge(sid, fullJson, sets, deletes, expires, now)`: writes only the
-    /// members of `sets` (`[key, valueJson, ...]`) and `deletes` (`[key, ...]`)
-    /// into the live session, or stores `fullJson` when there is none.
+    /// `merge(sid, fullJson, sets, deletes, expires, now, owner?)`: writes only
+    /// the members of `sets` (`[key, valueJson, ...]`) and `deletes` (`[key,
+    /// ...]`) into the live session, or stores `fullJson` when there is none.
     const MERGE: StoreRef = |cx, store| {
         let mut scratch = Scratch::<256>::default();
         let sid = sid_arg(cx, 0, &mut scratch)?;
         let mut json_scratch = Scratch::<1024>::default();
         let full = cx.wtf8(cx.arg(1), &mut json_scratch).ok_or(JSON_NOT_STRING)?;
         let patch = patch_args(cx, 2)?;
+        let mut owner_scratch = Scratch::<64>::default();
+        let owner = owner_arg(cx, 6, &mut owner_scratch)?;
         store.merge(sid, full, &patch, expires_arg(cx, 4)?, now_arg(cx, 5)?);
+        if let Some(owner) = owner {
+            store.set_owner(sid, owner);
+        }
         cx.undefined()
     }
 }
@@ -66,14 +76,20 @@ callback! {
 }
 
 callback! {
-    /// `touch(sid, cookieJson | undefined, expires, now)`: true when the session is
-    /// live.
+    /// `touch(sid, cookieJson | undefined, expires, now, owner?)`: true when the
+    /// session is live.
     const TOUCH: StoreRef = |cx, store| {
         let mut scratch = Scratch::<256>::default();
         let sid = sid_arg(cx, 0, &mut scratch)?;
         let mut cookie_scratch = Scratch::<512>::default();
         let cookie = optional_json(cx, 1, &mut cookie_scratch)?;
-        cx.boolean(store.touch(sid, cookie, expires_arg(cx, 2)?, now_arg(cx, 3)?))
+        let mut owner_scratch = Scratch::<64>::default();
+        let owner = owner_arg(cx, 4, &mut owner_scratch)?;
+        let live = store.touch(sid, cookie, expires_arg(cx, 2)?, now_arg(cx, 3)?);
+        if let (true, Some(owner)) = (live, owner) {
+            store.set_owner(sid, owner);
+        }
+        cx.boolean(live)
     }
 }
 
@@ -143,6 +159,52 @@ impl NativeStore {
             let rows = self.inner.all(super::now(number(&now))?);
             let flat = rows.iter().flat_map(|(k, v)| [k.as_slice(), v.as_slice()]);
             js_strings(env, flat.collect::<Vec<_>>().into_iter(), not_wtf8)
+        })
+    }
+
+    /// The live sessions of `owner` as `[sid, json, sid, json, ...]`, in
+    /// insertion order.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "owner: string, now: number",
+        ts_return_type = "string[]"
+    )]
+    pub fn owned<'e>(
+        &self,
+        env: &'e Env,
+        owner: Unknown<'e>,
+        now: Unknown<'e>,
+    ) -> napi::Result<Array<'e>> {
+        cold(env, || {
+            let owner = wtf8(&owner).ok_or(super::OWNER_NOT_STRING)?;
+            let rows = self.inner.owned(&owner, super::now(number(&now))?);
+            let flat = rows.iter().flat_map(|(k, v)| [k.as_slice(), v.as_slice()]);
+            js_strings(env, flat.collect::<Vec<_>>().into_iter(), not_wtf8)
+        })
+    }
+
+    /// Removes the live sessions of `owner` but those of `except`; returns how
+    /// many.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "owner: string, except: string[], now: number"
+    )]
+    pub fn destroy_owned(
+        &self,
+        env: &Env,
+        owner: Unknown,
+        except: Vec<Unknown>,
+        now: Unknown,
+    ) -> napi::Result<f64> {
+        cold(env, || {
+            let owner = wtf8(&owner).ok_or(super::OWNER_NOT_STRING)?;
+            let except = except
+                .iter()
+                .map(|sid| wtf8(sid).ok_or(SID_NOT_STRING))
+                .collect::<super::Result<Vec<_>>>()?;
+            let except: Vec<&[u8]> = except.iter().map(Vec::as_slice).collect();
+            let now = super::now(number(&now))?;
+            Ok(self.inner.destroy_owned(&owner, &except, now) as f64)
         })
     }
 

@@ -116,6 +116,7 @@ fn not_wtf8(_: &[u8]) -> Throw {
 
 const SID_NOT_STRING: Throw = Throw::type_error(c"session id must be a string");
 const JSON_NOT_STRING: Throw = Throw::type_error(c"session JSON must be a string");
+const OWNER_NOT_STRING: Throw = Throw::type_error(c"owner must be a string");
 const NOW_NOT_NUMBER: Throw = Throw::type_error(c"now must be a number");
 const NOW_NOT_FINITE: Throw = Throw::range_error(c"now must be a finite number");
 const EXPIRES_NOT_NUMBER: Throw = Throw::type_error(c"expires must be a number");
@@ -161,6 +162,25 @@ fn optional_json<'s, const N: usize>(
         return Ok(None);
     }
     cx.wtf8(cx.arg(i), s).map(Some).ok_or(JSON_NOT_STRING)
+}
+
+/// The owner of a session just written (the middleware's `owner` option), to
+/// record in the store's index: `None` when the argument is undefined (owners
+/// are not tracked), `Some(None)` for null (the session has none), else the
+/// owner's text.
+fn owner_arg<'s, const N: usize>(
+    cx: &Cx,
+    i: usize,
+    s: &'s mut Scratch<N>,
+) -> Result<Option<Option<&'s [u8]>>> {
+    let v = cx.arg(i);
+    if cx.is_undefined(v) {
+        return Ok(None);
+    }
+    if cx.is_nullish(v) {
+        return Ok(Some(None));
+    }
+    cx.wtf8(v, s).map(|o| Some(Some(o))).ok_or(OWNER_NOT_STRING)
 }
 
 /// A limit: a number >= 0; 0 and Infinity mean unlimited, fractions are floored.

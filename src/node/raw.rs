@@ -458,6 +458,14 @@ impl<'a> Cx<'a> {
         ok.then_some(out)
     }
 
+    /// True for `undefined` (not for `null`).
+    pub fn is_undefined(&self, v: Value) -> bool {
+        let mut t = 0;
+        // SAFETY: env and v are the current call's.
+        let status = unsafe { sys::napi_typeof(self.env, v.0, &mut t) };
+        status == sys::Status::napi_ok && t == sys::ValueType::napi_undefined
+    }
+
     /// True for `undefined` and `null`.
     pub fn is_nullish(&self, v: Value) -> bool {
         let mut t = 0;

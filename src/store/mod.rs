@@ -17,10 +17,12 @@
 #![forbid(unsafe_code)]
 
 pub mod json;
+mod owners;
 pub mod redis;
 mod shard;
 pub mod sqlite;
 
+use owners::Owners;
 use shard::{Entry, Shard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -93,6 +95,8 @@ pub struct Store {
     clock: AtomicU64,
     sweep_cursor: Mutex<usize>,
     hasher: foldhash::fast::RandomState,
+    /// The sessions of each owner, for those written with one.
+    owners: Owners,
 }
 
 impl Default for Store {
@@ -145,6 +149,7 @@ impl Store {
             clock: AtomicU64::new(0),
             sweep_cursor: Mutex::new(0),
             hasher: foldhash::fast::RandomState::default(),
+            owners: Owners::default(),
         }
     }
 
@@ -175,6 +180,7 @@ impl Store {
     fn remove(&self, shard: &mut Shard, i: usize) -> Entry {
         let e = shard.remove_at(i, |s| self.hash(s));
         self.account_removed(&e);
+        self.owners.forget(e.sid());
         e
     }
 
@@ -446,6 +452,11 @@ impl Store {
     }
 
     fn remove_expired_in(&self, shard: &mut Shard, now: f64) -> usize {
+        if self.owners.used() {
+            for e in shard.entries().filter(|e| e.expired(now)) {
+                self.owners.forget(e.sid());
+            }
+        }
         let (count, bytes) = shard.remove_expired(now, |s| self.hash(s));
         self.count.fetch_sub(count, Ordering::Relaxed);
         self.bytes.fetch_sub(bytes, Ordering::Relaxed);
@@ -485,10 +496,74 @@ impl Store {
     /// Removes everything (statistics other than count and bytes are kept).
     pub fn clear(&self) {
         for m in self.shards.iter() {
-            let (count, bytes) = Self::lock(m).clear();
+            let mut shard = Self::lock(m);
+            if self.owners.used() {
+                for e in shard.entries() {
+                    self.owners.forget(e.sid());
+                }
+            }
+            let (count, bytes) = shard.clear();
             self.count.fetch_sub(count, Ordering::Relaxed);
             self.bytes.fetch_sub(bytes, Ordering::Relaxed);
         }
+    }
+
+    /// Records the owner of a stored session (`None`: it has none), after
+    /// `set`, `merge` or `touch`; nothing when the session is not stored.
+    pub fn set_owner(&self, sid: &[u8], owner: Option<&[u8]>) {
+        let hash = self.hash(sid);
+        let shard = Self::lock(self.shard_of(hash));
+        if shard.find(hash, sid).is_some() {
+            self.owners.set(sid, owner);
+        } else {
+            self.owners.forget(sid);
+        }
+    }
+
+    /// The live sessions of `owner` as (sid, JSON), in insertion order (expired
+    /// ones are removed).
+    pub fn owned(&self, owner: &[u8], now: f64) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut rows = Vec::new();
+        for sid in self.owners.sids_of(owner) {
+            let hash = self.hash(&sid);
+            let mut shard = Self::lock(self.shard_of(hash));
+            let Some(i) = shard.find(hash, &sid) else {
+                continue;
+            };
+            if shard.entry(i).expired(now) {
+                self.remove(&mut shard, i);
+                self.expired.fetch_add(1, Ordering::Relaxed);
+            } else if self.owners.owns(owner, &sid) {
+                let e = shard.entry(i);
+                rows.push((e.seq, sid, e.json().to_vec()));
+            }
+        }
+        rows.sort_unstable_by_key(|r| r.0);
+        rows.into_iter().map(|(_, sid, json)| (sid, json)).collect()
+    }
+
+    /// Removes the live sessions of `owner` but those in `except`; returns how
+    /// many (expired ones are removed too, uncounted).
+    pub fn destroy_owned(&self, owner: &[u8], except: &[&[u8]], now: f64) -> usize {
+        let mut removed = 0;
+        for sid in self.owners.sids_of(owner) {
+            if except.contains(&sid.as_slice()) {
+                continue;
+            }
+            let hash = self.hash(&sid);
+            let mut shard = Self::lock(self.shard_of(hash));
+            let Some(i) = shard.find(hash, &sid) else {
+                continue;
+            };
+            if shard.entry(i).expired(now) {
+                self.remove(&mut shard, i);
+                self.expired.fetch_add(1, Ordering::Relaxed);
+            } else if self.owners.owns(owner, &sid) {
+                self.remove(&mut shard, i);
+                removed += 1;
+            }
+        }
+        removed
     }
 
     /// Current statistics.

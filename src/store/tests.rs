@@ -363,3 +363,163 @@ fn shards_keep_table_positions_and_tags_spread() {
     );
     assert!(lows.len() > 200, "low bytes in one shard: {}", lows.len());
 }
+
+/// The sids of `owner`'s live sessions, as text, in the store's order.
+fn owned_s(store: &Store, owner: &str, now: f64) -> Vec<String> {
+    store
+        .owned(owner.as_bytes(), now)
+        .into_iter()
+        .map(|(sid, _)| text(sid))
+        .collect()
+}
+
+#[test]
+fn owners_follow_sets_owner_changes_destroy_expiry_and_clear() {
+    let s = store();
+    for sid in ["a", "b", "c", "d"] {
+        s.set_s(sid, "{}", 1000.0, 0.0);
+    }
+    s.set_owner(b"a", Some(b"ann"));
+    s.set_owner(b"b", Some(b"ann"));
+    s.set_owner(b"c", Some(b"ann"));
+    s.set_owner(b"d", Some(b"bob"));
+    s.set_owner(b"gone", Some(b"ann")); // (not stored: not indexed)
+    assert_eq!(owned_s(&s, "ann", 0.0), ["a", "b", "c"]);
+    assert_eq!(s.owned(b"ann", 0.0)[0].1, b"{}");
+    // a login as another user moves the session; no owner any more removes it
+    s.set_owner(b"b", Some(b"bob"));
+    s.set_owner(b"c", None);
+    assert_eq!(owned_s(&s, "ann", 0.0), ["a"]);
+    assert_eq!(owned_s(&s, "bob", 0.0), ["b", "d"]);
+    assert!(s.destroy_s("d"));
+    assert_eq!(owned_s(&s, "bob", 0.0), ["b"]);
+    // expired: never listed, and gone from the index by a sweep
+    s.set_s("e", "{}", 10.0, 0.0);
+    s.set_owner(b"e", Some(b"ann"));
+    assert_eq!(owned_s(&s, "ann", 5.0), ["a", "e"]);
+    assert_eq!(owned_s(&s, "ann", 20.0), ["a"]);
+    s.set_s("f", "{}", 10.0, 0.0);
+    s.set_owner(b"f", Some(b"ann"));
+    assert_eq!(s.remove_expired(20.0), 1);
+    assert_eq!(s.owners.sizes(), (2, 2));
+    s.clear();
+    assert_eq!(s.owners.sizes(), (0, 0));
+    assert!(owned_s(&s, "ann", 0.0).is_empty());
+}
+
+#[test]
+fn destroy_owned_ends_all_but_the_excepted_and_counts_live_ones() {
+    let s = store();
+    for (sid, owner) in [("a", "ann"), ("b", "ann"), ("c", "ann"), ("x", "bob")] {
+        s.set_s(sid, "{}", 1000.0, 0.0);
+        s.set_owner(sid.as_bytes(), Some(owner.as_bytes()));
+    }
+    s.set_s("old", "{}", 10.0, 0.0);
+    s.set_owner(b"old", Some(b"ann"));
+    assert_eq!(s.destroy_owned(b"ann", &[b"a"], 20.0), 2);
+    assert_eq!(owned_s(&s, "ann", 20.0), ["a"]);
+    assert_eq!(owned_s(&s, "bob", 20.0), ["x"]);
+    assert!(s.get_s("b", 20.0).is_none() && s.get_s("a", 20.0).is_some());
+    assert_eq!(s.destroy_owned(b"nobody", &[], 20.0), 0);
+    assert_eq!(s.owners.sizes(), (2, 2));
+}
+
+#[test]
+fn evicted_sessions_leave_the_owner_index() {
+    let s = Store::new(Limits {
+        max_entries: 10,
+        max_bytes: 0,
+    });
+    for i in 0..100 {
+        let sid = format!("s{i}");
+        s.set_s(&sid, "{}", NEVER, 0.0);
+        s.set_owner(sid.as_bytes(), Some(b"ann"));
+    }
+    assert_eq!(owned_s(&s, "ann", 0.0).len(), 10);
+    assert_eq!(s.owners.sizes(), (10, 1));
+}
+
+/// Random saves (with owners, other owners, none), destroys, sweeps, clears
+/// and destroy_owned, checked after each step against a model.
+#[test]
+fn owner_index_matches_a_model_under_random_operations() {
+    let seed = std::env::var("OWNERS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    println!("owner index model: seed {seed} (OWNERS_SEED={seed} to repeat)");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let s = Store::new(Limits::default());
+    // sid -> (expires, owner)
+    let mut model: std::collections::BTreeMap<String, (f64, Option<String>)> = Default::default();
+    let owners = ["ann", "bob", "é\u{0}x"];
+    let mut now = 0.0;
+    for step in 0..5000 {
+        let sid = format!("s{}", rng.usize(..40));
+        match rng.usize(..10) {
+            0..=4 => {
+                let expires = now + rng.usize(1..50) as f64;
+                let owner = owners.get(rng.usize(..=owners.len())).copied();
+                s.set_s(&sid, "{}", expires, now);
+                s.set_owner(sid.as_bytes(), owner.map(str::as_bytes));
+                model.insert(sid, (expires, owner.map(|o| o.to_string())));
+            }
+            5 => {
+                s.destroy_s(&sid);
+                model.remove(&sid);
+            }
+            6 => {
+                s.sweep(now, Duration::from_secs(1));
+                model.retain(|_, (e, _)| *e > now);
+            }
+            7 => {
+                let owner = owners[rng.usize(..owners.len())];
+                let live: Vec<String> = model
+                    .iter()
+                    .filter(|(k, (e, o))| *e > now && o.as_deref() == Some(owner) && **k != sid)
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                let n = s.destroy_owned(owner.as_bytes(), &[sid.as_bytes()], now);
+                assert_eq!(n, live.len(), "step {step} (seed {seed})");
+                // (the owner's expired sessions go too; the others' stay)
+                model.retain(|k, (_, o)| !(o.as_deref() == Some(owner) && *k != sid));
+            }
+            8 if rng.usize(..20) == 0 => {
+                s.clear();
+                model.clear();
+            }
+            _ => now += rng.usize(..5) as f64,
+        }
+        // (the index holds exactly the stored sessions with an owner)
+        let stored_with_owner = s
+            .keys()
+            .iter()
+            .filter(|k| {
+                model
+                    .get(std::str::from_utf8(k).unwrap())
+                    .is_some_and(|m| m.1.is_some())
+            })
+            .count();
+        assert_eq!(
+            s.owners.sizes().0,
+            stored_with_owner,
+            "step {step} (seed {seed})"
+        );
+        // (listing removes the expired sessions it meets: only now and then,
+        // so that sweeps and destroy_owned meet some too)
+        if rng.usize(..8) != 0 {
+            continue;
+        }
+        for owner in owners {
+            let mut want: Vec<String> = model
+                .iter()
+                .filter(|(_, (e, o))| *e > now && o.as_deref() == Some(owner))
+                .map(|(k, _)| k.clone())
+                .collect();
+            want.sort();
+            let mut got = owned_s(&s, owner, now);
+            got.sort();
+            assert_eq!(got, want, "owner {owner:?} at step {step} (seed {seed})");
+        }
+    }
+}

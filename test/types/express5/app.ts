@@ -50,13 +50,26 @@ app.use(session({
   clearCookieOnDestroy: true,
   resignOldSecrets: true,
   strictCookiePrefix: true,
-  saveChangedFields: true
+  saveChangedFields: true,
+  owner: (sess) => sess.user?.name
 }))
+session({ secret: 's', owner: 'user' })
+
+async function owners (): Promise<number> {
+  const mine: { [sid: string]: session.SessionData } = await store.sessionsOf('ann')
+  store.sessionsOf(42, (err, sessions) => { if (!err && sessions) Object.keys(sessions) })
+  store.destroyOwner('ann', { except: Object.keys(mine)[0] }, (err, count) => { if (!err) count })
+  store.destroyOwner('ann', (err, count) => { if (!err) count })
+  return await store.destroyOwner('ann') + await store.destroyOwner('ann', { except: ['a', 'b'] })
+}
+owners()
 
 // @ts-expect-error header is a header name
 session({ secret: 's', header: true })
 // @ts-expect-error absoluteTimeout is a number of ms
 session({ secret: 's', absoluteTimeout: '8h' })
+// @ts-expect-error owner is a field name or a function
+session({ secret: 's', owner: 5 })
 
 // @ts-expect-error unset is 'destroy' or 'keep'
 session({ secret: 's', unset: 'sometimes' })
