@@ -109,7 +109,7 @@ declare namespace session {
      * `store.destroyOwner(owner)`: the name of a top-level session field
      * (`'userId'`), or a function of the session returning the owner (a
      * non-empty string or a number; anything else: no owner). Needs a store
-     * with those methods (this package's MemoryStore).
+     * with those methods (this package's MemoryStore or SqliteStore).
      */
     owner?: string | ((session: Session & Partial<SessionData>) => string | number | bigint | null | undefined) | null | undefined
     /** Throw a TypeError (instead of warning once) when cookie options break a __Host-/__Secure- name prefix. */
@@ -381,6 +381,13 @@ declare namespace session {
     touch(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     ids(callback: (err: any, ids?: string[]) => void): void
     ids(): Promise<string[]>
+    /** The live sessions of one owner (session()'s `owner` option), of every process. */
+    sessionsOf(owner: string | number, callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
+    sessionsOf(owner: string | number): Promise<{ [sid: string]: SessionData }>
+    /** Ends the live sessions of one owner but `except`, in one transaction; gives how many. */
+    destroyOwner(owner: string | number, options: DestroyOwnerOptions | undefined, callback: (err: any, count?: number) => void): void
+    destroyOwner(owner: string | number, callback: (err: any, count?: number) => void): void
+    destroyOwner(owner: string | number, options?: DestroyOwnerOptions): Promise<number>
     /** Removes every expired session now. */
     prune(callback: (err?: any) => void): void
     prune(): Promise<void>

@@ -48,10 +48,10 @@ declare module './napi' {
     /** The JSON of a live session, or undefined (synchronous). */
     get(sid: string, now: number): string | undefined
     /** Queued under request `id`; completes through `onDone`. */
-    set(id: number, sid: string, json: string, expires: number): void
+    set(id: number, sid: string, json: string, expires: number, owner?: string | null): void
     /** `NativeStore#merge`, queued. */
-    merge(id: number, sid: string, fullJson: string, sets: string[], deletes: string[], expires: number, now: number): void
-    touch(id: number, sid: string, cookieJson: string | null, expires: number, now: number): void
+    merge(id: number, sid: string, fullJson: string, sets: string[], deletes: string[], expires: number, now: number, owner?: string | null): void
+    touch(id: number, sid: string, cookieJson: string | null, expires: number, now: number, owner?: string | null): void
     destroy(id: number, sidOrSids: string | string[]): void
     /** Sends the staged writes to the writer thread (one wake-up, one transaction). */
     flush(): void

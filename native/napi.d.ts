@@ -39,6 +39,16 @@ export declare class NativeSqliteStore {
   sweep(id: number, now: number, limit: number): void
   /** Live sessions as `[sid, json, sid, json, ...]`, in session ID order. */
   all(now: number): string[]
+  /**
+   * The live sessions of `owner` as `[sid, json, sid, json, ...]`, in
+   * insertion order.
+   */
+  owned(owner: string, now: number): string[]
+  /**
+   * Removes the live sessions of `owner` but those of `except` (queued;
+   * completes with how many).
+   */
+  destroyOwner(id: number, owner: string, except: string[], now: number): void
   /** Live session ids. */
   ids(now: number): string[]
   /** The number of live sessions. */

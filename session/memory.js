@@ -192,8 +192,12 @@ MemoryStore.prototype.all = function all (callback) {
  * string or a number.
  */
 MemoryStore.prototype.sessionsOf = function sessionsOf (owner, callback) {
-  var key = owners.key(owner)
-  if (key === null) return settle(callback, ownerError())
+  var key
+  try {
+    key = owners.argument(owner)
+  } catch (err) {
+    return settle(callback, err)
+  }
   var flat = this._native.owned(key, Date.now())
   var sessions = Object.create(null)
   for (var i = 0; i < flat.length; i += 2) {
@@ -211,19 +215,14 @@ MemoryStore.prototype.destroyOwner = function destroyOwner (owner, options, call
     callback = options
     options = undefined
   }
-  var key = owners.key(owner)
-  if (key === null) return settle(callback, ownerError())
-  var except
+  var key, except
   try {
+    key = owners.argument(owner)
     except = owners.except(options)
   } catch (err) {
     return settle(callback, err)
   }
   return settle(callback, null, this._native.destroyOwned(key, except, Date.now()))
-}
-
-function ownerError () {
-  return new TypeError('owner must be a non-empty string or a number')
 }
 
 /**

@@ -11,6 +11,7 @@ var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
 var native = require('../native')
 var number = require('../lib/options/number')
+var owners = require('../lib/options/owner')
 var path = require('path')
 var Queue = require('../lib/queue')
 var Store = require('./store')
@@ -158,6 +159,42 @@ SqliteStore.prototype.all = function all (callback) {
 }
 
 /**
+ * The live sessions of one owner (see session()'s `owner` option), from the
+ * file (so those of every process): `callback(null, {sid: session})`.
+ */
+SqliteStore.prototype.sessionsOf = function sessionsOf (owner, callback) {
+  var nat = this._native
+  return read(callback, function () {
+    var flat = nat.owned(owners.argument(owner), Date.now())
+    var sessions = Object.create(null)
+    for (var i = 0; i < flat.length; i += 2) {
+      sessions[flat[i]] = parseStored(flat[i], flat[i + 1])
+    }
+    return sessions
+  })
+}
+
+/**
+ * Ends every live session of one owner but those of `options.except` (a session
+ * ID or an array of them), in one transaction: `callback(null, count)` once it
+ * is committed.
+ */
+SqliteStore.prototype.destroyOwner = function destroyOwner (owner, options, callback) {
+  if (typeof options === 'function') {
+    callback = options
+    options = undefined
+  }
+  var key, except
+  try {
+    key = owners.argument(owner)
+    except = owners.except(options)
+  } catch (err) {
+    return settle(callback, err)
+  }
+  return this._writes.run('destroyOwner', [key, except, Date.now()], callback)
+}
+
+/**
  * Removes every session.
  */
 SqliteStore.prototype.clear = function clear (callback) {
@@ -239,10 +276,12 @@ function setSession (store, sessionId, session, dataJSON, callback, patch) {
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
+  var owner = owners.of(store, session)
+  if (owner instanceof Error) return settle(callback, owner) // (nothing is written)
   if (patch) {
-    return store._writes.run('merge', [String(sessionId), text, patch[0], patch[1], expires, now], callback)
+    return store._writes.run('merge', [String(sessionId), text, patch[0], patch[1], expires, now, owner], callback)
   }
-  return store._writes.run('set', [String(sessionId), text, expires], callback)
+  return store._writes.run('set', [String(sessionId), text, expires, owner], callback)
 }
 
 /**
@@ -273,7 +312,9 @@ SqliteStore.prototype.touch = function touch (sessionId, session, callback) {
   } catch (err) {
     return settle(callback, err) // (a ttl function threw: nothing is written)
   }
-  return this._writes.run('touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now], callback)
+  var owner = owners.of(this, session)
+  if (owner instanceof Error) return settle(callback, owner) // (nothing is written)
+  return this._writes.run('touch', [String(sessionId), json.cookieJSON(session.cookie), expires, now, owner], callback)
 }
 
 /**

@@ -130,7 +130,7 @@ test('native SQLite store functions survive garbage arguments', async function (
     }
 
     var store = native.createSqliteStore(path.join(dir, 'g.db'), 0, 1000, 0, onDone)
-    var methods = ['get', 'set', 'merge', 'touch', 'destroy', 'clear', 'sweep', 'all', 'ids', 'length', 'stats', 'flush', 'ref', 'unref', 'close']
+    var methods = ['get', 'set', 'merge', 'touch', 'destroy', 'clear', 'sweep', 'all', 'owned', 'destroyOwner', 'ids', 'length', 'stats', 'flush', 'ref', 'unref', 'close']
     assert.deepStrictEqual(methodsOf(store), methods.slice().sort(), 'every method of the native SQLite store is tried')
     methods.filter(function (m) { return m !== 'close' }).forEach(function (m) {
       nativeGarbage.forEach(function (a) {
@@ -141,10 +141,12 @@ test('native SQLite store functions survive garbage arguments', async function (
     })
     var valid = {
       get: ['s', 0],
-      set: [1, 's', '{"a":1}', NaN],
-      merge: [1, 's', '{"a":1}', ['k', '1'], ['a'], NaN, 0],
-      touch: [1, 's', '{}', NaN, 0],
+      set: [1, 's', '{"a":1}', NaN, 'o'],
+      merge: [1, 's', '{"a":1}', ['k', '1'], ['a'], NaN, 0, 'o'],
+      touch: [1, 's', '{}', NaN, 0, 'o'],
       destroy: [1, ['s']],
+      owned: ['o', 0],
+      destroyOwner: [1, 'o', ['x'], 0],
       clear: [1],
       sweep: [1, 0, 10],
       all: [0],

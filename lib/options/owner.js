@@ -14,6 +14,7 @@
 exports.attach = attach
 exports.of = ownerOf
 exports.key = ownerKey
+exports.argument = ownerArgument
 exports.except = exceptOption
 
 var channel = Symbol('express-session-rs owner')
@@ -39,7 +40,7 @@ function attach (option, store) {
   }
 
   if (typeof store.sessionsOf !== 'function' || typeof store.destroyOwner !== 'function') {
-    throw new TypeError('owner option needs a store with sessionsOf and destroyOwner (MemoryStore of express-session-rs)')
+    throw new TypeError('owner option needs a store with sessionsOf and destroyOwner (MemoryStore or SqliteStore of express-session-rs)')
   }
 
   var given = store[channel]
@@ -101,6 +102,22 @@ function ownerKey (value) {
     default:
       return null
   }
+}
+
+/**
+ * The key of the `owner` argument of `sessionsOf` and `destroyOwner`; a
+ * TypeError when it is no owner.
+ *
+ * @param {*} owner
+ * @return {String}
+ * @private
+ */
+function ownerArgument (owner) {
+  var key = ownerKey(owner)
+  if (key === null) {
+    throw new TypeError('owner must be a non-empty string or a number')
+  }
+  return key
 }
 
 /**

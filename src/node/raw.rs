@@ -33,7 +33,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
 /// The most arguments a callback reads (the rest are ignored).
-const MAX_ARGS: usize = 7;
+const MAX_ARGS: usize = 8;
 
 /// The kind of JS error to throw.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

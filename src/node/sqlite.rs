@@ -6,7 +6,8 @@ use super::completer::Completer;
 use super::raw::{callback, Cx, Result, Scratch, Throw};
 use super::{
     cold, expires_arg, js_string, js_strings, limit, now_arg, number, optional_json, owned_sid,
-    patch_args, sid_arg, strings_arg, JSON_NOT_STRING,
+    owner_arg, patch_args, sid_arg, strings_arg, wtf8, JSON_NOT_STRING, OWNER_NOT_STRING,
+    SID_NOT_STRING,
 };
 use crate::store::sqlite;
 use napi::bindgen_prelude::{
@@ -17,12 +18,19 @@ use napi_derive::napi;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A write's completion, for the main thread: (request id, rows changed or error).
-type Completion = (f64, std::result::Result<u64, sqlite::Error>);
+/// A write's completion, for the main thread: (request id, the value its
+/// callback gets (the rows changed, for a write that gives them) or error).
+type Completion = (f64, std::result::Result<Option<u64>, sqlite::Error>);
 
-/// What `onDone` gets for a batch: `(ids, codes, messages)`, a code and a
-/// message of null for a write that succeeded.
-type DoneArgs = FnArgs<(Vec<f64>, Vec<Option<&'static str>>, Vec<Option<String>>)>;
+/// What `onDone` gets for a batch: `(ids, codes, messages, values)`, a code and
+/// a message of null for a write that succeeded, a value of null for one that
+/// gives none.
+type DoneArgs = FnArgs<(
+    Vec<f64>,
+    Vec<Option<&'static str>>,
+    Vec<Option<String>>,
+    Vec<Option<f64>>,
+)>;
 
 /// A file store and the completions of its writes.
 struct Handle {
@@ -57,23 +65,30 @@ fn done_args(batch: Vec<Completion>) -> DoneArgs {
     let mut ids = Vec::with_capacity(batch.len());
     let mut codes = Vec::with_capacity(batch.len());
     let mut messages = Vec::with_capacity(batch.len());
+    let mut values = Vec::with_capacity(batch.len());
     for (id, result) in batch {
         ids.push(id);
-        let (code, message) = match result {
-            Ok(_) => (None, None),
-            Err(e) => (Some(error_code(e.kind)), Some(e.message)),
+        let (code, message, value) = match result {
+            Ok(value) => (None, None, value.map(|n| n as f64)),
+            Err(e) => (Some(error_code(e.kind)), Some(e.message), None),
         };
         codes.push(code);
         messages.push(message);
+        values.push(value);
     }
-    FnArgs::from((ids, codes, messages))
+    FnArgs::from((ids, codes, messages, values))
 }
 
 /// Stages `write` for request `id`: `flush()` sends it.
 fn queue(h: &Handle, id: Option<f64>, write: sqlite::Write) -> Result<()> {
     let id = id.ok_or(Throw::type_error(c"request id must be a number"))?;
     let done = h.done.clone();
-    let queued = h.store.stage(write, Box::new(move |r| done.push((id, r))));
+    // (destroyOwner gives its count; the others call back without a value)
+    let counted = matches!(write, sqlite::Write::DestroyOwner { .. });
+    let queued = h.store.stage(
+        write,
+        Box::new(move |r| done.push((id, r.map(|n| counted.then_some(n))))),
+    );
     if !queued {
         // (closed: the error completes asynchronously all the same)
         h.done.deliver();
@@ -103,20 +118,22 @@ callback! {
 }
 
 callback! {
-    /// `set(id, sid, json, expires)`: queued; completes through `onDone`.
+    /// `set(id, sid, json, expires, owner?)`: queued; completes through
+    /// `onDone` (`owner`: see `owner_arg`).
     const SET: HandleRef = |cx, h| {
         let sid = owned_sid(cx, 1)?;
         let mut json_scratch = Scratch::<1024>::default();
         let json = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
         let expires = expires_arg(cx, 3)?;
-        queue(h, cx.number(cx.arg(0)), sqlite::Write::Set { sid, json, expires })?;
+        let owner = owned_owner(cx, 4)?;
+        queue(h, cx.number(cx.arg(0)), sqlite::Write::Set { sid, json, expires, owner })?;
         cx.undefined()
     }
 }
 
 callback! {
-    /// `merge(id, sid, fullJson, sets, deletes, expires, now)`: queued (see
-    /// the in-memory store's merge).
+    /// `merge(id, sid, fullJson, sets, deletes, expires, now, owner?)`: queued
+    /// (see the in-memory store's merge).
     const MERGE: HandleRef = |cx, h| {
         let sid = owned_sid(cx, 1)?;
         let mut json_scratch = Scratch::<1024>::default();
@@ -124,22 +141,32 @@ callback! {
         let patch = patch_args(cx, 3)?;
         let expires = expires_arg(cx, 5)?;
         let now = now_arg(cx, 6)?;
-        queue(h, cx.number(cx.arg(0)), sqlite::Write::Merge { sid, full, patch, expires, now })?;
+        let owner = owned_owner(cx, 7)?;
+        let write = sqlite::Write::Merge { sid, full, patch, expires, now, owner };
+        queue(h, cx.number(cx.arg(0)), write)?;
         cx.undefined()
     }
 }
 
 callback! {
-    /// `touch(id, sid, cookieJson | null, expires, now)`: queued.
+    /// `touch(id, sid, cookieJson | null, expires, now, owner?)`: queued.
     const TOUCH: HandleRef = |cx, h| {
         let sid = owned_sid(cx, 1)?;
         let mut cookie_scratch = Scratch::<512>::default();
         let cookie = optional_json(cx, 2, &mut cookie_scratch)?.map(<[u8]>::to_vec);
         let expires = expires_arg(cx, 3)?;
         let now = now_arg(cx, 4)?;
-        queue(h, cx.number(cx.arg(0)), sqlite::Write::Touch { sid, cookie, expires, now })?;
+        let owner = owned_owner(cx, 5)?;
+        let write = sqlite::Write::Touch { sid, cookie, expires, now, owner };
+        queue(h, cx.number(cx.arg(0)), write)?;
         cx.undefined()
     }
+}
+
+/// An owner argument (`owner_arg`), owned for the writer thread.
+fn owned_owner(cx: &Cx, i: usize) -> Result<sqlite::Owner> {
+    let mut scratch = Scratch::<64>::default();
+    Ok(owner_arg(cx, i, &mut scratch)?.map(|o| o.map(<[u8]>::to_vec)))
 }
 
 const SIDS_NOT_STRINGS: Throw = Throw::type_error(c"session ids must be strings");
@@ -258,6 +285,59 @@ impl NativeSqliteStore {
                 list.set(i + 1, j).map_err(super::failed)?;
             }
             Ok(list)
+        })
+    }
+
+    /// The live sessions of `owner` as `[sid, json, sid, json, ...]`, in
+    /// insertion order.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "owner: string, now: number",
+        ts_return_type = "string[]"
+    )]
+    pub fn owned<'e>(
+        &self,
+        env: &'e Env,
+        owner: Unknown<'e>,
+        now: Unknown<'e>,
+    ) -> napi::Result<Array<'e>> {
+        cold(env, || {
+            let owner = wtf8(&owner).ok_or(OWNER_NOT_STRING)?;
+            let rows = self
+                .handle
+                .store
+                .owned(&owner, super::now(number(&now))?)
+                .map_err(thrown)?;
+            let flat = rows.iter().flat_map(|(k, v)| [k.as_slice(), v.as_slice()]);
+            js_strings(env, flat.collect::<Vec<_>>().into_iter(), |sid| {
+                damaged(sid, DAMAGED_JSON)
+            })
+        })
+    }
+
+    /// Removes the live sessions of `owner` but those of `except` (queued;
+    /// completes with how many).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "id: number, owner: string, except: string[], now: number"
+    )]
+    pub fn destroy_owner(
+        &self,
+        env: &Env,
+        id: Unknown,
+        owner: Unknown,
+        except: Vec<Unknown>,
+        now: Unknown,
+    ) -> napi::Result<()> {
+        cold(env, || {
+            let owner = wtf8(&owner).ok_or(OWNER_NOT_STRING)?;
+            let except = except
+                .iter()
+                .map(|sid| wtf8(sid).ok_or(SID_NOT_STRING))
+                .collect::<Result<Vec<_>>>()?;
+            let now = super::now(number(&now))?;
+            let write = sqlite::Write::DestroyOwner { owner, except, now };
+            queue(&self.handle, number(&id), write)
         })
     }
 

@@ -7,10 +7,15 @@
 //! CREATE TABLE sessions (
 //!   sid     TEXT PRIMARY KEY,  -- the session ID (WTF-8 bytes, as given)
 //!   expires REAL,              -- ms since the epoch; NULL: never
-//!   json    TEXT NOT NULL      -- the session, as JSON.stringify wrote it
+//!   json    TEXT NOT NULL,     -- the session, as JSON.stringify wrote it
+//!   owner   TEXT               -- who it belongs to (session()'s owner option)
 //! );                           -- rowid order: insertion order, as MemoryStore's
 //! CREATE INDEX sessions_expires ON sessions (expires);
+//! CREATE INDEX sessions_owner ON sessions (owner) WHERE owner IS NOT NULL;
 //! ```
+//!
+//! A file made before `owner` existed gets the column when it is opened
+//! (`ALTER TABLE ... ADD COLUMN`: no row is rewritten or lost).
 //!
 //! Reads (`get`, `all`, `ids`, `len`) run on the caller's connection: in WAL mode
 //! a reader never waits for the writer. Writes are queued to the writer thread,
@@ -48,10 +53,19 @@ const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sessions (
   sid     TEXT PRIMARY KEY,
   expires REAL,
-  json    TEXT NOT NULL
+  json    TEXT NOT NULL,
+  owner   TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
 ";
+
+/// The owner column's index, made once the column exists (see `add_owner`).
+const OWNER_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS sessions_owner ON sessions (owner) WHERE owner IS NOT NULL;";
+
+/// The owner a write records: `None` leaves the stored owner as it is (owners
+/// are not tracked), `Some(None)` clears it, `Some(Some(owner))` sets it.
+pub type Owner = Option<Option<Vec<u8>>>;
 
 /// What an acknowledged write survives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -323,6 +337,7 @@ pub enum Write {
         sid: Vec<u8>,
         json: Vec<u8>,
         expires: f64,
+        owner: Owner,
     },
     /// Replace the `cookie` member of a live session and its expiry.
     Touch {
@@ -330,6 +345,7 @@ pub enum Write {
         cookie: Option<Vec<u8>>,
         expires: f64,
         now: f64,
+        owner: Owner,
     },
     /// Write only some top-level members of a live session (`patch`) and set its
     /// expiry; without a live session (or over text that is not a JSON object),
@@ -340,13 +356,27 @@ pub enum Write {
         patch: json::Patch,
         expires: f64,
         now: f64,
+        owner: Owner,
     },
     /// Remove sessions.
-    Destroy { sids: Vec<Vec<u8>> },
+    ///
+    /// (and below: remove the sessions of `owner` but `except`; the rows
+    /// changed are the live ones removed)
+    DestroyOwner {
+        owner: Vec<u8>,
+        except: Vec<Vec<u8>>,
+        now: f64,
+    },
+    Destroy {
+        sids: Vec<Vec<u8>>,
+    },
     /// Remove every session.
     Clear,
     /// Remove at most `limit` sessions expired at `now`.
-    Sweep { now: f64, limit: u32 },
+    Sweep {
+        now: f64,
+        limit: u32,
+    },
 }
 
 /// A stored session: (session ID, JSON).
@@ -487,6 +517,7 @@ impl SqliteStore {
         let writer_conn = open_connection(&options)?;
         let origin = Arc::new(Origin::new(&options.path)?);
         writer_conn.execute_batch(SCHEMA)?;
+        add_owner(&writer_conn, options.busy_timeout)?;
         let reader = open_connection(&options)?;
         // check the schema is readable now rather than on the first request
         reader.query_row("SELECT count(*) FROM sessions LIMIT 1", [], |_| Ok(()))?;
@@ -617,6 +648,22 @@ impl SqliteStore {
             "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
         )?;
         let rows = st.query_map(params![now], |r| {
+            Ok((
+                r.get_ref(0)?.as_bytes()?.to_vec(),
+                r.get_ref(1)?.as_bytes()?.to_vec(),
+            ))
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The live sessions of `owner`, in insertion order.
+    pub fn owned(&self, owner: &[u8], now: f64) -> Result<Vec<Row>, Error> {
+        let c = self.reader()?;
+        let mut st = c.prepare_cached(
+            "SELECT sid, json FROM sessions
+             WHERE owner = ?1 AND (expires IS NULL OR expires > ?2) ORDER BY rowid",
+        )?;
+        let rows = st.query_map(params![text(owner), now], |r| {
             Ok((
                 r.get_ref(0)?.as_bytes()?.to_vec(),
                 r.get_ref(1)?.as_bytes()?.to_vec(),
@@ -793,13 +840,56 @@ fn statements(w: &Write) -> usize {
     }
 }
 
-/// Inserts or replaces a session.
-fn upsert(c: &Connection, sid: &[u8], expires: f64, json: &[u8]) -> Result<usize, Error> {
-    Ok(c.prepare_cached(
-        "INSERT INTO sessions (sid, expires, json) VALUES (?1, ?2, ?3)
-             ON CONFLICT (sid) DO UPDATE SET expires = excluded.expires, json = excluded.json",
-    )?
-    .execute(params![text(sid), expiry(expires), text(json)])?)
+/// Gives a file made before owners were kept its `owner` column, under the
+/// write lock (so that two processes opening it at once add it once), and the
+/// column's index.
+fn add_owner(c: &Connection, busy_timeout: Duration) -> Result<(), Error> {
+    let has_owner = |c: &Connection| {
+        c.prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'owner'")?
+            .exists([])
+    };
+    if !has_owner(c)? {
+        retry_busy(busy_timeout, || {
+            let tx =
+                rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
+            if !has_owner(&tx)? {
+                tx.execute_batch("ALTER TABLE sessions ADD COLUMN owner TEXT")?;
+            }
+            tx.commit()
+        })?;
+    }
+    retry_busy(busy_timeout, || c.execute_batch(OWNER_INDEX))?;
+    Ok(())
+}
+
+/// Inserts or replaces a session (and records its owner, if given).
+fn upsert(
+    c: &Connection,
+    sid: &[u8],
+    expires: f64,
+    json: &[u8],
+    owner: &Owner,
+) -> Result<usize, Error> {
+    Ok(match owner {
+        None => c
+            .prepare_cached(
+                "INSERT INTO sessions (sid, expires, json) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (sid) DO UPDATE SET expires = excluded.expires, json = excluded.json",
+            )?
+            .execute(params![text(sid), expiry(expires), text(json)])?,
+        Some(owner) => c
+            .prepare_cached(
+                "INSERT INTO sessions (sid, expires, json, owner) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (sid) DO UPDATE SET expires = excluded.expires, json = excluded.json,
+                   owner = excluded.owner",
+            )?
+            .execute(params![
+                text(sid),
+                expiry(expires),
+                text(json),
+                owner.as_deref().map(text)
+            ])?,
+    })
 }
 
 /// A stored session's JSON and expiry (`None`: never).
@@ -821,13 +911,19 @@ fn stored(c: &Connection, sid: &[u8]) -> Result<Option<Stored>, Error> {
 /// One write inside the open transaction; returns the rows it changed.
 fn apply(c: &Connection, w: &Write, counters: &Counters) -> Result<u64, Error> {
     let n = match w {
-        Write::Set { sid, json, expires } => upsert(c, sid, *expires, json)?,
+        Write::Set {
+            sid,
+            json,
+            expires,
+            owner,
+        } => upsert(c, sid, *expires, json, owner)?,
         Write::Merge {
             sid,
             full,
             patch,
             expires,
             now,
+            owner,
         } => {
             let merged = match stored(c, sid)? {
                 Some((_, Some(e))) if e <= *now => {
@@ -837,13 +933,14 @@ fn apply(c: &Connection, w: &Write, counters: &Counters) -> Result<u64, Error> {
                 Some((json, _)) => json::apply_patch(&json, patch).ok(),
                 None => None,
             };
-            upsert(c, sid, *expires, merged.as_deref().unwrap_or(full))?
+            upsert(c, sid, *expires, merged.as_deref().unwrap_or(full), owner)?
         }
         Write::Touch {
             sid,
             cookie,
             expires,
             now,
+            owner,
         } => {
             let row = stored(c, sid)?;
             match row {
@@ -859,8 +956,24 @@ fn apply(c: &Connection, w: &Write, counters: &Counters) -> Result<u64, Error> {
                     // expiry moves all the same (as the in-memory store does)
                     let json =
                         json::replace_member(&stored, COOKIE, cookie.as_deref()).unwrap_or(stored);
-                    c.prepare_cached("UPDATE sessions SET expires = ?2, json = ?3 WHERE sid = ?1")?
-                        .execute(params![text(sid), expiry(*expires), text(&json)])?
+                    match owner {
+                        None => c
+                            .prepare_cached(
+                                "UPDATE sessions SET expires = ?2, json = ?3 WHERE sid = ?1",
+                            )?
+                            .execute(params![text(sid), expiry(*expires), text(&json)])?,
+                        Some(owner) => c
+                            .prepare_cached(
+                                "UPDATE sessions SET expires = ?2, json = ?3, owner = ?4
+                                 WHERE sid = ?1",
+                            )?
+                            .execute(params![
+                                text(sid),
+                                expiry(*expires),
+                                text(&json),
+                                owner.as_deref().map(text)
+                            ])?,
+                    }
                 }
             }
         }
@@ -871,6 +984,31 @@ fn apply(c: &Connection, w: &Write, counters: &Counters) -> Result<u64, Error> {
                 n += st.execute(params![text(sid)])?;
             }
             n
+        }
+        Write::DestroyOwner { owner, except, now } => {
+            let rows = c
+                .prepare_cached("SELECT sid, expires FROM sessions WHERE owner = ?1")?
+                .query_map(params![text(owner)], |r| {
+                    Ok((
+                        r.get_ref(0)?.as_bytes()?.to_vec(),
+                        r.get::<_, Option<f64>>(1)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut delete = c.prepare_cached("DELETE FROM sessions WHERE sid = ?1")?;
+            let mut live = 0;
+            for (sid, expires) in rows {
+                if except.contains(&sid) {
+                    continue;
+                }
+                delete.execute(params![text(&sid)])?;
+                if expires.is_some_and(|e| e <= *now) {
+                    counters.expired.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    live += 1;
+                }
+            }
+            live
         }
         Write::Clear => c.execute("DELETE FROM sessions", [])?,
         Write::Sweep { now, limit } => {

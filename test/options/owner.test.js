@@ -4,11 +4,27 @@
 'use strict'
 
 var assert = require('assert')
+var childProcess = require('child_process')
 var express = require('express')
+var fs = require('fs')
+var os = require('os')
+var path = require('path')
 var request = require('supertest')
 var test = require('node:test')
 var original = require('express-session')
 var session = require('../..')
+
+var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-owner-'))
+test.after(function () { fs.rmSync(dir, { recursive: true, force: true }) })
+var files = 0
+
+// the native stores that keep owners, each test on a new one
+var stores = {
+  MemoryStore: function (options) { return new session.MemoryStore(options) },
+  SqliteStore: function (options) {
+    return new session.SqliteStore(Object.assign({ path: path.join(dir, 'sessions-' + files++ + '.db') }, options))
+  }
+}
 
 // an app whose users log in as /login/:user (in a new session, as apps should)
 // and read /me; `options` go to session()
@@ -50,93 +66,103 @@ async function ids (store, owner) {
   return Object.keys(await store.sessionsOf(owner)).sort()
 }
 
-test('three devices of one user and one of another: sessionsOf lists the three; destroyOwner except the first ends two, whose next requests have no user', async function () {
-  var store = new session.MemoryStore()
-  var a = app(store)
-  var ann = [await login(a, 'ann'), await login(a, 'ann'), await login(a, 'ann')]
-  var bob = await login(a, 'bob')
-  assert.deepStrictEqual(await ids(store, 'ann'), ann.map(function (s) { return s.id }).sort())
-  assert.deepStrictEqual(await ids(store, 'bob'), [bob.id])
-  var listed = await store.sessionsOf('ann')
-  assert.strictEqual(listed[ann[1].id].userId, 'ann')
-  assert.strictEqual(typeof listed[ann[1].id].cookie.expires, 'string')
-  assert.strictEqual(Object.getPrototypeOf(listed), null) // (as all())
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': three devices of one user and one of another: sessionsOf lists the three; destroyOwner except the first ends two, whose next requests have no user', async function () {
+    var store = stores[kind]()
+    var a = app(store)
+    var ann = [await login(a, 'ann'), await login(a, 'ann'), await login(a, 'ann')]
+    var bob = await login(a, 'bob')
+    assert.deepStrictEqual(await ids(store, 'ann'), ann.map(function (s) { return s.id }).sort())
+    assert.deepStrictEqual(await ids(store, 'bob'), [bob.id])
+    var listed = await store.sessionsOf('ann')
+    assert.strictEqual(listed[ann[1].id].userId, 'ann')
+    assert.strictEqual(typeof listed[ann[1].id].cookie.expires, 'string')
+    assert.strictEqual(Object.getPrototypeOf(listed), null) // (as all())
 
-  assert.strictEqual(await store.destroyOwner('ann', { except: ann[0].id }), 2)
-  assert.strictEqual(await me(a, ann[0]), 'ann')
-  assert.strictEqual(await me(a, ann[1]), 'undefined')
-  assert.strictEqual(await me(a, ann[2]), 'undefined')
-  assert.strictEqual(await me(a, bob), 'bob')
-  assert.deepStrictEqual(await ids(store, 'ann'), [ann[0].id])
-  assert.strictEqual(await store.destroyOwner('ann'), 1)
-  assert.strictEqual(await me(a, ann[0]), 'undefined')
-  assert.deepStrictEqual(await ids(store, 'ann'), [])
-  assert.deepStrictEqual(await ids(store, 'bob'), [bob.id])
-})
-
-test('the index follows the session: a login as another user moves it, logout and destroy remove it, regenerate moves the entry to the new ID, expiry and clear() remove it', async function () {
-  var store = new session.MemoryStore()
-  var a = app(store)
-  var s = await login(a, 'ann')
-  var again = await login(a, 'bob', s.jar) // (the same browser: regenerate)
-  assert.notStrictEqual(again.id, s.id)
-  assert.deepStrictEqual(await ids(store, 'ann'), [])
-  assert.deepStrictEqual(await ids(store, 'bob'), [again.id])
-  await request(a).post('/logout').set('Cookie', again.jar).expect(200)
-  assert.deepStrictEqual(await ids(store, 'bob'), [])
-  assert.ok(await store.get(again.id), 'the session itself stays')
-
-  var t = await login(a, 'ann')
-  await request(a).post('/end').set('Cookie', t.jar).expect(200)
-  assert.deepStrictEqual(await ids(store, 'ann'), [])
-
-  var short = app(store, { cookie: { maxAge: 50 } })
-  await login(short, 'cat')
-  assert.strictEqual((await ids(store, 'cat')).length, 1)
-  await new Promise(function (resolve) { setTimeout(resolve, 80) })
-  assert.deepStrictEqual(await ids(store, 'cat'), [], 'an expired session is never listed')
-  assert.strictEqual(await store.destroyOwner('cat'), 0, 'nor counted')
-
-  await login(a, 'dan')
-  await store.clear()
-  assert.deepStrictEqual(await ids(store, 'dan'), [])
-})
-
-test('owner as a function; numbers and their text are one owner; a function that throws: its error goes to next(err) (after the response, as a failed save) and nothing is stored', async function () {
-  var store = new session.MemoryStore()
-  var a = app(store, {
-    owner: function (sess) {
-      if (sess.userId === 'boom') throw new Error('no owner for boom')
-      return sess.userId
-    }
+    assert.strictEqual(await store.destroyOwner('ann', { except: ann[0].id }), 2)
+    assert.strictEqual(await me(a, ann[0]), 'ann')
+    assert.strictEqual(await me(a, ann[1]), 'undefined')
+    assert.strictEqual(await me(a, ann[2]), 'undefined')
+    assert.strictEqual(await me(a, bob), 'bob')
+    assert.deepStrictEqual(await ids(store, 'ann'), [ann[0].id])
+    assert.strictEqual(await store.destroyOwner('ann'), 1)
+    assert.strictEqual(await me(a, ann[0]), 'undefined')
+    assert.deepStrictEqual(await ids(store, 'ann'), [])
+    assert.deepStrictEqual(await ids(store, 'bob'), [bob.id])
   })
-  var s = await login(a, '42')
-  assert.strictEqual(await me(a, s), '42')
-  assert.deepStrictEqual(await ids(store, 42), [s.id])
-  assert.deepStrictEqual(await ids(store, '42'), [s.id])
-  var before = await store.length()
-  await request(a).post('/login/boom').expect(200)
-  await new Promise(setImmediate)
-  assert.deepStrictEqual(a.errors.map(function (e) { return e.message }), ['no owner for boom'])
-  assert.strictEqual(await store.length(), before)
 })
 
-test('a session stored before the option was on gets its owner when it is next touched or saved', async function () {
-  var store = new session.MemoryStore()
-  var s = await login(app(store, { owner: undefined }), 'ann')
-  assert.deepStrictEqual(await ids(store, 'ann'), [])
-  var withOwners = app(store)
-  assert.strictEqual(await me(withOwners, s), 'ann') // (read-only: a touch)
-  assert.deepStrictEqual(await ids(store, 'ann'), [s.id])
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': the index follows the session: a login as another user moves it, logout and destroy remove it, regenerate moves the entry to the new ID, expiry and clear() remove it', async function () {
+    var store = stores[kind]()
+    var a = app(store)
+    var s = await login(a, 'ann')
+    var again = await login(a, 'bob', s.jar) // (the same browser: regenerate)
+    assert.notStrictEqual(again.id, s.id)
+    assert.deepStrictEqual(await ids(store, 'ann'), [])
+    assert.deepStrictEqual(await ids(store, 'bob'), [again.id])
+    await request(a).post('/logout').set('Cookie', again.jar).expect(200)
+    assert.deepStrictEqual(await ids(store, 'bob'), [])
+    assert.ok(await store.get(again.id), 'the session itself stays')
+
+    var t = await login(a, 'ann')
+    await request(a).post('/end').set('Cookie', t.jar).expect(200)
+    assert.deepStrictEqual(await ids(store, 'ann'), [])
+
+    var short = app(store, { cookie: { maxAge: 50 } })
+    await login(short, 'cat')
+    assert.strictEqual((await ids(store, 'cat')).length, 1)
+    await new Promise(function (resolve) { setTimeout(resolve, 80) })
+    assert.deepStrictEqual(await ids(store, 'cat'), [], 'an expired session is never listed')
+    assert.strictEqual(await store.destroyOwner('cat'), 0, 'nor counted')
+
+    await login(a, 'dan')
+    await store.clear()
+    assert.deepStrictEqual(await ids(store, 'dan'), [])
+  })
 })
 
-test('saveChangedFields: the owner is recorded as fields are merged', async function () {
-  var store = new session.MemoryStore()
-  var a = app(store, { saveChangedFields: true })
-  var s = await login(a, 'ann')
-  assert.deepStrictEqual(await ids(store, 'ann'), [s.id])
-  await login(a, 'bob', s.jar)
-  assert.deepStrictEqual(await ids(store, 'ann'), [])
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': owner as a function; numbers and their text are one owner; a function that throws: its error goes to next(err) (after the response, as a failed save) and nothing is stored', async function () {
+    var store = stores[kind]()
+    var a = app(store, {
+      owner: function (sess) {
+        if (sess.userId === 'boom') throw new Error('no owner for boom')
+        return sess.userId
+      }
+    })
+    var s = await login(a, '42')
+    assert.strictEqual(await me(a, s), '42')
+    assert.deepStrictEqual(await ids(store, 42), [s.id])
+    assert.deepStrictEqual(await ids(store, '42'), [s.id])
+    var before = await store.length()
+    await request(a).post('/login/boom').expect(200)
+    await new Promise(setImmediate)
+    assert.deepStrictEqual(a.errors.map(function (e) { return e.message }), ['no owner for boom'])
+    assert.strictEqual(await store.length(), before)
+  })
+})
+
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': a session stored before the option was on gets its owner when it is next touched or saved', async function () {
+    var store = stores[kind]()
+    var s = await login(app(store, { owner: undefined }), 'ann')
+    assert.deepStrictEqual(await ids(store, 'ann'), [])
+    var withOwners = app(store)
+    assert.strictEqual(await me(withOwners, s), 'ann') // (read-only: a touch)
+    assert.deepStrictEqual(await ids(store, 'ann'), [s.id])
+  })
+})
+
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': saveChangedFields: the owner is recorded as fields are merged', async function () {
+    var store = stores[kind]()
+    var a = app(store, { saveChangedFields: true })
+    var s = await login(a, 'ann')
+    assert.deepStrictEqual(await ids(store, 'ann'), [s.id])
+    await login(a, 'bob', s.jar)
+    assert.deepStrictEqual(await ids(store, 'ann'), [])
+  })
 })
 
 test('eviction by max removes the evicted from the index', async function () {
@@ -146,29 +172,31 @@ test('eviction by max removes the evicted from the index', async function () {
   assert.strictEqual((await ids(store, 'ann')).length, 3)
 })
 
-test('one session per user: the recipe of the README ends the others at login', async function () {
-  var store = new session.MemoryStore()
-  var a = express()
-  a.use(session({ secret: 'owners', resave: false, saveUninitialized: false, store: store, owner: 'userId' }))
-  a.post('/login/:user', function (req, res, next) {
-    req.session.regenerate(function (err) {
-      if (err) return next(err)
-      req.session.userId = req.params.user
-      req.session.save(function (err) {
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': one session per user: the recipe of the README ends the others at login', async function () {
+    var store = stores[kind]()
+    var a = express()
+    a.use(session({ secret: 'owners', resave: false, saveUninitialized: false, store: store, owner: 'userId' }))
+    a.post('/login/:user', function (req, res, next) {
+      req.session.regenerate(function (err) {
         if (err) return next(err)
-        req.sessionStore.destroyOwner(req.session.userId, { except: req.sessionID }, function (err) {
+        req.session.userId = req.params.user
+        req.session.save(function (err) {
           if (err) return next(err)
-          res.end(req.sessionID)
+          req.sessionStore.destroyOwner(req.session.userId, { except: req.sessionID }, function (err) {
+            if (err) return next(err)
+            res.end(req.sessionID)
+          })
         })
       })
     })
+    a.get('/me', function (req, res) { res.end(String(req.session.userId)) })
+    var first = await login(a, 'ann')
+    var second = await login(a, 'ann')
+    assert.strictEqual(await me(a, first), 'undefined')
+    assert.strictEqual(await me(a, second), 'ann')
+    assert.deepStrictEqual(await ids(store, 'ann'), [second.id])
   })
-  a.get('/me', function (req, res) { res.end(String(req.session.userId)) })
-  var first = await login(a, 'ann')
-  var second = await login(a, 'ann')
-  assert.strictEqual(await me(a, first), 'undefined')
-  assert.strictEqual(await me(a, second), 'ann')
-  assert.deepStrictEqual(await ids(store, 'ann'), [second.id])
 })
 
 test('the option is checked at session(): a field name or a function, and a store that keeps owners', function () {
@@ -186,33 +214,111 @@ test('the option is checked at session(): a field name or a function, and a stor
   session({ secret: 't', resave: false, saveUninitialized: false, store: store, owner: 'userId' }) // (the same: fine)
   assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'accountId' }) },
     { name: 'TypeError', message: 'owner option: this store already has another owner option (one store, one owner)' })
-  // (the default store is a MemoryStore: it keeps owners)
+  // (the default store is a MemoryStore: it keeps owners; a SqliteStore too)
   session({ secret: 's', resave: false, saveUninitialized: false, owner: 'userId' })
+  session({ secret: 's', resave: false, saveUninitialized: false, owner: 'userId', store: stores.SqliteStore() })
 })
 
-test('sessionsOf and destroyOwner: callbacks or promises, and their arguments checked', async function () {
-  var store = new session.MemoryStore()
-  session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'u' })
-  await store.set('a\ud800', { cookie: { expires: null }, u: 'é\ud800' })
-  await store.set('b', { cookie: { expires: null }, u: 'é\ud800' })
-  await store.set('c', { cookie: { expires: null }, u: 'é\udc00' }) // (another owner: lone surrogates stay distinct)
-  var listed = await new Promise(function (resolve, reject) {
-    store.sessionsOf('é\ud800', function (err, sessions) { return err ? reject(err) : resolve(sessions) })
+// an app process of test/support/owner-app.js on `file`: { port, child }
+async function ownerApp (file) {
+  var child = childProcess.spawn(process.execPath, [path.join(__dirname, '..', 'support', 'owner-app.js'), file], { stdio: ['pipe', 'pipe', 'inherit'] })
+  var port = await new Promise(function (resolve, reject) {
+    child.stdout.once('data', function (d) { resolve(Number(String(d).trim())) })
+    child.once('exit', function (code) { reject(new Error('owner-app exited: ' + code)) })
   })
-  assert.deepStrictEqual(Object.keys(listed), ['a\ud800', 'b'])
-  var n = await new Promise(function (resolve, reject) {
-    store.destroyOwner('é\ud800', function (err, count) { return err ? reject(err) : resolve(count) })
-  })
-  assert.strictEqual(n, 2)
-  assert.deepStrictEqual(await ids(store, 'é\udc00'), ['c'])
-  assert.strictEqual(await store.destroyOwner('é\udc00', { except: ['x', 'c'] }), 0)
-  for (var bad of [undefined, null, '', {}, NaN, Infinity]) {
-    await assert.rejects(store.sessionsOf(bad), { name: 'TypeError', message: 'owner must be a non-empty string or a number' })
-    await assert.rejects(store.destroyOwner(bad), { name: 'TypeError' })
+  return { url: 'http://127.0.0.1:' + port, child: child }
+}
+
+async function fetchText (url, method, jar) {
+  var res = await fetch(url, { method: method || 'GET', headers: jar ? { cookie: jar } : {} })
+  assert.strictEqual(res.status, 200, url)
+  return { text: await res.text(), jar: (res.headers.get('set-cookie') || '').split(';')[0] }
+}
+
+test('two processes on one SQLite file: each lists the sessions the other made, and destroyOwner in one ends sessions the other serves', { timeout: 60000 }, async function () {
+  var file = path.join(dir, 'two-processes.db')
+  var a = await ownerApp(file)
+  var b = await ownerApp(file)
+  try {
+    var ann = [
+      await fetchText(a.url + '/login/ann', 'POST'),
+      await fetchText(b.url + '/login/ann', 'POST'),
+      await fetchText(a.url + '/login/ann', 'POST')
+    ]
+    var bob = await fetchText(b.url + '/login/bob', 'POST')
+    var listed = JSON.parse((await fetchText(b.url + '/sessions/ann')).text)
+    assert.deepStrictEqual(listed.slice().sort(), ann.map(function (s) { return s.text }).sort())
+    // "log out my other devices" from the second, served by process b
+    assert.strictEqual((await fetchText(b.url + '/others/ann', 'POST', ann[1].jar)).text, '2')
+    assert.strictEqual((await fetchText(a.url + '/me', 'GET', ann[0].jar)).text, 'undefined')
+    assert.strictEqual((await fetchText(a.url + '/me', 'GET', ann[2].jar)).text, 'undefined')
+    assert.strictEqual((await fetchText(a.url + '/me', 'GET', ann[1].jar)).text, 'ann')
+    assert.strictEqual((await fetchText(a.url + '/me', 'GET', bob.jar)).text, 'bob')
+    assert.deepStrictEqual(JSON.parse((await fetchText(a.url + '/sessions/ann')).text), [ann[1].text])
+  } finally {
+    a.child.stdin.end()
+    b.child.stdin.end()
   }
-  await assert.rejects(store.destroyOwner('x', { except: 5 }), { name: 'TypeError', message: 'destroyOwner except must be a session ID or an array of them' })
-  await assert.rejects(store.destroyOwner('x', 'c'), { name: 'TypeError', message: 'destroyOwner options must be an object: { except }' })
-  var called = false
-  store.sessionsOf('x', function () { called = true })
-  assert.strictEqual(called, false, 'calls back on a later turn, as the other methods')
+})
+
+test('SqliteStore: a process killed (SIGKILL) during destroyOwner leaves all of the owner\'s sessions or none', { timeout: 60000 }, async function () {
+  var seed = Number(process.env.OWNER_KILL_SEED) || Math.floor(Math.random() * 2 ** 31)
+  console.log('kill during destroyOwner: seed ' + seed + ' (OWNER_KILL_SEED=' + seed + ' to repeat)')
+  var random = seed
+  function next () { random = (random * 1103515245 + 12345) % 2147483648; return random / 2147483648 }
+  var n = 3000
+  var outcomes = { all: 0, none: 0 }
+  for (var round = 0; round < 6; round++) {
+    var file = path.join(dir, 'kill-' + round + '.db')
+    var store = stores.SqliteStore({ path: file })
+    session({ secret: 's', resave: false, saveUninitialized: false, owner: 'u', store: store })
+    var writes = []
+    for (var i = 0; i < n; i++) writes.push(store.set('s' + i, { cookie: { expires: null }, u: 'ann' }))
+    writes.push(store.set('other', { cookie: { expires: null }, u: 'bob' }))
+    await Promise.all(writes)
+    store.close()
+    var script = 'var s = new (require(' + JSON.stringify(require.resolve('../..')) + ').SqliteStore)({ path: ' + JSON.stringify(file) + ' });' +
+      's.destroyOwner("ann", { except: "s0" }).then(function (n) { console.log("done " + n) }); console.log("sent"); setInterval(function () {}, 1000)'
+    var child = childProcess.spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise(function (resolve) { child.stdout.once('data', resolve) })
+    await new Promise(function (resolve) { setTimeout(resolve, Math.floor(next() * 40)) })
+    child.kill('SIGKILL')
+    await new Promise(function (resolve) { child.once('exit', resolve) })
+    var after = stores.SqliteStore({ path: file })
+    var left = Object.keys(await after.sessionsOf('ann')).length
+    assert.ok(left === n || left === 1, 'round ' + round + ': ' + left + ' of ' + n + ' sessions left (seed ' + seed + ')')
+    assert.strictEqual(await after.length(), left + 1, 'the other owner\'s session stays')
+    outcomes[left === n ? 'all' : 'none']++
+    after.close()
+  }
+  console.log('kill during destroyOwner: ' + JSON.stringify(outcomes))
+})
+
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': sessionsOf and destroyOwner: callbacks or promises, and their arguments checked', async function () {
+    var store = stores[kind]()
+    session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'u' })
+    await store.set('a\ud800', { cookie: { expires: null }, u: 'é\ud800' })
+    await store.set('b', { cookie: { expires: null }, u: 'é\ud800' })
+    await store.set('c', { cookie: { expires: null }, u: 'é\udc00' }) // (another owner: lone surrogates stay distinct)
+    var listed = await new Promise(function (resolve, reject) {
+      store.sessionsOf('é\ud800', function (err, sessions) { return err ? reject(err) : resolve(sessions) })
+    })
+    assert.deepStrictEqual(Object.keys(listed), ['a\ud800', 'b'])
+    var n = await new Promise(function (resolve, reject) {
+      store.destroyOwner('é\ud800', function (err, count) { return err ? reject(err) : resolve(count) })
+    })
+    assert.strictEqual(n, 2)
+    assert.deepStrictEqual(await ids(store, 'é\udc00'), ['c'])
+    assert.strictEqual(await store.destroyOwner('é\udc00', { except: ['x', 'c'] }), 0)
+    for (var bad of [undefined, null, '', {}, NaN, Infinity]) {
+      await assert.rejects(store.sessionsOf(bad), { name: 'TypeError', message: 'owner must be a non-empty string or a number' })
+      await assert.rejects(store.destroyOwner(bad), { name: 'TypeError' })
+    }
+    await assert.rejects(store.destroyOwner('x', { except: 5 }), { name: 'TypeError', message: 'destroyOwner except must be a session ID or an array of them' })
+    await assert.rejects(store.destroyOwner('x', 'c'), { name: 'TypeError', message: 'destroyOwner options must be an object: { except }' })
+    var called = false
+    store.sessionsOf('x', function () { called = true })
+    assert.strictEqual(called, false, 'calls back on a later turn, as the other methods')
+  })
 })

@@ -40,6 +40,7 @@ fn set(s: &SqliteStore, sid: &str, json: &str, expires: f64) -> Result<u64, Erro
             sid: sid.as_bytes().to_vec(),
             json: json.as_bytes().to_vec(),
             expires,
+            owner: None,
         },
     )
 }
@@ -69,6 +70,7 @@ fn set_get_touch_destroy() -> Result<(), Error> {
             cookie: Some(br#"{"e":2}"#.to_vec()),
             expires: 200.0,
             now: 50.0,
+            owner: None,
         },
     )?;
     assert_eq!(touched, 1);
@@ -84,6 +86,7 @@ fn set_get_touch_destroy() -> Result<(), Error> {
             cookie: None,
             expires: 1e12,
             now: 300.0,
+            owner: None,
         },
     )?;
     assert_eq!(revived, 0);
@@ -126,6 +129,7 @@ fn keys_and_text_are_exact_bytes() -> Result<(), Error> {
                 sid: sid.clone(),
                 json: v,
                 expires: NEVER,
+                owner: None,
             },
         )?;
     }
@@ -169,6 +173,7 @@ fn a_reopened_file_keeps_every_acknowledged_write() -> Result<(), Error> {
                     sid: format!("s{i}").into_bytes(),
                     json: format!("{{\"i\":{i}}}").into_bytes(),
                     expires: NEVER,
+                    owner: None,
                 },
                 Box::new(move |r| drop(tx.send(r))),
             );
@@ -323,7 +328,9 @@ fn a_lock_held_past_the_busy_timeout_is_a_busy_error() -> Result<(), Error> {
     o.busy_timeout = Duration::from_millis(100);
     let s = SqliteStore::open(o)?;
     let other = Connection::open(&path)?;
-    other.execute_batch("BEGIN IMMEDIATE; INSERT INTO sessions VALUES ('x', NULL, '{}');")?;
+    other.execute_batch(
+        "BEGIN IMMEDIATE; INSERT INTO sessions (sid, expires, json) VALUES ('x', NULL, '{}');",
+    )?;
     let err = set(&s, "a", "{}", NEVER).err();
     assert_eq!(err.map(|e| e.kind), Some(ErrorKind::Busy));
     other.execute_batch("COMMIT")?;
@@ -358,6 +365,7 @@ fn a_failing_write_does_not_undo_the_others_of_its_batch() -> Result<(), Error> 
                 sid: format!("s{i}").into_bytes(),
                 json: json.into_bytes(),
                 expires: NEVER,
+                owner: None,
             },
             Box::new(move |r| drop(tx.send((i, r)))),
         );
@@ -394,6 +402,7 @@ fn merge_writes_only_the_patched_members() -> Result<(), Error> {
         patch: patch.clone(),
         expires: 200.0,
         now,
+        owner: None,
     };
     assert_eq!(write(&s, merge("a", r#"{"full":1}"#, 10.0))?, 1);
     assert_eq!(
@@ -454,6 +463,7 @@ fn a_row_with_an_expiry_that_is_not_a_number_is_a_corrupt_error_naming_it() -> R
         cookie: None,
         expires: NEVER,
         now: 0.0,
+        owner: None,
     };
     assert_eq!(write(&s, touch).map(|_| None), damaged);
     assert_eq!(get(&s, "b", 0.0).as_deref(), Some(r#"{"n":2}"#));
@@ -609,6 +619,7 @@ fn a_file_replaced_while_a_batch_waits_for_the_lock_gets_none_of_it() -> Result<
             sid: b"after".to_vec(),
             json: b"{}".to_vec(),
             expires: NEVER,
+            owner: None,
         },
         Box::new(move |r| drop(tx.send(r))),
     );
@@ -626,5 +637,123 @@ fn a_file_replaced_while_a_batch_waits_for_the_lock_gets_none_of_it() -> Result<
     drop(holder);
     assert_eq!(sids_in(&keep)?, vec!["before"]);
     assert_eq!(sids_in(&path)?, vec!["other"]);
+    Ok(())
+}
+
+fn set_owned(s: &SqliteStore, sid: &str, expires: f64, owner: Option<&str>) -> Result<u64, Error> {
+    write(
+        s,
+        Write::Set {
+            sid: sid.as_bytes().to_vec(),
+            json: format!(r#"{{"sid":"{sid}"}}"#).into_bytes(),
+            expires,
+            owner: Some(owner.map(|o| o.as_bytes().to_vec())),
+        },
+    )
+}
+
+fn owned(s: &SqliteStore, owner: &str, now: f64) -> Vec<String> {
+    s.owned(owner.as_bytes(), now)
+        .unwrap_or_else(|e| panic!("owned: {e}"))
+        .into_iter()
+        .map(|(sid, _)| String::from_utf8_lossy(&sid).into_owned())
+        .collect()
+}
+
+fn destroy_owner(s: &SqliteStore, owner: &str, except: &[&str], now: f64) -> Result<u64, Error> {
+    write(
+        s,
+        Write::DestroyOwner {
+            owner: owner.as_bytes().to_vec(),
+            except: except.iter().map(|e| e.as_bytes().to_vec()).collect(),
+            now,
+        },
+    )
+}
+
+#[test]
+fn owners_are_a_column_written_with_the_session() -> Result<(), Error> {
+    let (_dir, path) = temp_db("owners");
+    let s = open(&path);
+    for sid in ["a", "b", "c"] {
+        set_owned(&s, sid, 1000.0, Some("ann"))?;
+    }
+    set_owned(&s, "x", 1000.0, Some("bob"))?;
+    set_owned(&s, "old", 10.0, Some("ann"))?;
+    set(&s, "plain", "{}", 1000.0)?; // (untracked: no owner)
+    assert_eq!(owned(&s, "ann", 5.0), ["a", "b", "c", "old"]);
+    assert_eq!(
+        owned(&s, "ann", 20.0),
+        ["a", "b", "c"],
+        "never an expired one"
+    );
+    // a write without an owner argument keeps the stored owner; with null, clears it
+    set(&s, "b", "{}", 1000.0)?;
+    assert_eq!(owned(&s, "ann", 20.0), ["a", "b", "c"]);
+    set_owned(&s, "b", 1000.0, None)?;
+    assert_eq!(owned(&s, "ann", 20.0), ["a", "c"]);
+    // touch moves the owner too
+    write(
+        &s,
+        Write::Touch {
+            sid: b"x".to_vec(),
+            cookie: None,
+            expires: 2000.0,
+            now: 20.0,
+            owner: Some(Some(b"ann".to_vec())),
+        },
+    )?;
+    assert_eq!(owned(&s, "ann", 20.0), ["a", "c", "x"]);
+    assert!(owned(&s, "bob", 20.0).is_empty());
+    // ends the live ones but `except` (and the expired one, uncounted)
+    assert_eq!(destroy_owner(&s, "ann", &["c"], 20.0)?, 2);
+    assert_eq!(owned(&s, "ann", 5.0), ["c"]);
+    assert_eq!(get(&s, "old", 5.0), None);
+    assert!(get(&s, "plain", 20.0).is_some());
+    assert_eq!(destroy_owner(&s, "nobody", &[], 20.0)?, 0);
+    Ok(())
+}
+
+#[test]
+fn a_file_made_before_owners_gets_the_column_without_losing_a_session() -> Result<(), Error> {
+    let (_dir, path) = temp_db("migrate");
+    {
+        // the schema this store had before the owner column
+        let c = Connection::open(&path)?;
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             CREATE TABLE sessions (sid TEXT PRIMARY KEY, expires REAL, json TEXT NOT NULL);
+             CREATE INDEX sessions_expires ON sessions (expires);
+             INSERT INTO sessions VALUES ('a', NULL, '{\"n\":1}'), ('b', 5e12, '{\"n\":2}');",
+        )?;
+    }
+    // two stores opening it at once (as two processes would) add the column once
+    let (a, b) = std::thread::scope(|scope| {
+        let one = scope.spawn(|| SqliteStore::open(Options::new(&path)));
+        let two = scope.spawn(|| SqliteStore::open(Options::new(&path)));
+        (one.join(), two.join())
+    });
+    let (a, b) = (
+        a.unwrap_or_else(|_| panic!("panicked"))?,
+        b.unwrap_or_else(|_| panic!("panicked"))?,
+    );
+    assert_eq!(get(&a, "a", 0.0).as_deref(), Some(r#"{"n":1}"#));
+    assert_eq!(get(&b, "b", 0.0).as_deref(), Some(r#"{"n":2}"#));
+    set_owned(&a, "c", NEVER, Some("ann"))?;
+    assert_eq!(owned(&b, "ann", 0.0), ["c"], "the other connection sees it");
+    assert_eq!(destroy_owner(&b, "ann", &[], 0.0)?, 1);
+    assert_eq!(get(&a, "c", 0.0), None);
+    let c = Connection::open(&path)?;
+    let columns: Vec<String> = c
+        .prepare("SELECT name FROM pragma_table_info('sessions')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(columns, ["sid", "expires", "json", "owner"]);
+    let index: i64 = c.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'sessions_owner'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(index, 1);
     Ok(())
 }

@@ -60,7 +60,9 @@ async function owners (): Promise<number> {
   store.sessionsOf(42, (err, sessions) => { if (!err && sessions) Object.keys(sessions) })
   store.destroyOwner('ann', { except: Object.keys(mine)[0] }, (err, count) => { if (!err) count })
   store.destroyOwner('ann', (err, count) => { if (!err) count })
-  return await store.destroyOwner('ann') + await store.destroyOwner('ann', { except: ['a', 'b'] })
+  const file = new session.SqliteStore({ path: 'sessions.db' })
+  await file.sessionsOf(7)
+  return await store.destroyOwner('ann') + await store.destroyOwner('ann', { except: ['a', 'b'] }) + await file.destroyOwner('ann', { except: 'a' })
 }
 owners()
 
