@@ -97,8 +97,13 @@ function callCosts (rounds, ms, use) {
   // a store of 500,000 sessions, read and rewritten at random (each lookup
   // probes the shard's table: what the store's hashing and sharding cost)
   var full = native.createStore(0, 0)
-  var randomSid = manySessions([full], now).random
+  var owned = native.createStore(0, 0)
+  var many = manySessions([full, owned], now)
+  var randomSid = many.random
   var text = SESSION_TEXT
+  // (session()'s owner option: `owned`'s sessions have an owner, the same one)
+  many.sids.forEach(function (sid) { owned.set(sid, text, now + 86400000, now, 'user 7') })
+  var flip = 0
   var calls = [
     { name: 'a JS function call (reference)', fn: function () { use(js('') ? 'x' : '') } },
     { name: 'verify(\'\'): one empty string in, boolean out', fn: function () { use(verify('') ? 'x' : '') } },
@@ -107,7 +112,9 @@ function callCosts (rounds, ms, use) {
     { name: 'generateId(): no argument, 32-character string out', fn: function () { use(native.generateId()) } },
     { name: 'store.get(sid, now) of 500,000 sessions, a hit: ~110-byte string out', fn: function () { use(full.get(randomSid(), now)) } },
     { name: 'store.get(sid, now) of 500,000 sessions, a miss', fn: function () { use(full.get(sid, now) || '') } },
-    { name: 'store.set(sid, json, expires, now) of 500,000 sessions, an overwrite', fn: function () { full.set(randomSid(), text, now + 86400000, now); use('x') } }
+    { name: 'store.set(sid, json, expires, now) of 500,000 sessions, an overwrite', fn: function () { full.set(randomSid(), text, now + 86400000, now); use('x') } },
+    { name: 'the same with an owner (owner option), the owner it had', fn: function () { owned.set(randomSid(), text, now + 86400000, now, 'user 7'); use('x') } },
+    { name: 'the same with an owner, another one than it had', fn: function () { owned.set(randomSid(), text, now + 86400000, now, ++flip % 2 ? 'user 8' : 'user 9'); use('x') } }
   ]
   return calls.map(function (c) {
     var samples = []

@@ -7,6 +7,10 @@
 //! the shard's lock, so that the index never names a session that is gone).
 
 use std::collections::{HashMap, HashSet};
+
+/// (foldhash, as the store's own tables: SipHash costs more than the lookup)
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<T> = HashSet<T, foldhash::fast::RandomState>;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -18,8 +22,8 @@ pub struct Owners {
 
 #[derive(Debug, Default)]
 struct Index {
-    owner_of: HashMap<Vec<u8>, Vec<u8>>,
-    sids: HashMap<Vec<u8>, HashSet<Vec<u8>>>,
+    owner_of: Map<Vec<u8>, Vec<u8>>,
+    sids: Map<Vec<u8>, Set<Vec<u8>>>,
 }
 
 impl Index {
