@@ -18,7 +18,10 @@ module.exports.short = short
  * @param {number} view.views the visit counter
  * @param {string[]} view.cart the cart
  * @param {string[]} view.items what is for sale
- * @param {Object} [view.notice] the one-time notice (`login`: from, to, views, cart)
+ * @param {Object} [view.notice] the one-time notice (`login`: from, to, views,
+ *   cart; `ended`: how many sessions were ended)
+ * @param {Object[]|null} view.devices the user's sessions (ref, current,
+ *   created, seen, agent), null when not logged in or the store keeps no owners
  * @param {Store} view.store the session store
  * @param {Object} view.server the answering process (pid, started, worker, workers)
  * @return {string}
@@ -72,7 +75,7 @@ function page (view) {
     '<dt>Last saved</dt><dd>' + saved + '</dd></dl>' + restart(stored, server) +
     '<h3>In the store <small>as read for this request, before this visit</small></h3>' +
     '<pre id="json">' + (stored ? escape(JSON.stringify(stored, null, 2)) : '(nothing yet: a new session)') + '</pre>' +
-    '</section></main></body></html>'
+    '</section>' + devices(view.devices, now) + '</main></body></html>'
 }
 
 /**
@@ -81,6 +84,10 @@ function page (view) {
  * @private
  */
 function notice (note) {
+  if (note && note.ended !== undefined) {
+    return '<div id="notice" class="notice"><p id="ended">Ended ' + plural(note.ended, 'other session') +
+      ': their next request has no user.</p></div>'
+  }
   var login = note && note.login
   if (!login) return ''
   return '<div id="notice" class="notice" data-from="' + escape(login.from) + '" data-to="' + escape(login.to) + '">' +
@@ -89,6 +96,34 @@ function notice (note) {
     '(session fixation) is worthless.</p>' +
     '<p>Kept: the cart (' + plural(login.cart, 'item') + '). ' +
     'Reset: the visit counter (was ' + Number(login.views) + ') and the creation time: this is a new session.</p></div>'
+}
+
+/**
+ * "Your sessions": each of the user's sessions, from `store.sessionsOf(user)`
+ * (session()'s owner option), with a button to end it; and one to end all but
+ * this one.
+ *
+ * @private
+ */
+function devices (list, now) {
+  if (!list) return ''
+  var rows = list.map(function (d) {
+    var end = d.current
+      ? '<span class="tag">this browser</span>'
+      : '<form method="post" action="/sessions/end" class="inline"><input type="hidden" name="ref" value="' + escape(d.ref) + '">' +
+        '<button class="end secondary">End</button></form>'
+    return '<tr class="device' + (d.current ? ' current' : '') + '"><td><code>' + escape(d.ref) + '</code></td>' +
+      '<td>' + (d.created ? time('', d.created, now) : '?') + '</td><td>' + (d.seen ? time('', d.seen, now) : '?') + '</td>' +
+      '<td class="agent">' + escape(d.agent) + '</td><td>' + end + '</td></tr>'
+  }).join('')
+  var others = list.length > 1
+    ? '<form method="post" action="/sessions/end-others"><button id="end-others">Log out everywhere else</button></form>'
+    : ''
+  return '<section class="card wide" id="devices"><h2>Your sessions <small>(' + list.length + ')</small></h2>' +
+    '<p class="hint">Every session of this user, from <code>store.sessionsOf(user)</code> (the <code>owner</code> option): ' +
+    'log in from another browser to see it here, and end it from this one.</p>' +
+    '<table><thead><tr><th>Session</th><th>Created</th><th>Last seen</th><th>Browser</th><th></th></tr></thead>' +
+    '<tbody>' + rows + '</tbody></table>' + others + '</section>'
 }
 
 /**
@@ -110,8 +145,9 @@ function restart (stored, server) {
  */
 function time (id, iso, now) {
   var date = new Date(iso)
-  if (isNaN(date)) return '<span id="' + id + '">?</span>'
-  return '<time id="' + id + '" datetime="' + date.toISOString() + '" title="' + escape(date.toString()) + '">' +
+  var attr = id ? ' id="' + id + '"' : ''
+  if (isNaN(date)) return '<span' + attr + '>?</span>'
+  return '<time' + attr + ' datetime="' + date.toISOString() + '" title="' + escape(date.toString()) + '">' +
     date.toTimeString().slice(0, 8) + '</time> <small>(' + ago(now - date.getTime()) + ')</small>'
 }
 

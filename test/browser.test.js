@@ -2,7 +2,8 @@
 // in through the form (a new session ID, the cart kept, said in a one-time
 // notice), fill the cart, kill and restart the server, reload (still logged in,
 // the same session ID, a new pid, the JSON read back from the file), log out;
-// the session cookie is HttpOnly.
+// the session cookie is HttpOnly; and one user in two browsers ("your sessions":
+// end one from the other, log out everywhere else).
 
 'use strict'
 
@@ -119,6 +120,63 @@ test('the demo in chromium: login, cart, server restart, logout', { skip: !fs.ex
     assert.strictEqual(await text(page, '#who'), 'Not logged in')
     assert.strictEqual(await text(page, '#count'), '0')
     assert.notStrictEqual(await text(page, '#sid'), sid)
+  } finally {
+    await browser.close()
+    await stop(app)
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('the demo in chromium: one user in two browsers sees both sessions, ends the other one, then logs out everywhere else', { skip: !fs.existsSync(CHROMIUM) && 'chromium is not installed (.ci/run installs it)' }, async function () {
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-browser-'))
+  var app = await startApp(path.join(dir, 'sessions.db'))
+  var browser = await demo.launch(path.join(dir, 'profile'))
+  try {
+    // two browsers: contexts share no cookies
+    var laptop = await (await browser.createBrowserContext()).newPage()
+    var phone = await (await browser.createBrowserContext()).newPage()
+    await phone.setUserAgent('Phone browser (demo test)')
+    async function login (page) {
+      await page.goto(app.url)
+      await page.type('#name', 'carol')
+      await submit(page, '#login')
+      assert.strictEqual(await text(page, '#who'), 'Logged in as carol')
+    }
+    async function devices (page) {
+      return page.$$eval('#devices tr.device', function (rows) {
+        return rows.map(function (r) { return { ref: r.querySelector('code').textContent, current: r.classList.contains('current'), agent: r.querySelector('.agent').textContent } })
+      })
+    }
+    await login(laptop)
+    assert.deepStrictEqual((await devices(laptop)).map(function (d) { return d.current }), [true], 'one session, this one')
+    assert.strictEqual(await laptop.$('#end-others'), null)
+    await login(phone)
+    await laptop.reload()
+    var listed = await devices(laptop)
+    assert.strictEqual(listed.length, 2)
+    assert.strictEqual(listed[0].ref, await text(laptop, '#sid'))
+    assert.strictEqual(listed[1].ref, await text(phone, '#sid'))
+    assert.strictEqual(listed[1].agent, 'Phone browser (demo test)')
+
+    // end the phone's session from the laptop: the phone is logged out
+    await submit(laptop, '#devices .end')
+    assert.strictEqual(await text(laptop, '#ended'), 'Ended 1 other session: their next request has no user.')
+    assert.strictEqual((await devices(laptop)).length, 1)
+    await phone.reload()
+    assert.strictEqual(await text(phone, '#who'), 'Not logged in')
+    assert.strictEqual(await laptop.$('#devices .end'), null)
+
+    // again, then "log out everywhere else" from the laptop
+    await login(phone)
+    await laptop.reload()
+    assert.strictEqual((await devices(laptop)).length, 2)
+    await submit(laptop, '#end-others')
+    assert.strictEqual(await text(laptop, '#ended'), 'Ended 1 other session: their next request has no user.')
+    await phone.reload()
+    assert.strictEqual(await text(phone, '#who'), 'Not logged in')
+    await laptop.reload()
+    assert.strictEqual(await text(laptop, '#who'), 'Logged in as carol')
+    assert.strictEqual((await devices(laptop)).length, 1)
   } finally {
     await browser.close()
     await stop(app)
