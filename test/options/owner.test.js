@@ -322,3 +322,62 @@ Object.keys(stores).forEach(function (kind) {
     assert.strictEqual(called, false, 'calls back on a later turn, as the other methods')
   })
 })
+
+Object.keys(stores).forEach(function (kind) {
+  test(kind + ': random saves, owner changes, destroys, expiries, sweeps and destroyOwner, checked against a model (seeded)', async function () {
+    var seed = Number(process.env.OWNER_MODEL_SEED) || Math.floor(Math.random() * 2 ** 31)
+    console.log(kind + ' owner model: seed ' + seed + ' (OWNER_MODEL_SEED=' + seed + ' to repeat)')
+    var random = seed
+    function next (n) { random = (random * 1103515245 + 12345) % 2147483648; return Math.floor(random / 2147483648 * n) }
+    var store = stores[kind]({ sweepInterval: 0 })
+    session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'u' })
+    var owners = ['ann', 'bob', 'é\ud800', 42]
+    var model = new Map() // sid -> { owner, live }
+    var past = new Date(Date.now() - 1000).toISOString()
+    var future = new Date(Date.now() + 3600000).toISOString()
+    for (var step = 0; step < 300; step++) {
+      var sid = 's' + next(12)
+      var op = next(10)
+      var what
+      if (op < 5) {
+        var owner = next(5) === 4 ? undefined : owners[next(4)]
+        var live = next(6) !== 0
+        await store.set(sid, { cookie: { expires: live ? future : past }, u: owner })
+        model.set(sid, { owner: owner === undefined ? undefined : String(owner), live: live })
+        what = 'set ' + sid + ' ' + owner + (live ? '' : ' expired')
+      } else if (op === 5) {
+        await store.destroy(sid)
+        model.delete(sid)
+        what = 'destroy ' + sid
+      } else if (op === 6) {
+        await store.prune()
+        model.forEach(function (m, k) { if (!m.live) model.delete(k) })
+        what = 'prune'
+      } else if (op < 9) {
+        var whose = String(owners[next(4)])
+        var ended = await store.destroyOwner(whose, { except: sid })
+        var want = 0
+        model.forEach(function (m, k) {
+          if (m.owner === whose && k !== sid) {
+            if (m.live) want++
+            model.delete(k)
+          }
+        })
+        assert.strictEqual(ended, want, 'destroyOwner ' + whose + ' at step ' + step + ' (seed ' + seed + ')')
+        what = 'destroyOwner ' + whose + ' except ' + sid
+      } else {
+        if (next(10) === 0) {
+          await store.clear()
+          model.clear()
+        }
+        what = 'clear, maybe'
+      }
+      for (var o of owners) {
+        var expected = []
+        model.forEach(function (m, k) { if (m.live && m.owner === String(o)) expected.push(k) })
+        assert.deepStrictEqual(Object.keys(await store.sessionsOf(o)).sort(), expected.sort(),
+          'sessionsOf ' + o + ' after step ' + step + ' (' + what + '; seed ' + seed + ')')
+      }
+    }
+  })
+})
