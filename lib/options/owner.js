@@ -11,9 +11,10 @@
 
 'use strict'
 
+var inspect = require('util').inspect
+
 exports.attach = attach
 exports.of = ownerOf
-exports.key = ownerKey
 exports.argument = ownerArgument
 exports.except = exceptOption
 
@@ -62,7 +63,9 @@ function attach (option, store) {
 /**
  * The owner of `session` as `store` records it: undefined when the store was
  * given no owner option (owners are not tracked), null for none, else the
- * owner's key; the Error that an owner function threw.
+ * owner's key; the Error that an owner function threw (a value thrown that
+ * is not an Error becomes one, so that it is never taken for an owner or for
+ * no error).
  *
  * @param {Store} store
  * @param {Object} session
@@ -78,7 +81,7 @@ function ownerOf (store, session) {
   try {
     return ownerKey(session == null ? undefined : given.of(session))
   } catch (err) {
-    return err
+    return err instanceof Error ? err : new Error('owner function threw ' + inspect(err))
   }
 }
 

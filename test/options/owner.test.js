@@ -128,6 +128,8 @@ Object.keys(stores).forEach(function (kind) {
     var a = app(store, {
       owner: function (sess) {
         if (sess.userId === 'boom') throw new Error('no owner for boom')
+        if (sess.userId === 'nothing') throw undefined // eslint-disable-line no-throw-literal
+        if (sess.userId === 'text') throw 'ann' // eslint-disable-line no-throw-literal
         return sess.userId
       }
     })
@@ -140,6 +142,13 @@ Object.keys(stores).forEach(function (kind) {
     await new Promise(setImmediate)
     assert.deepStrictEqual(a.errors.map(function (e) { return e.message }), ['no owner for boom'])
     assert.strictEqual(await store.length(), before)
+    // (a thrown value that is not an Error is an error all the same, never an owner)
+    await request(a).post('/login/nothing').expect(200)
+    await request(a).post('/login/text').expect(200)
+    await new Promise(setImmediate)
+    assert.deepStrictEqual(a.errors.slice(1).map(function (e) { return e.message }), ['owner function threw undefined', "owner function threw 'ann'"])
+    assert.strictEqual(await store.length(), before)
+    assert.deepStrictEqual(await ids(store, 'ann'), [])
   })
 })
 
