@@ -520,10 +520,9 @@ impl Store {
         }
     }
 
-    /// The live sessions of `owner` as (sid, JSON), in insertion order (expired
-    /// ones are removed).
-    pub fn owned(&self, owner: &[u8], now: f64) -> Vec<(Vec<u8>, Vec<u8>)> {
-        let mut rows = Vec::new();
+    /// Calls `f` with each live session of `owner`, in its locked shard (its
+    /// slot and sid); expired ones are removed on the way.
+    fn each_owned(&self, owner: &[u8], now: f64, mut f: impl FnMut(&mut Shard, usize, Vec<u8>)) {
         for sid in self.owners.sids_of(owner) {
             let hash = self.hash(&sid);
             let mut shard = Self::lock(self.shard_of(hash));
@@ -534,35 +533,33 @@ impl Store {
                 self.remove(&mut shard, i);
                 self.expired.fetch_add(1, Ordering::Relaxed);
             } else if self.owners.owns(owner, &sid) {
-                let e = shard.entry(i);
-                rows.push((e.seq, sid, e.json().to_vec()));
+                f(&mut shard, i, sid);
             }
         }
+    }
+
+    /// The live sessions of `owner` as (sid, JSON), in insertion order (expired
+    /// ones are removed).
+    pub fn owned(&self, owner: &[u8], now: f64) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut rows = Vec::new();
+        self.each_owned(owner, now, |shard, i, sid| {
+            let e = shard.entry(i);
+            rows.push((e.seq, sid, e.json().to_vec()));
+        });
         rows.sort_unstable_by_key(|r| r.0);
         rows.into_iter().map(|(_, sid, json)| (sid, json)).collect()
     }
 
     /// Removes the live sessions of `owner` but those in `except`; returns how
-    /// many (expired ones are removed too, uncounted).
+    /// many (expired ones are removed too, uncounted, also in `except`).
     pub fn destroy_owned(&self, owner: &[u8], except: &[&[u8]], now: f64) -> usize {
         let mut removed = 0;
-        for sid in self.owners.sids_of(owner) {
-            if except.contains(&sid.as_slice()) {
-                continue;
-            }
-            let hash = self.hash(&sid);
-            let mut shard = Self::lock(self.shard_of(hash));
-            let Some(i) = shard.find(hash, &sid) else {
-                continue;
-            };
-            if shard.entry(i).expired(now) {
-                self.remove(&mut shard, i);
-                self.expired.fetch_add(1, Ordering::Relaxed);
-            } else if self.owners.owns(owner, &sid) {
-                self.remove(&mut shard, i);
+        self.each_owned(owner, now, |shard, i, sid| {
+            if !except.contains(&sid.as_slice()) {
+                self.remove(shard, i);
                 removed += 1;
             }
-        }
+        });
         removed
     }
 
