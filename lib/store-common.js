@@ -6,6 +6,7 @@
 'use strict'
 
 var callbackOrPromise = require('./promise')
+var inspect = require('util').inspect
 var json = require('./json')
 var number = require('./options/number')
 
@@ -18,6 +19,7 @@ exports.expiry = expiry
 exports.ttlOption = ttlOption
 exports.startTimer = startTimer
 exports.stopTimer = stopTimer
+exports.thrownError = thrownError
 
 // Stops a store's sweep timer once the store itself is garbage-collected.
 var timers = typeof FinalizationRegistry === 'function'
@@ -48,6 +50,20 @@ function stopTimer (store) {
   clearInterval(store._timer)
   if (timers) timers.unregister(store)
   store._timer = null
+}
+
+/**
+ * What a function of the app (a ttl or owner function) threw, as an Error: the
+ * value itself when it is one, else an Error naming it, so that a thrown value
+ * is never taken for a result, nor a thrown `undefined` for no error.
+ *
+ * @param {String} what the function, for the message
+ * @param {*} err
+ * @return {Error}
+ * @private
+ */
+function thrownError (what, err) {
+  return err instanceof Error ? err : new Error(what + ' threw ' + inspect(err))
 }
 
 /**

@@ -365,7 +365,7 @@ function expiryOrError (store, session, now) {
   try {
     return store._expiry(session, now)
   } catch (err) {
-    return err
+    return common.thrownError('ttl function', err)
   }
 }
 

@@ -221,7 +221,7 @@ function setSession (store, sessionId, session, dataJSON, callback, patch) {
   try {
     ttl = store._ttlOf(session)
   } catch (err) {
-    return settle(callback, err) // (a ttl function threw: nothing is written)
+    return settle(callback, common.thrownError('ttl function', err)) // (nothing is written)
   }
   var text = json.sessionJSON(session, dataJSON)
   if (!(ttl > 0) || text === undefined) return store.destroy(sessionId, callback)
@@ -240,7 +240,7 @@ RedisStore.prototype.touch = function touch (sessionId, session, callback) {
   try {
     ttl = this._ttlOf(session)
   } catch (err) {
-    return settle(callback, err)
+    return settle(callback, common.thrownError('ttl function', err))
   }
   return this._queue.run('expire', [String(sessionId), ttl], callback)
 }

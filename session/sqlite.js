@@ -274,7 +274,7 @@ function setSession (store, sessionId, session, dataJSON, callback, patch) {
   try {
     expires = store._expiry(session, now)
   } catch (err) {
-    return settle(callback, err) // (a ttl function threw: nothing is written)
+    return settle(callback, common.thrownError('ttl function', err)) // (nothing is written)
   }
   var owner = owners.of(store, session)
   if (owner instanceof Error) return settle(callback, owner) // (nothing is written)
@@ -310,7 +310,7 @@ SqliteStore.prototype.touch = function touch (sessionId, session, callback) {
   try {
     expires = this._expiry(session, now)
   } catch (err) {
-    return settle(callback, err) // (a ttl function threw: nothing is written)
+    return settle(callback, common.thrownError('ttl function', err)) // (nothing is written)
   }
   var owner = owners.of(this, session)
   if (owner instanceof Error) return settle(callback, owner) // (nothing is written)

@@ -136,6 +136,29 @@ test('a ttl function that throws reaches the callback and next(err) (was: a sync
   assert.deepStrictEqual(result.errors, ['ttl boom'])
 })
 
+test('a ttl function that throws a value that is not an Error fails the call all the same (was, in MemoryStore: a thrown number taken for the expiry, a thrown undefined for success, with nothing stored)', async function () {
+  var fs = require('fs')
+  var os = require('os')
+  var path = require('path')
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-ttl-'))
+  try {
+    var stores = [new ours.MemoryStore({ ttl: thrower }), new ours.SqliteStore({ path: path.join(dir, 's.db'), ttl: thrower })]
+    for (var store of stores) {
+      for (var thrown of [undefined, 0, 5, 'text']) {
+        var kind = store.constructor.name + ', throw ' + String(thrown)
+        await assert.rejects(call(store, 'set', 'sid', { cookie: {}, thrown: thrown }), { message: 'ttl function threw ' + require('util').inspect(thrown) }, kind)
+        await assert.rejects(store.touch('sid', { cookie: {}, thrown: thrown }), /ttl function threw/, kind)
+      }
+      assert.deepStrictEqual(await call(store, 'ids'), [], store.constructor.name + ': nothing stored')
+      store.stopInterval()
+    }
+    stores[1].close()
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  function thrower (sess) { throw sess.thrown }
+})
+
 test('ArrayBuffer, SharedArrayBuffer, DataView and CryptoKey secrets work as in express-session (was: TypeError)', async function () {
   var bytes = Buffer.from('a secret of bytes')
   var secrets = [

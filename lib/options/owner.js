@@ -11,7 +11,7 @@
 
 'use strict'
 
-var inspect = require('util').inspect
+var thrownError = require('../store-common').thrownError
 
 exports.attach = attach
 exports.of = ownerOf
@@ -81,7 +81,7 @@ function ownerOf (store, session) {
   try {
     return ownerKey(session == null ? undefined : given.of(session))
   } catch (err) {
-    return err instanceof Error ? err : new Error('owner function threw ' + inspect(err))
+    return thrownError('owner function', err)
   }
 }
 
