@@ -66,7 +66,13 @@ async function startOn (port, options) {
   var exited = function () { return proc.exitCode !== null || proc.signalCode !== null }
   for (var deadline = Date.now() + 15000; !exited() && Date.now() < deadline;) {
     var up = await new Promise(function (resolve) {
-      var s = net.connect(port, '127.0.0.1', function () { s.end(); resolve(true) })
+      var s = net.connect(port, '127.0.0.1', function () {
+        // (with nothing listening, the kernel may pick the port itself as the
+        // source port, and the socket connects to itself: not a server)
+        var self = s.localPort === port
+        s.destroy()
+        resolve(!self)
+      })
       s.on('error', function () { resolve(false) })
     })
     if (up && !exited()) {
