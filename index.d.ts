@@ -467,6 +467,16 @@ declare namespace session {
     touch(sid: string, session: SessionData, callback?: ((err?: any) => void) | undefined): void | Promise<void>
     ids(callback: (err: any, ids?: string[]) => void): void
     ids(): Promise<string[]>
+    /**
+     * The live sessions of one owner (session()'s `owner` option, which this
+     * store needs: it checks each session's owner with it).
+     */
+    sessionsOf(owner: string | number, callback: (err: any, obj?: { [sid: string]: SessionData } | null) => void): void
+    sessionsOf(owner: string | number): Promise<{ [sid: string]: SessionData }>
+    /** Ends the live sessions of one owner but `except`; gives how many. */
+    destroyOwner(owner: string | number, options: DestroyOwnerOptions | undefined, callback: (err: any, count?: number) => void): void
+    destroyOwner(owner: string | number, callback: (err: any, count?: number) => void): void
+    destroyOwner(owner: string | number, options?: DestroyOwnerOptions): Promise<number>
     stats(): RedisStoreStats
     /** Sends what is queued, then refuses further commands; waits for the ones in flight. */
     close(): void

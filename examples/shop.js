@@ -37,7 +37,7 @@ function shop (options) {
   // (before the session: a stylesheet needs no session)
   app.use(express.static(path.join(__dirname, 'public')))
   app.use(express.urlencoded({ extended: false }))
-  // (a store that keeps owners lists a user's sessions: MemoryStore, SqliteStore)
+  // (a store that keeps owners lists a user's sessions: this package's MemoryStore, SqliteStore and RedisStore)
   var owners = typeof options.store.sessionsOf === 'function'
   app.use(session({
     store: options.store,

@@ -63,12 +63,12 @@ declare module './napi' {
   interface NativeRedisStore {
     /** Queued; the session's JSON (or null) comes back through `onDone`. */
     get(id: number, sid: string): void
-    /** Queued: `SET prefix+sid json EX ttl` (no `EX` when ttl is negative); ttl an integer. */
-    set(id: number, sid: string, json: string, ttl: number): void
-    /** Queued: the patch's members written into the stored session (`fullJson` when none is stored), atomically; ttl as `set`'s. */
-    merge(id: number, sid: string, fullJson: string, sets: string[], deletes: string[], ttl: number): void
-    /** Queued: `EXPIRE prefix+sid ttl`. */
-    expire(id: number, sid: string, ttl: number): void
+    /** Queued: `SET prefix+sid json EX ttl` (no `EX` when ttl is negative); ttl an integer; with an `owner` string, after the session's entry in the owner's index. */
+    set(id: number, sid: string, json: string, ttl: number, owner?: string | null): void
+    /** Queued: the patch's members written into the stored session (`fullJson` when none is stored), atomically; ttl and owner as `set`'s. */
+    merge(id: number, sid: string, fullJson: string, sets: string[], deletes: string[], ttl: number, owner?: string | null): void
+    /** Queued: `EXPIRE prefix+sid ttl`; owner as `set`'s. */
+    expire(id: number, sid: string, ttl: number, owner?: string | null): void
     /** Queued: `DEL` of the sessions' keys. */
     destroy(id: number, sidOrSids: string | string[]): void
     /** Sends the staged commands, together (one pipeline). */

@@ -14,6 +14,19 @@ export declare class NativeRedisStore {
   all(id: number): void
   /** Removes every stored session (queued; `SCAN`, then `DEL`). */
   clear(id: number): void
+  /** Removes every owner's index (queued; `SCAN`, then `DEL`). */
+  clearOwners(id: number): void
+  /**
+   * The sessions in the index of `owner` as `[sid, json, ...]` (queued; see
+   * the engine's `Command::Owned`): a superset of the owner's live sessions,
+   * which the caller checks.
+   */
+  owned(id: number, owner: string): void
+  /**
+   * Removes session `sid` if it is still stored as `json` (queued; the
+   * value is 1 if it was removed, else 0).
+   */
+  deleteIf(id: number, sid: string, json: string): void
   stats(): RedisStoreStats
   /**
    * Sends what is staged, then stops taking commands and waits for the ones

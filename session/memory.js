@@ -211,18 +211,9 @@ MemoryStore.prototype.sessionsOf = function sessionsOf (owner, callback) {
  * ID or an array of them): `callback(null, count)`.
  */
 MemoryStore.prototype.destroyOwner = function destroyOwner (owner, options, callback) {
-  if (typeof options === 'function') {
-    callback = options
-    options = undefined
-  }
-  var key, except
-  try {
-    key = owners.argument(owner)
-    except = owners.except(options)
-  } catch (err) {
-    return settle(callback, err)
-  }
-  return settle(callback, null, this._native.destroyOwned(key, except, Date.now()))
+  var args = owners.destroyArguments(owner, options, callback)
+  if (args.error) return settle(args.callback, args.error)
+  return settle(args.callback, null, this._native.destroyOwned(args.key, args.except, Date.now()))
 }
 
 /**

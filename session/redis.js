@@ -6,12 +6,14 @@
 
 'use strict'
 
+var callbackOrPromise = require('../lib/promise')
 var common = require('../lib/store-common')
 var defineHidden = require('../lib/hidden')
 var fastPath = require('../lib/fast-path')
 var json = require('../lib/json')
 var native = require('../native')
 var number = require('../lib/options/number')
+var owners = require('../lib/options/owner')
 var Queue = require('../lib/queue')
 var Store = require('./store')
 var util = require('util')
@@ -19,6 +21,10 @@ var util = require('util')
 var settle = common.settle
 
 var DAY_SECONDS = 86400
+
+// (how many times destroyOwner reads a session again that changed while it
+// was being removed)
+var DESTROY_ATTEMPTS = 32
 
 module.exports = RedisStore
 
@@ -92,6 +98,9 @@ function RedisStore (options) {
   defineHidden(this, '_queue', queue)
   defineHidden(this, '_ttl', ttl)
   defineHidden(this, 'prefix', prefix)
+  // (the owners' indexes are the keys 'owners:' + prefix + owner: outside the
+  // sessions' keys, but for a prefix that starts 'owners:' does, such as '')
+  defineHidden(this, '_hiddenIds', ('owners:' + prefix).indexOf(prefix) === 0 ? ('owners:' + prefix).slice(prefix.length) : null)
   defineHidden(this, 'disableTouch', Boolean(opts.disableTouch))
   defineHidden(this, 'disableTTL', Boolean(opts.disableTTL))
 }
@@ -225,9 +234,11 @@ function setSession (store, sessionId, session, dataJSON, callback, patch) {
   }
   var text = json.sessionJSON(session, dataJSON)
   if (!(ttl > 0) || text === undefined) return store.destroy(sessionId, callback)
+  var owner = owners.of(store, session)
+  if (owner instanceof Error) return settle(callback, owner) // (nothing is written)
   if (store.disableTTL) ttl = -1
-  if (patch) return store._queue.run('merge', [String(sessionId), text, patch[0], patch[1], ttl], callback)
-  return store._queue.run('set', [String(sessionId), text, ttl], callback)
+  if (patch) return store._queue.run('merge', [String(sessionId), text, patch[0], patch[1], ttl, owner], callback)
+  return store._queue.run('set', [String(sessionId), text, ttl, owner], callback)
 }
 
 /**
@@ -242,7 +253,9 @@ RedisStore.prototype.touch = function touch (sessionId, session, callback) {
   } catch (err) {
     return settle(callback, common.thrownError('ttl function', err))
   }
-  return this._queue.run('expire', [String(sessionId), ttl], callback)
+  var owner = owners.of(this, session)
+  if (owner instanceof Error) return settle(callback, owner) // (the session is left as it was)
+  return this._queue.run('expire', [String(sessionId), ttl, owner], callback)
 }
 
 /**
@@ -274,21 +287,195 @@ RedisStore.prototype.all = function all (callback) {
  * The IDs of all sessions.
  */
 RedisStore.prototype.ids = function ids (callback) {
-  return this._queue.run('ids', [], callback, function (list) { return list.map(text) })
+  var hidden = this._hiddenIds
+  return this._queue.run('ids', [], callback, function (list) { return sessionIds(list, hidden) })
 }
 
 /**
  * The number of sessions.
  */
 RedisStore.prototype.length = function length (callback) {
-  return this._queue.run('ids', [], callback, function (list) { return list.length })
+  var hidden = this._hiddenIds
+  return this._queue.run('ids', [], callback, function (list) { return sessionIds(list, hidden).length })
 }
 
 /**
- * Removes every session (every key under the prefix).
+ * The session IDs of the keys under the prefix (`list`, without it), those
+ * that start with `hidden` left out (the owners' indexes, when their keys are
+ * under the prefix).
+ *
+ * @private
+ */
+function sessionIds (list, hidden) {
+  var ids = list.map(text)
+  return hidden === null ? ids : ids.filter(function (id) { return id.indexOf(hidden) !== 0 })
+}
+
+/**
+ * Removes every session (every key under the prefix), then every owner's
+ * index.
  */
 RedisStore.prototype.clear = function clear (callback) {
-  return this._queue.run('clear', [], callback)
+  var queue = this._queue
+  return callbackOrPromise(callback, undefined, function (done) {
+    queue.run('clear', [], function (err) {
+      if (err) return done(err)
+      queue.run('clearOwners', [], function (err) { done(err) })
+    })
+  })
+}
+
+/**
+ * The live sessions of one owner (see session()'s `owner` option), from Redis
+ * (so those of every app process): `callback(null, {sid: session})`. The
+ * owner's index may hold sessions that were destroyed or that another owner
+ * has since (see README): each one is read and its owner checked with the
+ * option, so only a store given to `session({ owner })` can list them.
+ */
+RedisStore.prototype.sessionsOf = function sessionsOf (owner, callback) {
+  var store = this
+  var key
+  try {
+    key = owners.argument(owner)
+    tracking(store)
+  } catch (err) {
+    return settle(callback, err)
+  }
+  return this._queue.run('owned', [key], callback, function (flat) {
+    var sessions = Object.create(null)
+    var rows = ownedRows(store, key, flat, [])
+    for (var i = 0; i < rows.length; i++) {
+      sessions[rows[i].sid] = rows[i].session
+    }
+    return sessions
+  })
+}
+
+/**
+ * Ends every live session of one owner but those of `options.except` (a
+ * session ID or an array of them): `callback(null, count)`. Each session is
+ * removed only if it is still the one that was read and checked (a script), or
+ * it is read and checked again: so a session that another process moved to
+ * another owner meanwhile is left alone, and one that it saved meanwhile is
+ * removed all the same.
+ */
+RedisStore.prototype.destroyOwner = function destroyOwner (owner, options, callback) {
+  var store = this
+  var args = owners.destroyArguments(owner, options, callback)
+  if (!args.error) {
+    try {
+      tracking(store)
+    } catch (err) {
+      args.error = err
+    }
+  }
+  if (args.error) return settle(args.callback, args.error)
+  return callbackOrPromise(args.callback, undefined, function (done) {
+    store._queue.run('owned', [args.key], function (err, flat) {
+      var rows
+      try {
+        if (err) throw err
+        rows = ownedRows(store, args.key, flat, args.except)
+      } catch (e) {
+        return done(e)
+      }
+      removeOwned(store, args, rows, 0, 1, done)
+    })
+  })
+}
+
+/**
+ * A TypeError unless `store` was given an owner option.
+ *
+ * @private
+ */
+function tracking (store) {
+  if (!owners.tracks(store)) {
+    throw new TypeError('RedisStore: sessionsOf and destroyOwner need the owner option: give this store to session({ store, owner }) first (each session\'s owner is checked with it)')
+  }
+}
+
+/**
+ * The sessions of `flat` (`[sid, json, ...]`, json a text from the addon or
+ * null) whose owner is `key`, but those of `except`: `[{ sid, json, session }]`.
+ * Throws the Error of a damaged session, or of an owner function.
+ *
+ * @private
+ */
+function ownedRows (store, key, flat, except) {
+  var rows = []
+  for (var i = 0; i < flat.length; i += 2) {
+    if (flat[i + 1] === null) continue
+    var sid = text(flat[i])
+    if (except.indexOf(sid) !== -1) continue
+    var stored = text(flat[i + 1])
+    var session = stored === '' ? undefined : parseStored(sid, stored)
+    var owner = owners.of(store, session)
+    if (owner instanceof Error) throw owner
+    if (owner === key) rows.push({ sid: sid, json: stored, session: session })
+  }
+  return rows
+}
+
+/**
+ * Removes the sessions of `rows` that are still as read; those that changed
+ * meanwhile are read and checked again (`attempt`: the how-manieth time), up
+ * to DESTROY_ATTEMPTS times. `done(err, count)`, `count` those removed.
+ *
+ * @private
+ */
+function removeOwned (store, args, rows, count, attempt, done) {
+  if (rows.length === 0) return done(null, count)
+  if (attempt > DESTROY_ATTEMPTS) {
+    var conflict = new Error('RedisStore: a session changed ' + DESTROY_ATTEMPTS + ' times while destroyOwner removed it')
+    conflict.code = 'ERR_STORE_CONFLICT'
+    return done(conflict)
+  }
+  var left = rows.length
+  var failed = null
+  var changed = []
+  rows.forEach(function (row) {
+    store._queue.run('deleteIf', [row.sid, row.json], function (err, removed) {
+      if (err) failed = failed || err
+      else if (removed === 1) count++
+      else changed.push(row.sid)
+      if (--left > 0) return
+      if (failed) return done(failed)
+      readAgain(store, args, changed, function (err, again) {
+        if (err) return done(err)
+        removeOwned(store, args, again, count, attempt + 1, done)
+      })
+    })
+  })
+}
+
+/**
+ * The rows (see ownedRows) of the sessions `sids` as stored now, those of
+ * another owner or none left out.
+ *
+ * @private
+ */
+function readAgain (store, args, sids, done) {
+  if (sids.length === 0) return done(null, [])
+  var flat = new Array(sids.length * 2)
+  var left = sids.length
+  var failed = null
+  sids.forEach(function (sid, i) {
+    store._queue.run('get', [sid], function (err, value) {
+      if (err) failed = failed || err
+      flat[2 * i] = sid
+      flat[2 * i + 1] = value === undefined ? null : value
+      if (--left > 0) return
+      if (failed) return done(failed)
+      var rows
+      try {
+        rows = ownedRows(store, args.key, flat, args.except)
+      } catch (e) {
+        return done(e)
+      }
+      done(null, rows)
+    })
+  })
 }
 
 /**

@@ -180,18 +180,9 @@ SqliteStore.prototype.sessionsOf = function sessionsOf (owner, callback) {
  * is committed.
  */
 SqliteStore.prototype.destroyOwner = function destroyOwner (owner, options, callback) {
-  if (typeof options === 'function') {
-    callback = options
-    options = undefined
-  }
-  var key, except
-  try {
-    key = owners.argument(owner)
-    except = owners.except(options)
-  } catch (err) {
-    return settle(callback, err)
-  }
-  return this._writes.run('destroyOwner', [key, except, Date.now()], callback)
+  var args = owners.destroyArguments(owner, options, callback)
+  if (args.error) return settle(args.callback, args.error)
+  return this._writes.run('destroyOwner', [args.key, args.except, Date.now()], args.callback)
 }
 
 /**

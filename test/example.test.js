@@ -177,15 +177,18 @@ test('demo app with --workers 2 and REDIS_URL: two processes share the session t
   var server = await redis.start()
   try {
     var url = 'redis://127.0.0.1:' + server.port
-    await twoWorkers({ REDIS_URL: url }, url)
-    assert.strictEqual(redis.cli(server.port, ['DBSIZE']), '1', 'the one session, in Redis')
+    var user = await twoWorkers({ REDIS_URL: url }, url)
+    assert.strictEqual(redis.cli(server.port, ['EXISTS', 'sess:' + user]), '1', 'the user\'s session, in Redis')
+    assert.match(redis.cli(server.port, ['ZRANGE', 'owners:sess:ann', '0', '-1']), new RegExp(user), 'and in the user\'s index')
   } finally {
     server.stop()
   }
 })
 
 // the demo with two workers on `env`'s store (the primary names `sharing`):
-// both answer, each page shows every item added, whichever process added it
+// both answer, each page shows every item added, whichever process added it,
+// and one user's sessions on two browsers; the ID of the session that one
+// of them keeps
 async function twoWorkers (env, sharing) {
   var proc = childProcess.spawn(process.execPath, [path.join(__dirname, '..', 'examples', 'app.js'), '--workers', '2'], {
     env: Object.assign({}, process.env, { PORT: '0' }, env),
@@ -230,9 +233,28 @@ async function twoWorkers (env, sharing) {
         if (String(json.savedBy) !== pid) across++
       }
     }
+
+    // one user on two browsers, served by either process: each lists both
+    // sessions, and "log out everywhere else" in one ends the other
+    var a = (await send(url + 'login', { cookie: cookie, form: { name: 'ann' } })).cookie
+    var b = (await send(url + 'login', { cookie: (await send(url, {})).cookie, form: { name: 'ann' } })).cookie
+    assert.ok(a && b && a !== b)
+    for (var k = 0; k < 2; k++) {
+      assert.match((await send(url, { cookie: a })).body, /Your sessions <small>\(2\)<\/small>/)
+      assert.match((await send(url, { cookie: b })).body, /Your sessions <small>\(2\)<\/small>/)
+    }
+    assert.strictEqual((await send(url + 'sessions/end-others', { cookie: b, form: {} })).status, 303)
+    for (k = 0; k < 2; k++) {
+      assert.doesNotMatch((await send(url, { cookie: a })).body, /id="devices"/, 'the other browser is logged out')
+      assert.match((await send(url, { cookie: b })).body, /Your sessions <small>\(1\)<\/small>/)
+    }
+
     assert.deepStrictEqual(Array.from(pids).sort(), workers, 'both workers answered')
     assert.ok(!pids.has(String(proc.pid)), 'the primary serves nothing')
     assert.ok(across > 0, 'a page read a save of the other process')
+    // (the ID of the session that stays logged in)
+    var signed = decodeURIComponent(b.split('=')[1])
+    var kept = signed.slice(2, signed.lastIndexOf('.'))
   } finally {
     // stop by PID: SIGTERM to the primary stops its workers; SIGKILL if it hangs
     proc.kill('SIGTERM')
@@ -244,4 +266,5 @@ async function twoWorkers (env, sharing) {
   pids.forEach(function (worker) {
     assert.throws(function () { process.kill(Number(worker), 0) }, { code: 'ESRCH' }, 'worker ' + worker + ' ended')
   })
+  return kept
 }

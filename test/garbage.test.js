@@ -194,7 +194,7 @@ test('native Redis store functions survive garbage arguments (nothing listening:
     })
   }
   var store = native.createRedisStore.apply(null, create)
-  var methods = ['get', 'set', 'merge', 'expire', 'destroy', 'flush', 'ref', 'unref', 'ids', 'all', 'clear', 'stats', 'close']
+  var methods = ['get', 'set', 'merge', 'expire', 'destroy', 'flush', 'ref', 'unref', 'ids', 'all', 'clear', 'clearOwners', 'owned', 'deleteIf', 'stats', 'close']
   assert.deepStrictEqual(methodsOf(store), methods.slice().sort(), 'every method of the native Redis store is tried')
   methods.filter(function (m) { return m !== 'close' }).forEach(function (m) {
     nativeGarbage.forEach(function (a) {
@@ -206,11 +206,16 @@ test('native Redis store functions survive garbage arguments (nothing listening:
   store.get(1, 'a')
   store.set(2, 'a', '{}', 10)
   store.merge(3, 'a', '{}', ['x', '1'], ['y'], 10)
+  store.set(4, 'a', '{}', 10, 'owner')
+  store.merge(5, 'a', '{}', ['x', '1'], ['y'], 10, 'owner')
+  store.expire(6, 'a', 10, 'owner')
+  store.owned(7, 'owner')
+  store.deleteIf(8, 'a', '{}')
   store.flush()
   store.close()
   await new Promise(function (resolve) { setTimeout(resolve, 50) })
   var all = [].concat.apply([], completions.map(function (c) { return c[0] }))
-  assert.ok(all.indexOf(1) !== -1 && all.indexOf(2) !== -1 && all.indexOf(3) !== -1, 'the valid calls completed')
+  ;[1, 2, 3, 4, 5, 6, 7, 8].forEach(function (id) { assert.ok(all.indexOf(id) !== -1, 'the valid call ' + id + ' completed') })
   completions.forEach(function (c) {
     for (var j = 0; j < c[0].length; j++) {
       assert.strictEqual(typeof c[1][j], 'string', 'nothing listens: an error code')

@@ -56,6 +56,24 @@ test('RedisStore on a 3-master cluster: spread over every master, resharded unde
     assert.strictEqual(all['s7\ud800'].i, 7)
     assert.strictEqual((await store.get('s299\ud800')).i, 299)
 
+    // one user's sessions, on every master, listed and ended through the
+    // owner's index (a key of one slot)
+    ours({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'user' })
+    var mine = []
+    for (var k = 0; k < 12; k++) {
+      mine.push('u' + k)
+      await store.set('u' + k, Object.assign(session(k), { user: 'ann' }))
+    }
+    var holding = before.filter(function (m) {
+      return mine.some(function (sid) { return redis.cli(m.port, ['exists', 'sess:' + sid]) === '1' })
+    })
+    assert.strictEqual(holding.length, 3, 'the user\'s sessions are on every master')
+    assert.deepStrictEqual(Object.keys(await store.sessionsOf('ann')).sort(), mine.slice().sort())
+    assert.strictEqual(await store.destroyOwner('ann', { except: 'u0' }), 11)
+    assert.deepStrictEqual(Object.keys(await store.sessionsOf('ann')), ['u0'])
+    assert.strictEqual(await store.destroyOwner('ann'), 1)
+    assert.strictEqual(await store.length(), n)
+
     // move 200 slots from one master to another while sessions are written and read
     var load = { on: true }
     var acked = []

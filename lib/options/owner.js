@@ -15,8 +15,9 @@ var thrownError = require('../store-common').thrownError
 
 exports.attach = attach
 exports.of = ownerOf
+exports.tracks = tracks
 exports.argument = ownerArgument
-exports.except = exceptOption
+exports.destroyArguments = destroyArguments
 
 var channel = Symbol('express-session-rs owner')
 
@@ -41,7 +42,7 @@ function attach (option, store) {
   }
 
   if (typeof store.sessionsOf !== 'function' || typeof store.destroyOwner !== 'function') {
-    throw new TypeError('owner option needs a store with sessionsOf and destroyOwner (MemoryStore or SqliteStore of express-session-rs)')
+    throw new TypeError('owner option needs a store with sessionsOf and destroyOwner (MemoryStore, SqliteStore or RedisStore of express-session-rs)')
   }
 
   var given = store[channel]
@@ -86,6 +87,17 @@ function ownerOf (store, session) {
 }
 
 /**
+ * Whether `store` was given an owner option (it records owners).
+ *
+ * @param {Store} store
+ * @return {Boolean}
+ * @private
+ */
+function tracks (store) {
+  return store[channel] !== undefined
+}
+
+/**
  * The key of an owner: a non-empty string as it is, a finite number or a
  * bigint as its decimal text (user 42 and '42' are one owner), null for
  * anything else (no owner).
@@ -121,6 +133,29 @@ function ownerArgument (owner) {
     throw new TypeError('owner must be a non-empty string or a number')
   }
   return key
+}
+
+/**
+ * The arguments of `destroyOwner(owner, [options], [callback])`: `{ key,
+ * except, callback }`, or `{ error, callback }` when `owner` or `options` are
+ * none (a TypeError, for the callback).
+ *
+ * @param {*} owner
+ * @param {Object|Function|undefined} options
+ * @param {Function|undefined} callback
+ * @return {Object}
+ * @private
+ */
+function destroyArguments (owner, options, callback) {
+  if (typeof options === 'function') {
+    callback = options
+    options = undefined
+  }
+  try {
+    return { key: ownerArgument(owner), except: exceptOption(options), callback: callback }
+  } catch (err) {
+    return { error: err, callback: callback }
+  }
 }
 
 /**

@@ -5,12 +5,15 @@
 
 use super::completer::Completer;
 use super::raw::{callback, Cx, Result, Scratch, Throw};
-use super::{cold, number, patch_args, sid_arg, strings_arg, wtf8, JSON_NOT_STRING};
+use super::{
+    cold, number, owner_arg, patch_args, sid_arg, strings_arg, wtf8, JSON_NOT_STRING,
+    OWNER_NOT_STRING, SID_NOT_STRING,
+};
 use crate::store::redis;
 use crate::text;
 use napi::bindgen_prelude::{
-    Array, ClassInstance, Either, Env, FnArgs, FromNapiValue, JavaScriptClassExt, Uint16Array,
-    Unknown,
+    Array, ClassInstance, Either, Either3, Env, FnArgs, FromNapiValue, JavaScriptClassExt,
+    Uint16Array, Unknown,
 };
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
@@ -21,9 +24,9 @@ use std::time::Duration;
 /// (WTF-8 with lone surrogates: a session ID that had them), which JS joins.
 type Text = Either<String, Uint16Array>;
 
-/// A command's value for JS: `get`'s text (or null), the IDs or rows of `ids`
-/// and `all` (`[sid, json, ...]`), or null.
-type JsReply = Option<Either<Text, Vec<Text>>>;
+/// A command's value for JS: `get`'s text (or null), the IDs or rows of `ids`,
+/// `all` and `owned` (`[sid, json, ...]`), `deleteIf`'s count, or null.
+type JsReply = Option<Either3<Text, Vec<Text>, f64>>;
 
 /// A command's completion: (request id, reply or error).
 type Completion = (f64, std::result::Result<JsReply, redis::Error>);
@@ -39,6 +42,10 @@ type DoneArgs = FnArgs<(
 struct Handle {
     store: redis::RedisStore,
     prefix: Vec<u8>,
+    /// `'owners:' + prefix`: the prefix of the owners' indexes (see
+    /// `redis::Owner`), outside the sessions' keys for any prefix but `''` and
+    /// a few letters of `owners:` (the JS store hides them from `ids`).
+    owners: Vec<u8>,
     scan_count: usize,
     done: Arc<Completer<Completion, DoneArgs>>,
 }
@@ -122,15 +129,16 @@ fn js_reply(prefix_len: usize, reply: redis::Reply) -> std::result::Result<JsRep
     };
     Ok(match reply {
         redis::Reply::Value(None) | redis::Reply::Count(_) => None,
-        redis::Reply::Value(Some(v)) => Some(Either::A(js_session(v)?)),
-        redis::Reply::Keys(keys) => Some(Either::B(keys.into_iter().map(strip).collect())),
+        redis::Reply::Number(n) => Some(Either3::C(n as f64)),
+        redis::Reply::Value(Some(v)) => Some(Either3::A(js_session(v)?)),
+        redis::Reply::Keys(keys) => Some(Either3::B(keys.into_iter().map(strip).collect())),
         redis::Reply::Rows(rows) => {
             let mut flat = Vec::with_capacity(rows.len() * 2);
             for (key, value) in rows {
                 flat.push(strip(key));
                 flat.push(js_session(value)?);
             }
-            Some(Either::B(flat))
+            Some(Either3::B(flat))
         }
     })
 }
@@ -164,6 +172,38 @@ fn key_arg(cx: &Cx, h: &Handle, i: usize) -> Result<Vec<u8>> {
     sid_arg(cx, i, &mut scratch).map(|sid| key(h, sid))
 }
 
+/// The key of the index of `owner`.
+fn owner_index(h: &Handle, owner: &[u8]) -> Vec<u8> {
+    [h.owners.as_slice(), owner].concat()
+}
+
+/// `command`, indexed under the owner argument `i` when there is one (a
+/// string; undefined or null: none), with the session's lifetime `ttl` in
+/// seconds (none: no expiry).
+fn with_owner(
+    cx: &Cx,
+    h: &Handle,
+    i: usize,
+    ttl: Option<i64>,
+    command: redis::Command,
+) -> Result<redis::Command> {
+    let mut scratch = Scratch::<64>::default();
+    let Some(Some(owner)) = owner_arg(cx, i, &mut scratch)? else {
+        return Ok(command);
+    };
+    let index = owner_index(h, owner);
+    let member = match &command {
+        redis::Command::Set { key, .. }
+        | redis::Command::Expire { key, .. }
+        | redis::Command::Merge { key, .. } => key[h.prefix.len()..].to_vec(),
+        _ => Vec::new(),
+    };
+    Ok(redis::Command::Indexed {
+        owner: redis::Owner { index, member, ttl },
+        command: Box::new(command),
+    })
+}
+
 /// A TTL argument in seconds: an integer (negative for `SET`: no expiry; for
 /// `EXPIRE`: removed, as Redis does).
 fn ttl_arg(cx: &Cx, i: usize) -> Result<i64> {
@@ -188,39 +228,47 @@ callback! {
 }
 
 callback! {
-    /// `set(id, sid, json, ttl)`: queued; `SET key json EX ttl` (no `EX` when
-    /// ttl is negative).
+    /// `set(id, sid, json, ttl, owner?)`: queued; `SET key json EX ttl` (no
+    /// `EX` when ttl is negative), after the session's entry in the index of
+    /// `owner` when it is a string.
     const SET: HandleRef = |cx, h| {
         let key = key_arg(cx, h, 1)?;
         let mut json_scratch = Scratch::<1024>::default();
         let value = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
         let ttl = u64::try_from(ttl_arg(cx, 3)?).ok();
-        queue(h, cx.number(cx.arg(0)), redis::Command::Set { key, value, ttl })?;
+        let life = ttl.map(|t| t as i64);
+        let command = with_owner(cx, h, 4, life, redis::Command::Set { key, value, ttl })?;
+        queue(h, cx.number(cx.arg(0)), command)?;
         cx.undefined()
     }
 }
 
 callback! {
-    /// `merge(id, sid, fullJson, sets, deletes, ttl)`: queued; writes the
-    /// patch's members into the stored session (the full session when there is
-    /// none), atomically on the server (see the engine's `Command::Merge`).
+    /// `merge(id, sid, fullJson, sets, deletes, ttl, owner?)`: queued; writes
+    /// the patch's members into the stored session (the full session when
+    /// there is none), atomically on the server (see the engine's
+    /// `Command::Merge`), after the entry in the index of `owner`.
     const MERGE: HandleRef = |cx, h| {
         let key = key_arg(cx, h, 1)?;
         let mut json_scratch = Scratch::<1024>::default();
         let full = cx.wtf8(cx.arg(2), &mut json_scratch).ok_or(JSON_NOT_STRING)?.to_vec();
         let patch = patch_args(cx, 3)?;
         let ttl = u64::try_from(ttl_arg(cx, 5)?).ok();
-        queue(h, cx.number(cx.arg(0)), redis::Command::Merge { key, full, patch, ttl })?;
+        let life = ttl.map(|t| t as i64);
+        let command = with_owner(cx, h, 6, life, redis::Command::Merge { key, full, patch, ttl })?;
+        queue(h, cx.number(cx.arg(0)), command)?;
         cx.undefined()
     }
 }
 
 callback! {
-    /// `expire(id, sid, ttl)`: queued; `EXPIRE key ttl`.
+    /// `expire(id, sid, ttl, owner?)`: queued; `EXPIRE key ttl`, after the
+    /// entry in the index of `owner`.
     const EXPIRE: HandleRef = |cx, h| {
         let key = key_arg(cx, h, 1)?;
         let ttl = ttl_arg(cx, 2)?;
-        queue(h, cx.number(cx.arg(0)), redis::Command::Expire { key, ttl })?;
+        let command = with_owner(cx, h, 3, Some(ttl), redis::Command::Expire { key, ttl })?;
+        queue(h, cx.number(cx.arg(0)), command)?;
         cx.undefined()
     }
 }
@@ -317,6 +365,59 @@ impl NativeRedisStore {
             count: h.scan_count,
         };
         cold(env, || queue(h, number(&id), command))
+    }
+
+    /// Removes every owner's index (queued; `SCAN`, then `DEL`).
+    #[napi(catch_unwind, ts_args_type = "id: number")]
+    pub fn clear_owners(&self, env: &Env, id: Unknown) -> napi::Result<()> {
+        let h = &self.handle;
+        let command = redis::Command::Clear {
+            pattern: redis::pattern(&h.owners),
+            count: h.scan_count,
+        };
+        cold(env, || queue(h, number(&id), command))
+    }
+
+    /// The sessions in the index of `owner` as `[sid, json, ...]` (queued; see
+    /// the engine's `Command::Owned`): a superset of the owner's live sessions,
+    /// which the caller checks.
+    #[napi(catch_unwind, ts_args_type = "id: number, owner: string")]
+    pub fn owned(&self, env: &Env, id: Unknown, owner: Unknown) -> napi::Result<()> {
+        let h = &self.handle;
+        cold(env, || {
+            let owner = wtf8(&owner).ok_or(OWNER_NOT_STRING)?;
+            let command = redis::Command::Owned {
+                index: owner_index(h, &owner),
+                prefix: h.prefix.clone(),
+                count: h.scan_count,
+            };
+            queue(h, number(&id), command)
+        })
+    }
+
+    /// Removes session `sid` if it is still stored as `json` (queued; the
+    /// value is 1 if it was removed, else 0).
+    #[napi(catch_unwind, ts_args_type = "id: number, sid: string, json: string")]
+    pub fn delete_if(
+        &self,
+        env: &Env,
+        id: Unknown,
+        sid: Unknown,
+        json: Unknown,
+    ) -> napi::Result<()> {
+        let h = &self.handle;
+        cold(env, || {
+            let sid = wtf8(&sid).ok_or(SID_NOT_STRING)?;
+            let value = wtf8(&json).ok_or(JSON_NOT_STRING)?;
+            queue(
+                h,
+                number(&id),
+                redis::Command::DelIf {
+                    key: key(h, &sid),
+                    value,
+                },
+            )
+        })
     }
 
     #[napi(catch_unwind)]
@@ -469,8 +570,10 @@ pub fn create_redis_store<'e>(
         };
         let store = redis::RedisStore::open(options, after_batch)
             .map_err(|e| Throw::error_with_code(&e.message, &error_code(&e.kind)))?;
+        let owners = [b"owners:".as_slice(), &prefix].concat();
         Ok(Arc::new(Handle {
             store,
+            owners,
             prefix,
             scan_count,
             done,

@@ -293,6 +293,35 @@ pub enum Command {
         patch: json::Patch,
         ttl: Option<u64>,
     },
+    /// `command` (a `Set`, `Expire` or `Merge` of a session) with the session's
+    /// entry in its owner's index, written first (see `Owner`).
+    Indexed { owner: Owner, command: Box<Command> },
+    /// Removes `key` if it still holds `value` (a script); the reply counts it.
+    DelIf { key: Vec<u8>, value: Vec<u8> },
+    /// The sessions of an owner's index `index` (its unexpired members, after
+    /// removing the expired ones), each read at `prefix + member` (`MGET`,
+    /// `count` keys at a time): the rows of those that exist.
+    Owned {
+        index: Vec<u8>,
+        prefix: Vec<u8>,
+        count: usize,
+    },
+}
+
+/// A session's entry in the index of its owner: the sorted set `index`, whose
+/// members are session IDs scored by when their session expires (ms since the
+/// epoch, by the server's clock; `inf` for never), and whose own key expires
+/// with its last member. The index is a superset: an entry stays until its
+/// score passes, also after its session was destroyed or moved to another
+/// owner (the reader checks each session), so that no race between two writers
+/// can take out the entry of a live session, and a Redis Cluster (where the
+/// index and the session are on different slots) needs no cross-slot write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub index: Vec<u8>,
+    pub member: Vec<u8>,
+    /// The session's lifetime in seconds (<= 0: over; none: no expiry).
+    pub ttl: Option<i64>,
 }
 
 /// A command's result.
@@ -305,6 +334,8 @@ pub enum Reply {
     Count(u64),
     Keys(Vec<Vec<u8>>),
     Rows(Vec<(Vec<u8>, Vec<u8>)>),
+    /// `DelIf`'s count, for the caller.
+    Number(u64),
 }
 
 /// Called once with a command's result (on a runtime thread).
@@ -593,9 +624,14 @@ impl Unit {
             Command::Get { .. }
             | Command::Set { .. }
             | Command::Expire { .. }
-            | Command::Del { .. } => Unit::Plain,
+            | Command::Del { .. }
+            | Command::DelIf { .. } => Unit::Plain,
             Command::Merge { .. } => Unit::Merge,
-            Command::Keys { .. } | Command::Rows { .. } | Command::Clear { .. } => Unit::Scan,
+            Command::Indexed { command, .. } => Unit::of(command),
+            Command::Keys { .. }
+            | Command::Rows { .. }
+            | Command::Clear { .. }
+            | Command::Owned { .. } => Unit::Scan,
         }
     }
 }
@@ -722,7 +758,7 @@ impl Link {
                 };
                 let requests = unit
                     .iter()
-                    .map(|entry| run_plain(conn.clone(), plain_cmd(&entry.command)));
+                    .map(|entry| run_plain(conn.clone(), &entry.command));
                 match tokio::time::timeout_at(deadline.into(), join_all(requests)).await {
                     Ok(replies) => {
                         for (entry, reply) in unit.into_iter().zip(replies) {
@@ -911,17 +947,18 @@ fn is_readonly(value: &Value) -> bool {
     matches!(value, Value::ServerError(e) if e.code() == "READONLY")
 }
 
-/// A pipeline of a run of plain commands (a `DEL` of no key is left out), and
-/// how many commands it has.
+/// A pipeline of a run of plain commands (see `plain_cmds`), and how many
+/// Redis commands it has.
 fn pipeline(unit: &[Entry]) -> (Pipeline, usize) {
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
-    let mut n = 0;
+    let mut cmds = Vec::new();
     for entry in unit {
-        if let Some(cmd) = plain_cmd(&entry.command) {
-            pipe.add_command(cmd);
-            n += 1;
-        }
+        plain_cmds(&entry.command, &mut cmds);
+    }
+    let n = cmds.len();
+    for cmd in cmds {
+        pipe.add_command(cmd);
     }
     (pipe, n)
 }
@@ -930,23 +967,32 @@ fn pipeline(unit: &[Entry]) -> (Pipeline, usize) {
 fn complete_plain(unit: Vec<Entry>, replies: Vec<Value>) {
     let mut replies = replies.into_iter();
     for entry in unit {
-        let result = if matches!(&entry.command, Command::Del { keys } if keys.is_empty()) {
-            Ok(Reply::Count(0))
+        let n = plain_count(&entry.command);
+        let values: Vec<Value> = replies.by_ref().take(n).collect();
+        let result = if values.len() < n {
+            Err(Error::new(
+                ErrorKind::UnexpectedReply,
+                "Redis: a pipeline's reply has too few values",
+            ))
         } else {
-            match replies.next() {
-                Some(value) => reply_of(&entry.command, Some(value)),
-                None => Err(Error::new(
-                    ErrorKind::UnexpectedReply,
-                    "Redis: a pipeline's reply has too few values",
-                )),
-            }
+            reply_of(&entry.command, values)
         };
         entry.finish(result);
     }
 }
 
-/// The Redis command of a plain command (none for a `DEL` of no key).
-fn plain_cmd(command: &Command) -> Option<Cmd> {
+/// How many Redis commands a plain command is (see `plain_cmds`).
+fn plain_count(command: &Command) -> usize {
+    match command {
+        Command::Del { keys } if keys.is_empty() => 0,
+        Command::Indexed { command, .. } => 1 + plain_count(command),
+        _ => 1,
+    }
+}
+
+/// Adds the Redis commands of a plain command to `out`: none for a `DEL` of no
+/// key, the index's entry then the write for an indexed one.
+fn plain_cmds(command: &Command, out: &mut Vec<Cmd>) {
     let mut cmd;
     match command {
         Command::Get { key } => {
@@ -968,23 +1014,88 @@ fn plain_cmd(command: &Command) -> Option<Cmd> {
             cmd = redis::cmd("DEL");
             cmd.arg(keys);
         }
-        _ => return None,
+        Command::DelIf { key, value } => {
+            cmd = eval(DEL_IF, key);
+            cmd.arg(value);
+        }
+        Command::Indexed { owner, command } => {
+            out.push(own_cmd(owner));
+            return plain_cmds(command, out);
+        }
+        _ => return,
     }
-    Some(cmd)
+    out.push(cmd);
 }
 
-/// Sends one plain command on a cluster (none: no command, no value).
-async fn run_plain(conn: ClusterConnection, cmd: Option<Cmd>) -> Result<Option<Value>, Error> {
-    match cmd {
-        Some(cmd) => Ok(Some(cmd.query_async(&mut conn.clone()).await?)),
-        None => Ok(None),
-    }
+/// `EVAL script 1 key` (arguments to add).
+fn eval(script: &str, key: &[u8]) -> Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(script).arg(1).arg(key);
+    cmd
 }
 
-/// A plain command's reply from the server's value (none: the command was not
-/// sent).
-fn reply_of(command: &Command, value: Option<Value>) -> Result<Reply, Error> {
-    let Some(value) = value else {
+/// Writes a session's entry in its owner's index (`OWN`).
+fn own_cmd(owner: &Owner) -> Cmd {
+    let mut cmd = eval(OWN, &owner.index);
+    cmd.arg(&owner.member);
+    match owner.ttl {
+        Some(ttl) => cmd.arg(ttl),
+        None => cmd.arg(""),
+    };
+    cmd
+}
+
+/// A session's entry in its owner's index: `ZADD index expiry id` (the expiry
+/// in ms by the server's clock, `inf` for none), removing the entries whose
+/// expiry passed, and the index expiring with its last entry. ARGV: the
+/// session ID, its lifetime in seconds (`''`: none). (EVAL, not EVALSHA: in a
+/// pipeline, a server restarted meanwhile would answer NOSCRIPT; the server
+/// caches the script by its hash.)
+const OWN: &str = r"local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local score = 'inf'
+if ARGV[2] ~= '' then score = string.format('%d', now + tonumber(ARGV[2]) * 1000) end
+redis.call('ZADD', KEYS[1], score, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] == nil then return 0 end
+if last[2] == 'inf' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], last[2]) end
+return 1";
+
+/// The IDs in an owner's index whose expiry has not passed, after removing the
+/// others.
+const OWNED: &str = r"local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now))
+return redis.call('ZRANGE', KEYS[1], 0, -1)";
+
+/// `DEL key` if the key holds ARGV[1]: 1 if removed, else 0.
+const DEL_IF: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0";
+
+/// Sends one plain command's Redis commands on a cluster, one after the other
+/// (routed by key), and gives their values.
+async fn run_plain(conn: ClusterConnection, command: &Command) -> Result<Vec<Value>, Error> {
+    let mut cmds = Vec::new();
+    plain_cmds(command, &mut cmds);
+    let mut values = Vec::with_capacity(cmds.len());
+    for cmd in cmds {
+        values.push(cmd.query_async(&mut conn.clone()).await?);
+    }
+    Ok(values)
+}
+
+/// A plain command's reply from the server's values for its Redis commands
+/// (none: nothing was sent).
+fn reply_of(command: &Command, values: Vec<Value>) -> Result<Reply, Error> {
+    let mut values = values.into_iter();
+    if let Command::Indexed { command, .. } = command {
+        if let Some(own) = values.next() {
+            own.extract_error()?;
+        }
+        return reply_of(command, values.collect());
+    }
+    let Some(value) = values.next() else {
         return Ok(Reply::Count(0));
     };
     let value = value.extract_error()?;
@@ -995,6 +1106,7 @@ fn reply_of(command: &Command, value: Option<Value>) -> Result<Reply, Error> {
             Reply::Value(Option::<Vec<u8>>::from_redis_value(value).map_err(unexpected)?)
         }
         Command::Set { .. } => Reply::Count(1),
+        Command::DelIf { .. } => Reply::Number(u64::from_redis_value(value).map_err(unexpected)?),
         _ => Reply::Count(u64::from_redis_value(value).map_err(unexpected)?),
     })
 }
@@ -1003,6 +1115,7 @@ fn reply_of(command: &Command, value: Option<Value>) -> Result<Reply, Error> {
 fn merge_key(command: &Command) -> &[u8] {
     match command {
         Command::Merge { key, .. } => key,
+        Command::Indexed { command, .. } => merge_key(command),
         _ => &[],
     }
 }
@@ -1013,6 +1126,12 @@ fn merge_key(command: &Command) -> &[u8] {
 /// script compares its SHA-1), else reads again. So two app servers that write
 /// different fields of one session at once both keep their change.
 async fn merge_one(conn: &Conn, command: &Command) -> Result<Reply, Error> {
+    if let Command::Indexed { owner, command } = command {
+        conn.query::<Value>(&own_cmd(owner))
+            .await?
+            .extract_error()?;
+        return Box::pin(merge_one(conn, command)).await;
+    }
     let Command::Merge {
         key,
         full,
@@ -1125,6 +1244,22 @@ impl Conn {
                     .await?
             }
         })
+    }
+
+    /// The values of `keys` (`MGET`, `count` at a time): the rows of those
+    /// that exist and hold a string.
+    async fn rows(&self, keys: &[Vec<u8>], count: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, Error> {
+        let mut rows = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(count.max(1)) {
+            let values: Vec<Option<Vec<u8>>> = self.query(redis::cmd("MGET").arg(chunk)).await?;
+            rows.extend(
+                chunk
+                    .iter()
+                    .zip(values)
+                    .filter_map(|(k, v)| Some((k.clone(), v?))),
+            );
+        }
+        Ok(rows)
     }
 
     /// Every key matching `pattern`, each once: SCAN on the server, or on each
@@ -1247,18 +1382,19 @@ async fn run_scan(conn: &Conn, command: &Command) -> Result<Reply, Error> {
         Command::Keys { pattern, count } => Ok(Reply::Keys(conn.scan(&pattern, count).await?)),
         Command::Rows { pattern, count } => {
             let keys = conn.scan(&pattern, count).await?;
-            let mut rows = Vec::with_capacity(keys.len());
-            for chunk in keys.chunks(count.max(1)) {
-                let values: Vec<Option<Vec<u8>>> =
-                    conn.query(redis::cmd("MGET").arg(chunk)).await?;
-                rows.extend(
-                    chunk
-                        .iter()
-                        .zip(values)
-                        .filter_map(|(k, v)| Some((k.clone(), v?))),
-                );
-            }
-            Ok(Reply::Rows(rows))
+            Ok(Reply::Rows(conn.rows(&keys, count).await?))
+        }
+        Command::Owned {
+            index,
+            prefix,
+            count,
+        } => {
+            let ids: Vec<Vec<u8>> = conn.query(&eval(OWNED, &index)).await?;
+            let keys: Vec<Vec<u8>> = ids
+                .into_iter()
+                .map(|id| [prefix.as_slice(), &id].concat())
+                .collect();
+            Ok(Reply::Rows(conn.rows(&keys, count).await?))
         }
         Command::Clear { pattern, count } => {
             let keys = conn.scan(&pattern, count).await?;

@@ -1,5 +1,6 @@
-// An app process on a SqliteStore file with the owner option, for
-// test/options/owner.test.js: `node owner-app.js <file>` serves on a free port
+// An app process on a SqliteStore file or a Redis server with the owner
+// option, for test/options/owner.test.js: `node owner-app.js <file | redis://...
+// [prefix]>` serves on a free port
 // of 127.0.0.1 and prints it. POST /login/<user> logs in (in a new session);
 // GET /me gives the user; GET /sessions/<user> the IDs of the user's sessions;
 // POST /others/<user> ends them all but the caller's, giving the count. It
@@ -16,7 +17,9 @@ app.use(session({
   resave: false,
   saveUninitialized: false,
   owner: 'userId',
-  store: new session.SqliteStore({ path: process.argv[2] })
+  store: /^redis:/.test(process.argv[2])
+    ? new session.RedisStore({ url: process.argv[2], prefix: process.argv[3] })
+    : new session.SqliteStore({ path: process.argv[2] })
 }))
 app.post('/login/:user', function (req, res, next) {
   req.session.regenerate(function (err) {

@@ -602,3 +602,93 @@ fn after_a_timeout_the_next_command_makes_a_new_connection_and_a_readonly_reply_
     assert_eq!(one(&s, set()), Ok(Reply::Count(1)));
     assert_eq!(connections(srv.port), before + 1);
 }
+
+#[test]
+fn an_owners_index_lists_its_sessions_and_a_conditional_delete_removes_only_what_it_read() {
+    let Some(server) = server() else { return };
+    let s = open(server.port, Duration::from_secs(5));
+    let owner = |member: &str, ttl: Option<i64>| Owner {
+        index: key("owners:p:ann"),
+        member: key(member),
+        ttl,
+    };
+    let indexed = |member: &str, ttl: Option<i64>, command: Command| Command::Indexed {
+        owner: owner(member, ttl),
+        command: Box::new(command),
+    };
+    let set = |k: &str, v: &str| Command::Set {
+        key: key(&format!("p:{k}")),
+        value: key(v),
+        ttl: Some(60),
+    };
+    let replies = batch(
+        &s,
+        vec![
+            indexed("a\u{e9}", Some(60), set("a\u{e9}", "one")),
+            indexed("b", Some(60), set("b", "two")),
+            // (an entry whose session is over leaves the index at once)
+            indexed(
+                "gone",
+                Some(-1),
+                Command::Expire {
+                    key: key("p:gone"),
+                    ttl: -1,
+                },
+            ),
+            // (an entry whose session no longer exists stays, and is not a row)
+            indexed("c", Some(60), set("c", "three")),
+            Command::Del {
+                keys: vec![key("p:c")],
+            },
+        ],
+    );
+    assert!(replies.iter().all(Result::is_ok), "{replies:?}");
+    assert_eq!(cli(server.port, &["zcard", "owners:p:ann"]), "3");
+    let owned = || {
+        one(
+            &s,
+            Command::Owned {
+                index: key("owners:p:ann"),
+                prefix: key("p:"),
+                count: 1,
+            },
+        )
+    };
+    let Ok(Reply::Rows(mut rows)) = owned() else {
+        panic!("owned")
+    };
+    rows.sort();
+    assert_eq!(
+        rows,
+        vec![(key("p:a\u{e9}"), key("one")), (key("p:b"), key("two"))]
+    );
+    let ttl: i64 = cli(server.port, &["pttl", "owners:p:ann"])
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        ttl > 55_000 && ttl <= 60_000,
+        "the index expires with its last entry: {ttl}"
+    );
+
+    let del_if = |k: &str, v: &str| Command::DelIf {
+        key: key(&format!("p:{k}")),
+        value: key(v),
+    };
+    assert_eq!(one(&s, del_if("b", "changed")), Ok(Reply::Number(0)));
+    assert_eq!(one(&s, del_if("b", "two")), Ok(Reply::Number(1)));
+    assert_eq!(one(&s, del_if("b", "two")), Ok(Reply::Number(0)));
+    let Ok(Reply::Rows(rows)) = owned() else {
+        panic!("owned")
+    };
+    assert_eq!(rows, vec![(key("p:a\u{e9}"), key("one"))]);
+    // (a merge is indexed too, before it is written)
+    let merge = Command::Merge {
+        key: key("p:m"),
+        full: key("{\"u\":\"ann\"}"),
+        patch: json::Patch::default(),
+        ttl: None,
+    };
+    assert_eq!(one(&s, indexed("m", None, merge)), Ok(Reply::Count(1)));
+    assert_eq!(cli(server.port, &["pttl", "owners:p:ann"]), "-1");
+    assert_eq!(cli(server.port, &["zscore", "owners:p:ann", "m"]), "inf");
+}

@@ -165,8 +165,10 @@ const shared = new session.RedisStore({ url: 'redis://127.0.0.1:6379', prefix: '
 async function redisApi (): Promise<number> {
   await shared.set('a', { cookie: new session.Cookie(), views: 1, user: { name: 'x' } })
   const s = await shared.get('a')
+  const ann: { [sid: string]: session.SessionData } = await shared.sessionsOf('ann')
+  shared.destroyOwner(7, { except: Object.keys(ann) }, (err, count) => { if (!err) count })
   shared.close()
-  return shared.stats().commands + (await shared.length()) + (s?.views ?? 0)
+  return shared.stats().commands + (await shared.length()) + (s?.views ?? 0) + await shared.destroyOwner('ann')
 }
 const clustered = new session.RedisStore({ cluster: true, nodes: ['redis://10.0.0.1:7000', { host: '10.0.0.2', port: 7000, password: 'pw' }] })
 clustered.close()
