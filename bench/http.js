@@ -33,7 +33,6 @@ var WORKLOADS = [
   { id: 'iii', name: 'new client every request', workload: 'new', preload: 0 },
   { id: 'iv', name: 'returning client, 1M sessions stored', workload: 'write', preload: 1000000 }
 ]
-var TICKS = 100 // clock ticks per second of /proc/<pid>/stat on Linux
 
 function have (cmd) {
   return childProcess.spawnSync('sh', ['-c', 'command -v ' + cmd]).status === 0
@@ -41,11 +40,6 @@ function have (cmd) {
 
 function pinned (core, argv) {
   return have('taskset') ? ['taskset', '-c', String(core)].concat(argv) : argv
-}
-
-function cpuTicks (pid) {
-  var fields = fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ')
-  return Number(fields[11]) + Number(fields[12]) // utime + stime
 }
 
 function rssMiB (pid) {
@@ -96,10 +90,9 @@ async function runOne (scenario, w, framework, seconds, warmup, env) {
     var port = server.info.port
     var cookie = server.info.cookie
     wrk(port, cookie, warmup)
-    var before = cpuTicks(server.proc.pid)
+    var before = lib.cpuUs(server.proc.pid)
     var r = wrk(port, cookie, seconds)
-    var after = cpuTicks(server.proc.pid)
-    r.cpuUsPerReq = ((after - before) / TICKS) * 1e6 / r.requests
+    r.cpuUsPerReq = (lib.cpuUs(server.proc.pid) - before) / r.requests
     r.rssMiB = rssMiB(server.proc.pid)
     return r
   } finally {

@@ -2,6 +2,15 @@
 
 'use strict'
 
+/**
+ * The CPU time (user + system) that process `pid` has used, in us, from
+ * /proc/<pid>/stat (Linux; 10 ms clock ticks).
+ */
+exports.cpuUs = function cpuUs (pid) {
+  var fields = require('fs').readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
+}
+
 exports.median = function median (xs) {
   var s = xs.slice().sort(function (a, b) { return a - b })
   var m = s.length >> 1

@@ -52,6 +52,12 @@ module.exports = async function redisSuite (options) {
   var kinds = [
     ['connect-redis + node-redis', function (r) { return new ConnectRedis({ client: client, prefix: 'c' + r + ':' }) }],
     ['RedisStore', function (r) { return new session.RedisStore({ url: 'redis://127.0.0.1:' + server.port, prefix: 'n' + r + ':' }) }],
+    // (session()'s owner option: each write also enters its owner's index; 100 owners)
+    ['RedisStore, owner option', function (r) {
+      var store = new session.RedisStore({ url: 'redis://127.0.0.1:' + server.port, prefix: 'o' + r + ':' })
+      session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: function (s) { return s.cart ? 'u' + (s.cart[2] % 100) : s.user } })
+      return store
+    }],
     ['RedisStore, 3-master cluster', function (r) {
       return new session.RedisStore({ cluster: true, nodes: [{ host: '127.0.0.1', port: cluster.nodes[0].port }], prefix: 'n' + r + ':' })
     }]
@@ -62,7 +68,12 @@ module.exports = async function redisSuite (options) {
     for (var r = 0; r < rounds; r++) {
       for (var k = 0; k < kinds.length; k++) {
         var store = kinds[k][1](r)
-        samples[k].push(await burst(store, n))
+        // (redis-server's CPU time per write, in us: the single server only)
+        var single = kinds[k][0].indexOf('cluster') === -1
+        var serverCpu = single ? lib.cpuUs(server.pid) : 0
+        var sample = await burst(store, n)
+        sample.serverCpu = single ? (lib.cpuUs(server.pid) - serverCpu) / n : NaN
+        samples[k].push(sample)
         trips[k].one.push(await reads(store, options.quick ? 1000 : READS, 1))
         trips[k].fifty.push(await reads(store, options.quick ? 1000 : READS, 50))
         if (store.close) store.close()
@@ -77,7 +88,7 @@ module.exports = async function redisSuite (options) {
     bursts: kinds.map(function (kind, k) {
       var s = samples[k]
       function med (key) { return lib.median(s.map(function (x) { return x[key] })) }
-      return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max') }
+      return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max'), cpu: med('cpu'), serverCpu: med('serverCpu') }
     }),
     reads: kinds.map(function (kind, k) {
       function med (list, key) { return lib.median(list.map(function (x) { return x[key] })) }
@@ -91,12 +102,12 @@ module.exports.table = function table (result) {
   if (result.skipped) return '(skipped: ' + result.skipped + ')'
   var rows = result.bursts
   var lines = [
-    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs connect-redis | event-loop delay p99 (ms) | max (ms) |',
-    '|---|---:|---:|---:|---:|---:|---:|'
+    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs connect-redis | event-loop delay p99 (ms) | max (ms) | app CPU us per write | redis-server CPU us per write |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   rows.forEach(function (r) {
     lines.push('| ' + [r.store, r.writes, lib.fmt(r.ms), lib.fmt(r.perSecond), lib.fmt(r.perSecond / rows[0].perSecond, 2) + 'x',
-      lib.fmt(r.p99, 1), lib.fmt(r.max, 1)].join(' | ') + ' |')
+      lib.fmt(r.p99, 1), lib.fmt(r.max, 1), lib.fmt(r.cpu, 1), isNaN(r.serverCpu) ? '' : lib.fmt(r.serverCpu, 1)].join(' | ') + ' |')
   })
   var trips = result.reads
   if (trips) {

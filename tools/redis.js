@@ -78,6 +78,7 @@ async function startOn (port, options) {
     if (up && !exited()) {
       return {
         port: port,
+        pid: proc.pid,
         // (`signal`: SIGKILL for a crash, SIGSTOP and SIGCONT for a server that
         // stops answering)
         kill: function (signal) { proc.kill(signal) },

@@ -957,6 +957,14 @@ fn pipeline(unit: &[Entry]) -> (Pipeline, usize) {
         plain_cmds(&entry.command, &mut cmds);
     }
     let n = cmds.len();
+    // (the script of the index entries, loaded first: their EVALSHA then
+    // finds it, also on a server that restarted since; its reply is ignored)
+    if unit
+        .iter()
+        .any(|e| matches!(e.command, Command::Indexed { .. }))
+    {
+        pipe.cmd("SCRIPT").arg("LOAD").arg(OWN_SOURCE).ignore();
+    }
     for cmd in cmds {
         pipe.add_command(cmd);
     }
@@ -1034,10 +1042,14 @@ fn eval(script: &str, key: &[u8]) -> Cmd {
     cmd
 }
 
-/// Writes a session's entry in its owner's index (`OWN`).
+/// Writes a session's entry in its owner's index (`OWN`, by its hash:
+/// `EVALSHA`).
 fn own_cmd(owner: &Owner) -> Cmd {
-    let mut cmd = eval(OWN, &owner.index);
-    cmd.arg(&owner.member);
+    let mut cmd = redis::cmd("EVALSHA");
+    cmd.arg(OWN.get_hash())
+        .arg(1)
+        .arg(&owner.index)
+        .arg(&owner.member);
     match owner.ttl {
         Some(ttl) => cmd.arg(ttl),
         None => cmd.arg(""),
@@ -1045,22 +1057,39 @@ fn own_cmd(owner: &Owner) -> Cmd {
     cmd
 }
 
+/// The script invocation of `own_cmd` (for calls that load the script when
+/// the server answers NOSCRIPT).
+fn own_invocation(owner: &Owner) -> ScriptInvocation<'static> {
+    let mut invocation = OWN.key(&owner.index);
+    invocation.arg(&owner.member);
+    match owner.ttl {
+        Some(ttl) => invocation.arg(ttl),
+        None => invocation.arg(""),
+    };
+    invocation
+}
+
 /// A session's entry in its owner's index: `ZADD index expiry id` (the expiry
-/// in ms by the server's clock, `inf` for none), removing the entries whose
-/// expiry passed, and the index expiring with its last entry. ARGV: the
-/// session ID, its lifetime in seconds (`''`: none). (EVAL, not EVALSHA: in a
-/// pipeline, a server restarted meanwhile would answer NOSCRIPT; the server
-/// caches the script by its hash.)
-const OWN: &str = r"local t = redis.call('TIME')
+/// in ms by the server's clock, `inf` for none), after removing the entries
+/// whose expiry passed; the index expires with its last entry (none while an
+/// entry never expires). ARGV: the session ID, its lifetime in seconds (`''`:
+/// none).
+static OWN: LazyLock<Script> = LazyLock::new(|| Script::new(OWN_SOURCE));
+
+const OWN_SOURCE: &str = r"local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local score = 'inf'
-if ARGV[2] ~= '' then score = string.format('%d', now + tonumber(ARGV[2]) * 1000) end
-redis.call('ZADD', KEYS[1], score, ARGV[1])
+local left = redis.call('PTTL', KEYS[1])
+local life = tonumber(ARGV[2])
+local expires = 'inf'
+if life then
+  life = life * 1000
+  expires = string.format('%d', now + life)
+end
+redis.call('ZADD', KEYS[1], expires, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now))
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] == nil then return 0 end
-if last[2] == 'inf' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIREAT', KEYS[1], last[2]) end
-return 1";
+if not life then return redis.call('PERSIST', KEYS[1]) end
+if left == -1 or left >= life then return 0 end
+return redis.call('PEXPIREAT', KEYS[1], expires)";
 
 /// The IDs in an owner's index whose expiry has not passed, after removing the
 /// others.
@@ -1076,6 +1105,14 @@ return 0";
 /// Sends one plain command's Redis commands on a cluster, one after the other
 /// (routed by key), and gives their values.
 async fn run_plain(conn: ClusterConnection, command: &Command) -> Result<Vec<Value>, Error> {
+    if let Command::Indexed { owner, command } = command {
+        let own: Value = own_invocation(owner)
+            .invoke_async(&mut conn.clone())
+            .await?;
+        let mut values = vec![own];
+        values.extend(Box::pin(run_plain(conn, command)).await?);
+        return Ok(values);
+    }
     let mut cmds = Vec::new();
     plain_cmds(command, &mut cmds);
     let mut values = Vec::with_capacity(cmds.len());
@@ -1127,7 +1164,7 @@ fn merge_key(command: &Command) -> &[u8] {
 /// different fields of one session at once both keep their change.
 async fn merge_one(conn: &Conn, command: &Command) -> Result<Reply, Error> {
     if let Command::Indexed { owner, command } = command {
-        conn.query::<Value>(&own_cmd(owner))
+        conn.invoke::<Value>(&own_invocation(owner))
             .await?
             .extract_error()?;
         return Box::pin(merge_one(conn, command)).await;

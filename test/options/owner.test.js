@@ -326,6 +326,42 @@ test('SqliteStore: a process killed (SIGKILL) during destroyOwner leaves all of 
   console.log('kill during destroyOwner: ' + JSON.stringify(outcomes))
 })
 
+test('RedisStore: an app killed (SIGKILL) during destroyOwner leaves each session ended or as it was, and the index lists exactly those left', { skip: redisSkip, timeout: 60000 }, async function () {
+  var seed = Number(process.env.OWNER_KILL_SEED) || Math.floor(Math.random() * 2 ** 31)
+  console.log('RedisStore kill during destroyOwner: seed ' + seed + ' (OWNER_KILL_SEED=' + seed + ' to repeat)')
+  var random = seed
+  function next () { random = (random * 1103515245 + 12345) % 2147483648; return random / 2147483648 }
+  var n = 3000
+  var lefts = []
+  for (var round = 0; round < 4; round++) {
+    var prefix = 'kill-' + round + ':'
+    var store = stores.RedisStore({ prefix: prefix })
+    session({ secret: 's', resave: false, saveUninitialized: false, owner: 'u', store: store })
+    var writes = []
+    for (var i = 0; i < n; i++) writes.push(store.set('s' + i, { cookie: { expires: null }, u: 'ann', i: i }))
+    writes.push(store.set('other', { cookie: { expires: null }, u: 'bob' }))
+    await Promise.all(writes)
+    var script = 'var session = require(' + JSON.stringify(require.resolve('../..')) + ');' +
+      'var s = new session.RedisStore({ url: ' + JSON.stringify(redisUrl()) + ', prefix: ' + JSON.stringify(prefix) + ' });' +
+      'session({ secret: "s", resave: false, saveUninitialized: false, owner: "u", store: s });' +
+      's.destroyOwner("ann", { except: "s0" }).then(function (n) { console.log("done " + n) }); console.log("sent"); setInterval(function () {}, 1000)'
+    var child = childProcess.spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    await new Promise(function (resolve) { child.stdout.once('data', resolve) })
+    await new Promise(function (resolve) { setTimeout(resolve, Math.floor(next() * 150)) })
+    child.kill('SIGKILL')
+    await new Promise(function (resolve) { child.once('exit', resolve) })
+    var listed = Object.keys(await store.sessionsOf('ann')).sort()
+    var stored = (await store.ids()).filter(function (id) { return id !== 'other' }).sort()
+    assert.deepStrictEqual(listed, stored, 'round ' + round + ': the index lists exactly the sessions left (seed ' + seed + ')')
+    assert.ok(listed.indexOf('s0') !== -1, 'the excepted session stays')
+    var all = await store.all()
+    listed.forEach(function (id) { assert.strictEqual(all[id].i, Number(id.slice(1)), 'a session left is as it was') })
+    assert.strictEqual((await store.get('other')).u, 'bob', 'the other owner\'s session stays')
+    lefts.push(listed.length)
+  }
+  console.log('RedisStore kill during destroyOwner: sessions left per round ' + JSON.stringify(lefts))
+})
+
 eachStore('sessionsOf and destroyOwner: callbacks or promises, and their arguments checked', async function (kind) {
   var store = stores[kind]()
   session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'u' })
