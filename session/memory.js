@@ -136,7 +136,10 @@ function sessionsView (store) {
         parsed = undefined
       }
       var now = Date.now()
-      nat.set(sid, text, store._expiry(parsed, now), now)
+      // (with the owner option, the index follows: an owner function that
+      // throws gives no owner, as a set trap cannot fail)
+      var owner = owners.of(store, parsed)
+      nat.set(sid, text, store._expiry(parsed, now), now, owner instanceof Error ? null : owner)
       return true
     },
     deleteProperty: function (target, sid) {

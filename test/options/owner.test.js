@@ -195,6 +195,21 @@ eachStore('saveChangedFields: the owner is recorded as fields are merged', async
   assert.deepStrictEqual(await ids(store, 'ann'), [])
 })
 
+test('MemoryStore: sessions written through store.sessions (express-session\'s object) are indexed too', async function () {
+  var store = new session.MemoryStore()
+  session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: 'u' })
+  store.sessions.a = JSON.stringify({ cookie: { expires: null }, u: 'ann' })
+  store.sessions.b = JSON.stringify({ cookie: { expires: null }, u: 'ann' })
+  assert.deepStrictEqual(await ids(store, 'ann'), ['a', 'b'])
+  store.sessions.b = JSON.stringify({ cookie: { expires: null }, u: 'bob' })
+  store.sessions.c = 'not json'
+  assert.deepStrictEqual(await ids(store, 'ann'), ['a'])
+  assert.deepStrictEqual(await ids(store, 'bob'), ['b'])
+  store.sessions = { d: JSON.stringify({ cookie: { expires: null }, u: 'ann' }) }
+  assert.deepStrictEqual(await ids(store, 'ann'), ['d'])
+  assert.deepStrictEqual(await ids(store, 'bob'), [])
+})
+
 test('eviction by max removes the evicted from the index', async function () {
   var store = new session.MemoryStore({ max: 3 })
   var a = app(store)
