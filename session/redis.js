@@ -312,15 +312,16 @@ function sessionIds (list, hidden) {
 }
 
 /**
- * Removes every session (every key under the prefix), then every owner's
- * index.
+ * Removes every owner's index, then every session (every key under the
+ * prefix). (In this order, a session saved meanwhile is left with its entry,
+ * or removed.)
  */
 RedisStore.prototype.clear = function clear (callback) {
   var queue = this._queue
   return callbackOrPromise(callback, undefined, function (done) {
-    queue.run('clear', [], function (err) {
+    queue.run('clearOwners', [], function (err) {
       if (err) return done(err)
-      queue.run('clearOwners', [], function (err) { done(err) })
+      queue.run('clear', [], function (err) { done(err) })
     })
   })
 }

@@ -46,6 +46,9 @@ struct Handle {
     /// `redis::Owner`), outside the sessions' keys for any prefix but `''` and
     /// a few letters of `owners:` (the JS store hides them from `ids`).
     owners: Vec<u8>,
+    /// The command timeout in ms: the grace of the index entries (see
+    /// `redis::Owner`).
+    grace_ms: u64,
     scan_count: usize,
     done: Arc<Completer<Completion, DoneArgs>>,
 }
@@ -199,7 +202,12 @@ fn with_owner(
         _ => Vec::new(),
     };
     Ok(redis::Command::Indexed {
-        owner: redis::Owner { index, member, ttl },
+        owner: redis::Owner {
+            index,
+            member,
+            ttl,
+            grace_ms: h.grace_ms,
+        },
         command: Box::new(command),
     })
 }
@@ -568,12 +576,14 @@ pub fn create_redis_store<'e>(
             let done = done.clone();
             Arc::new(move || done.deliver())
         };
+        let grace_ms = options.command_timeout.as_millis() as u64;
         let store = redis::RedisStore::open(options, after_batch)
             .map_err(|e| Throw::error_with_code(&e.message, &error_code(&e.kind)))?;
         let owners = [b"owners:".as_slice(), &prefix].concat();
         Ok(Arc::new(Handle {
             store,
             owners,
+            grace_ms,
             prefix,
             scan_count,
             done,

@@ -316,12 +316,18 @@ pub enum Command {
 /// owner (the reader checks each session), so that no race between two writers
 /// can take out the entry of a live session, and a Redis Cluster (where the
 /// index and the session are on different slots) needs no cross-slot write.
+/// An entry's score is never lowered (a write that reaches Redis later than
+/// another's entry can be the older one), and it has `grace_ms` more than the
+/// session's lifetime: the session is written after its entry (in a cluster
+/// or a merge, once the entry is written; by then at most a command timeout
+/// has passed).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
     pub index: Vec<u8>,
     pub member: Vec<u8>,
     /// The session's lifetime in seconds (<= 0: over; none: no expiry).
     pub ttl: Option<i64>,
+    pub grace_ms: u64,
 }
 
 /// A command's result.
@@ -722,6 +728,7 @@ impl Link {
                     }
                 };
                 let (pipe, sent) = pipeline(&unit);
+                let again = conn.clone();
                 let replies = if sent == 0 {
                     Ok(Vec::new())
                 } else {
@@ -734,10 +741,12 @@ impl Link {
                     }
                 };
                 match replies {
-                    Ok(replies) => {
+                    Ok(mut replies) => {
                         if replies.iter().any(is_readonly) {
                             server.drop_connection();
                         }
+                        let retried = own_by_text(&again, &unit, &mut replies);
+                        let _ = tokio::time::timeout_at(deadline.into(), retried).await;
                         complete_plain(unit, replies)
                     }
                     Err(e) => {
@@ -756,17 +765,21 @@ impl Link {
                         return after_batch();
                     }
                 };
-                let requests = unit
-                    .iter()
-                    .map(|entry| run_plain(conn.clone(), &entry.command));
-                match tokio::time::timeout_at(deadline.into(), join_all(requests)).await {
-                    Ok(replies) => {
-                        for (entry, reply) in unit.into_iter().zip(replies) {
-                            let result = reply.and_then(|v| reply_of(&entry.command, v));
+                // (the commands of one session one after the other, in their
+                // order: the cluster client does not keep the order of
+                // commands in flight together; other sessions' at once)
+                let run = |i: usize| {
+                    let command = &unit[i].command;
+                    let conn = conn.clone();
+                    async move { reply_of(command, run_plain(conn, command).await?) }
+                };
+                match in_key_order(&unit, deadline, run).await {
+                    Some(results) => {
+                        for (entry, result) in unit.into_iter().zip(results) {
                             entry.finish(result);
                         }
                     }
-                    Err(_) => fail(unit, &timeout(limit)),
+                    None => fail(unit, &timeout(limit)),
                 }
             }
         }
@@ -787,39 +800,12 @@ impl Link {
         };
         // (the merges of one key one after the other, in order: at once they
         // would only undo each other's reads; different keys at once)
-        let mut by_key: Vec<(&[u8], Vec<usize>)> = Vec::new();
-        for (i, entry) in unit.iter().enumerate() {
-            let key = merge_key(&entry.command);
-            match by_key.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(i),
-                None => by_key.push((key, vec![i])),
-            }
-        }
-        let runs = by_key.iter().map(|(_, list)| {
-            let (conn, unit) = (&conn, &unit);
-            async move {
-                let mut results = Vec::with_capacity(list.len());
-                for &i in list {
-                    results.push((i, merge_one(conn, &unit[i].command).await));
-                }
-                results
-            }
-        });
-        let mut results: Vec<Option<Result<Reply, Error>>> =
-            (0..unit.len()).map(|_| None).collect();
-        match tokio::time::timeout_at(deadline.into(), join_all(runs)).await {
-            Ok(done) => {
-                for (i, result) in done.into_iter().flatten() {
-                    results[i] = Some(result);
-                }
-            }
-            Err(_) => {
-                self.dropped_after(&timeout(limit));
-                return fail(unit, &timeout(limit));
-            }
-        }
+        let run = |i: usize| merge_one(&conn, &unit[i].command);
+        let Some(results) = in_key_order(&unit, deadline, run).await else {
+            self.dropped_after(&timeout(limit));
+            return fail(unit, &timeout(limit));
+        };
         for (entry, result) in unit.into_iter().zip(results) {
-            let result = result.unwrap_or_else(|| Err(timeout(limit)));
             if let Err(e) = &result {
                 self.dropped_after(e);
             }
@@ -1027,7 +1013,7 @@ fn plain_cmds(command: &Command, out: &mut Vec<Cmd>) {
             cmd.arg(value);
         }
         Command::Indexed { owner, command } => {
-            out.push(own_cmd(owner));
+            out.push(own_cmd(owner, false));
             return plain_cmds(command, out);
         }
         _ => return,
@@ -1042,18 +1028,22 @@ fn eval(script: &str, key: &[u8]) -> Cmd {
     cmd
 }
 
-/// Writes a session's entry in its owner's index (`OWN`, by its hash:
-/// `EVALSHA`).
-fn own_cmd(owner: &Owner) -> Cmd {
-    let mut cmd = redis::cmd("EVALSHA");
-    cmd.arg(OWN.get_hash())
-        .arg(1)
+/// Writes a session's entry in its owner's index (`OWN`): by the script's
+/// hash (`EVALSHA`), or by its text (`EVAL`).
+fn own_cmd(owner: &Owner, by_text: bool) -> Cmd {
+    let mut cmd;
+    if by_text {
+        cmd = redis::cmd("EVAL");
+        cmd.arg(OWN_SOURCE);
+    } else {
+        cmd = redis::cmd("EVALSHA");
+        cmd.arg(OWN.get_hash());
+    }
+    cmd.arg(1)
         .arg(&owner.index)
-        .arg(&owner.member);
-    match owner.ttl {
-        Some(ttl) => cmd.arg(ttl),
-        None => cmd.arg(""),
-    };
+        .arg(&owner.member)
+        .arg(own_life(owner))
+        .arg(owner.grace_ms);
     cmd
 }
 
@@ -1061,31 +1051,40 @@ fn own_cmd(owner: &Owner) -> Cmd {
 /// the server answers NOSCRIPT).
 fn own_invocation(owner: &Owner) -> ScriptInvocation<'static> {
     let mut invocation = OWN.key(&owner.index);
-    invocation.arg(&owner.member);
-    match owner.ttl {
-        Some(ttl) => invocation.arg(ttl),
-        None => invocation.arg(""),
-    };
+    invocation
+        .arg(&owner.member)
+        .arg(own_life(owner))
+        .arg(owner.grace_ms);
     invocation
 }
 
-/// A session's entry in its owner's index: `ZADD index expiry id` (the expiry
-/// in ms by the server's clock, `inf` for none), after removing the entries
-/// whose expiry passed; the index expires with its last entry (none while an
-/// entry never expires). ARGV: the session ID, its lifetime in seconds (`''`:
-/// none).
+/// `OWN`'s lifetime argument: seconds, or `''` for none.
+fn own_life(owner: &Owner) -> String {
+    owner.ttl.map_or_else(String::new, |ttl| ttl.to_string())
+}
+
+/// A session's entry in its owner's index: `ZADD index expiry id`, the expiry
+/// in ms by the server's clock with a grace (see `Owner`), `inf` for none, and
+/// never lowered; the entries whose expiry passed are removed; the index
+/// expires with its last entry (never while an entry never expires). ARGV:
+/// the session ID, its lifetime in seconds (`''`: none), the grace in ms.
+/// (Scripts that write after `TIME` need effects replication before Redis 5.)
 static OWN: LazyLock<Script> = LazyLock::new(|| Script::new(OWN_SOURCE));
 
-const OWN_SOURCE: &str = r"local t = redis.call('TIME')
+const OWN_SOURCE: &str = r"if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local left = redis.call('PTTL', KEYS[1])
 local life = tonumber(ARGV[2])
 local expires = 'inf'
 if life then
-  life = life * 1000
+  life = life * 1000 + tonumber(ARGV[3])
   expires = string.format('%d', now + life)
 end
-redis.call('ZADD', KEYS[1], expires, ARGV[1])
+local old = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not old or tonumber(old) < tonumber(expires) then
+  redis.call('ZADD', KEYS[1], expires, ARGV[1])
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now))
 if not life then return redis.call('PERSIST', KEYS[1]) end
 if left == -1 or left >= life then return 0 end
@@ -1093,7 +1092,8 @@ return redis.call('PEXPIREAT', KEYS[1], expires)";
 
 /// The IDs in an owner's index whose expiry has not passed, after removing the
 /// others.
-const OWNED: &str = r"local t = redis.call('TIME')
+const OWNED: &str = r"if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('(%d', now))
 return redis.call('ZRANGE', KEYS[1], 0, -1)";
@@ -1102,8 +1102,108 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)";
 const DEL_IF: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0";
 
+/// The sessions' keys that a command reads or writes (not an owner's index:
+/// the order of two entries of an index does not matter).
+fn keys_of(command: &Command) -> Vec<&[u8]> {
+    match command {
+        Command::Get { key }
+        | Command::Set { key, .. }
+        | Command::Expire { key, .. }
+        | Command::DelIf { key, .. }
+        | Command::Merge { key, .. } => vec![key],
+        Command::Del { keys } => keys.iter().map(Vec::as_slice).collect(),
+        Command::Indexed { command, .. } => keys_of(command),
+        Command::Keys { .. }
+        | Command::Rows { .. }
+        | Command::Clear { .. }
+        | Command::Owned { .. } => Vec::new(),
+    }
+}
+
+/// Runs `run(i)` for each entry `i` of `unit`, those that share a key one
+/// after the other in the unit's order, the others at once; the results by
+/// entry, or none when the deadline passed first.
+async fn in_key_order<F, R>(
+    unit: &[Entry],
+    deadline: Instant,
+    run: F,
+) -> Option<Vec<Result<Reply, Error>>>
+where
+    F: Fn(usize) -> R,
+    R: std::future::Future<Output = Result<Reply, Error>>,
+{
+    // (chains: entries joined by a key, union-find over the keys' first entry)
+    let mut parent: Vec<usize> = (0..unit.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    for (i, entry) in unit.iter().enumerate() {
+        for key in keys_of(&entry.command) {
+            let j = *first.entry(key).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    let mut chains: Vec<Vec<usize>> = Vec::new();
+    let mut chain_of = vec![usize::MAX; unit.len()];
+    for i in 0..unit.len() {
+        let r = root(&mut parent, i);
+        if chain_of[r] == usize::MAX {
+            chain_of[r] = chains.len();
+            chains.push(Vec::new());
+        }
+        chains[chain_of[r]].push(i);
+    }
+    let runs = chains.iter().map(|chain| {
+        let run = &run;
+        async move {
+            let mut results = Vec::with_capacity(chain.len());
+            for &i in chain {
+                results.push((i, run(i).await));
+            }
+            results
+        }
+    });
+    let done = tokio::time::timeout_at(deadline.into(), join_all(runs))
+        .await
+        .ok()?;
+    let mut results: Vec<Option<Result<Reply, Error>>> = (0..unit.len()).map(|_| None).collect();
+    for (i, result) in done.into_iter().flatten() {
+        results[i] = Some(result);
+    }
+    results.into_iter().collect()
+}
+
+/// Runs again, by the script's text (`EVAL`), each index entry of `unit` that
+/// the server answered NOSCRIPT (the `SCRIPT LOAD` before it was refused: by
+/// an ACL, or a proxy), and puts its reply in place of that one.
+async fn own_by_text(conn: &MultiplexedConnection, unit: &[Entry], replies: &mut [Value]) {
+    let mut at = 0;
+    for entry in unit {
+        if let Command::Indexed { owner, .. } = &entry.command {
+            let noscript =
+                matches!(replies.get(at), Some(Value::ServerError(e)) if e.code() == "NOSCRIPT");
+            if noscript {
+                if let Ok(value) = own_cmd(owner, true)
+                    .query_async::<Value>(&mut conn.clone())
+                    .await
+                {
+                    replies[at] = value;
+                }
+            }
+        }
+        at += plain_count(&entry.command);
+    }
+}
+
 /// Sends one plain command's Redis commands on a cluster, one after the other
-/// (routed by key), and gives their values.
+/// (routed by key; an index entry loads its script where the node has none),
+/// and gives their values.
 async fn run_plain(conn: ClusterConnection, command: &Command) -> Result<Vec<Value>, Error> {
     if let Command::Indexed { owner, command } = command {
         let own: Value = own_invocation(owner)
@@ -1146,15 +1246,6 @@ fn reply_of(command: &Command, values: Vec<Value>) -> Result<Reply, Error> {
         Command::DelIf { .. } => Reply::Number(u64::from_redis_value(value).map_err(unexpected)?),
         _ => Reply::Count(u64::from_redis_value(value).map_err(unexpected)?),
     })
-}
-
-/// The key of a merge.
-fn merge_key(command: &Command) -> &[u8] {
-    match command {
-        Command::Merge { key, .. } => key,
-        Command::Indexed { command, .. } => merge_key(command),
-        _ => &[],
-    }
 }
 
 /// Writes a merge: reads the stored session, patches it (`json::apply_patch`;

@@ -611,6 +611,7 @@ fn an_owners_index_lists_its_sessions_and_a_conditional_delete_removes_only_what
         index: key("owners:p:ann"),
         member: key(member),
         ttl,
+        grace_ms: 1000,
     };
     let indexed = |member: &str, ttl: Option<i64>, command: Command| Command::Indexed {
         owner: owner(member, ttl),
@@ -626,13 +627,14 @@ fn an_owners_index_lists_its_sessions_and_a_conditional_delete_removes_only_what
         vec![
             indexed("a\u{e9}", Some(60), set("a\u{e9}", "one")),
             indexed("b", Some(60), set("b", "two")),
-            // (an entry whose session is over leaves the index at once)
+            // (an entry whose session is over, grace included, leaves the
+            // index at once)
             indexed(
                 "gone",
-                Some(-1),
+                Some(-5),
                 Command::Expire {
                     key: key("p:gone"),
-                    ttl: -1,
+                    ttl: -5,
                 },
             ),
             // (an entry whose session no longer exists stays, and is not a row)
@@ -666,8 +668,44 @@ fn an_owners_index_lists_its_sessions_and_a_conditional_delete_removes_only_what
         .parse()
         .unwrap_or(0);
     assert!(
-        ttl > 55_000 && ttl <= 60_000,
-        "the index expires with its last entry: {ttl}"
+        ttl > 56_000 && ttl <= 61_000,
+        "the index expires with its last entry (and the grace): {ttl}"
+    );
+    // (a score is never lowered: a shorter life, or a life that is over, leaves it)
+    let score = || -> f64 {
+        cli(server.port, &["zscore", "owners:p:ann", "a\u{e9}"])
+            .parse()
+            .unwrap_or(0.0)
+    };
+    let before = score();
+    let replies = batch(
+        &s,
+        vec![
+            indexed("a\u{e9}", Some(5), set("a\u{e9}", "one")),
+            indexed(
+                "a\u{e9}",
+                Some(-1),
+                Command::Expire {
+                    key: key("p:other"),
+                    ttl: -1,
+                },
+            ),
+        ],
+    );
+    assert!(replies.iter().all(Result::is_ok), "{replies:?}");
+    assert_eq!(score(), before);
+    let replies = batch(
+        &s,
+        vec![indexed("a\u{e9}", Some(120), set("a\u{e9}", "one"))],
+    );
+    assert!(replies.iter().all(Result::is_ok), "{replies:?}");
+    assert!(score() > before + 50_000.0, "a longer life raises it");
+    let ttl: i64 = cli(server.port, &["pttl", "owners:p:ann"])
+        .parse()
+        .unwrap_or(0);
+    assert!(
+        ttl > 116_000 && ttl <= 121_000,
+        "and the index's expiry: {ttl}"
     );
 
     let del_if = |k: &str, v: &str| Command::DelIf {
