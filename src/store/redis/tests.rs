@@ -746,3 +746,37 @@ fn an_owners_index_lists_its_sessions_and_a_conditional_delete_removes_only_what
     assert_eq!(cli(server.port, &["pttl", "owners:p:ann"]), "-1");
     assert_eq!(cli(server.port, &["zscore", "owners:p:ann", "m"]), "inf");
 }
+
+#[test]
+fn an_index_entry_is_written_where_script_load_is_refused() {
+    let Some(server) = server() else { return };
+    // (an ACL user that may run scripts but not load them)
+    cli(
+        server.port,
+        &[
+            "acl", "setuser", "app", "on", ">pw", "~*", "+@all", "-script",
+        ],
+    );
+    let mut options = Options::new(format!("redis://app:pw@127.0.0.1:{}", server.port));
+    options.command_timeout = Duration::from_secs(5);
+    let s = match RedisStore::open(options, Arc::new(|| {})) {
+        Ok(s) => s,
+        Err(e) => panic!("open: {e:?}"),
+    };
+    let command = Command::Indexed {
+        owner: Owner {
+            index: key("owners:ann"),
+            member: key("a"),
+            ttl: Some(60),
+            grace_ms: 0,
+        },
+        command: Box::new(Command::Set {
+            key: key("a"),
+            value: key("one"),
+            ttl: Some(60),
+        }),
+    };
+    assert_eq!(one(&s, command.clone()), Ok(Reply::Count(1)));
+    assert_eq!(one(&s, command), Ok(Reply::Count(1)));
+    assert_eq!(cli(server.port, &["zrange", "owners:ann", "0", "-1"]), "a");
+}
