@@ -76,10 +76,18 @@ test('RedisStore on a 3-master cluster: spread over every master, resharded unde
     // the same turn: they reach Redis in that order, the entry's round trip
     // to another node notwithstanding)
     var order = []
+    var reads = []
     for (k = 0; k < 40; k++) {
-      order.push(store.set('o' + k, Object.assign(session(k), { user: 'bob' })), store.destroy('o' + k))
+      order.push(store.set('o' + k, Object.assign(session(k), { user: 'bob' })))
+      reads.push(store.get('o' + k), store.get('o' + k)) // (reads in between: after the set, before the destroy)
+      order.push(store.destroy('o' + k))
+      reads.push(store.get('o' + k))
     }
     await Promise.all(order)
+    reads = await Promise.all(reads)
+    for (k = 0; k < 40; k++) {
+      assert.deepStrictEqual([reads[3 * k].i, reads[3 * k + 1].i, reads[3 * k + 2]], [k, k, undefined], 'reads of o' + k + ' in order')
+    }
     for (k = 0; k < 40; k++) assert.strictEqual(await store.get('o' + k), undefined, 'o' + k + ' stays destroyed')
     assert.deepStrictEqual(await store.sessionsOf('bob'), Object.create(null))
     assert.strictEqual(await store.length(), n)

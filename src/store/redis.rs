@@ -1121,8 +1121,9 @@ fn keys_of(command: &Command) -> Vec<&[u8]> {
 }
 
 /// Runs `run(i)` for each entry `i` of `unit`, those that share a key one
-/// after the other in the unit's order, the others at once; the results by
-/// entry, or none when the deadline passed first.
+/// after the other in the unit's order (but for a run of `GET`s, at once), the
+/// others at once; the results by entry, or none when the deadline passed
+/// first.
 async fn in_key_order<F, R>(
     unit: &[Entry],
     deadline: Instant,
@@ -1159,12 +1160,24 @@ where
         }
         chains[chain_of[r]].push(i);
     }
+    // (in a chain, a run of reads goes out at once: they do not change what
+    // each other reads)
+    let reads = |i: usize| matches!(unit[i].command, Command::Get { .. });
     let runs = chains.iter().map(|chain| {
         let run = &run;
         async move {
             let mut results = Vec::with_capacity(chain.len());
-            for &i in chain {
-                results.push((i, run(i).await));
+            let mut rest = chain.as_slice();
+            while let Some(&i) = rest.first() {
+                let n = if reads(i) {
+                    rest.iter().take_while(|&&j| reads(j)).count()
+                } else {
+                    1
+                };
+                let (step, next) = rest.split_at(n);
+                let done = join_all(step.iter().map(|&j| run(j))).await;
+                results.extend(step.iter().copied().zip(done));
+                rest = next;
             }
             results
         }
