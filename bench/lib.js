@@ -11,6 +11,14 @@ exports.cpuUs = function cpuUs (pid) {
   return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
 }
 
+/**
+ * The CPU time (user + system) that this process's main thread (the event
+ * loop's) has used, in us (Linux; 10 ms clock ticks).
+ */
+exports.loopCpuUs = function loopCpuUs () {
+  return exports.cpuUs(process.pid + '/task/' + process.pid)
+}
+
 exports.median = function median (xs) {
   var s = xs.slice().sort(function (a, b) { return a - b })
   var m = s.length >> 1

@@ -88,7 +88,7 @@ module.exports = async function redisSuite (options) {
     bursts: kinds.map(function (kind, k) {
       var s = samples[k]
       function med (key) { return lib.median(s.map(function (x) { return x[key] })) }
-      return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max'), cpu: med('cpu'), serverCpu: med('serverCpu') }
+      return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max'), cpu: med('cpu'), loopCpu: med('loopCpu'), serverCpu: med('serverCpu') }
     }),
     reads: kinds.map(function (kind, k) {
       function med (list, key) { return lib.median(list.map(function (x) { return x[key] })) }
@@ -102,12 +102,12 @@ module.exports.table = function table (result) {
   if (result.skipped) return '(skipped: ' + result.skipped + ')'
   var rows = result.bursts
   var lines = [
-    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs connect-redis | event-loop delay p99 (ms) | max (ms) | app CPU us per write | redis-server CPU us per write |',
+    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs connect-redis | event-loop delay p99 (ms) | max (ms) | app CPU us per write (event-loop thread) | redis-server CPU us per write |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   rows.forEach(function (r) {
     lines.push('| ' + [r.store, r.writes, lib.fmt(r.ms), lib.fmt(r.perSecond), lib.fmt(r.perSecond / rows[0].perSecond, 2) + 'x',
-      lib.fmt(r.p99, 1), lib.fmt(r.max, 1), lib.fmt(r.cpu, 1), isNaN(r.serverCpu) ? '' : lib.fmt(r.serverCpu, 1)].join(' | ') + ' |')
+      lib.fmt(r.p99, 1), lib.fmt(r.max, 1), lib.fmt(r.cpu, 1) + ' (' + lib.fmt(r.loopCpu, 1) + ')', isNaN(r.serverCpu) ? '' : lib.fmt(r.serverCpu, 1)].join(' | ') + ' |')
   })
   var trips = result.reads
   if (trips) {
