@@ -101,6 +101,12 @@ module.exports = async function sqliteSuite (options) {
   var kinds = [
     ['MemoryStore', function () { return new session.MemoryStore({ sweepInterval: 0 }) }],
     ['SqliteStore', function (r) { return new session.SqliteStore({ path: path.join(dir, 'a' + r + '.db'), sweepInterval: 0 }) }],
+    // (session()'s owner option: each write also records its owner; 100 owners)
+    ['SqliteStore, owner option', function (r) {
+      var store = new session.SqliteStore({ path: path.join(dir, 'o' + r + '.db'), sweepInterval: 0 })
+      session({ secret: 's', resave: false, saveUninitialized: false, store: store, owner: function (s) { return 'u' + (s.cart[2] % 100) } })
+      return store
+    }],
     ['SqliteStore, fsync', function (r) { return new session.SqliteStore({ path: path.join(dir, 'b' + r + '.db'), sweepInterval: 0, fsync: true }) }]
   ]
   var samples = kinds.map(function () { return [] })
@@ -129,7 +135,7 @@ module.exports = async function sqliteSuite (options) {
   var rows = kinds.map(function (kind, k) {
     var s = samples[k]
     function med (key) { return lib.median(s.map(function (x) { return x[key] })) }
-    return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max') }
+    return { store: kind[0], writes: n, ms: med('ms'), perSecond: med('perSecond'), p99: med('p99'), max: med('max'), cpu: med('cpu'), loopCpu: med('loopCpu') }
   })
   return {
     bursts: rows,
@@ -147,12 +153,12 @@ module.exports.burst = burst
 module.exports.table = function table (result) {
   var rows = result.bursts
   var lines = [
-    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs MemoryStore | event-loop delay p99 (ms) | max (ms) |',
-    '|---|---:|---:|---:|---:|---:|---:|'
+    '| store | writes in flight | all acknowledged after (ms) | writes/s | vs MemoryStore | event-loop delay p99 (ms) | max (ms) | CPU us per write (event-loop thread) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|'
   ]
   rows.forEach(function (r) {
     lines.push('| ' + [r.store, r.writes, lib.fmt(r.ms), lib.fmt(r.perSecond), lib.fmt(r.perSecond / rows[0].perSecond, 2) + 'x',
-      lib.fmt(r.p99, 1), lib.fmt(r.max, 1)].join(' | ') + ' |')
+      lib.fmt(r.p99, 1), lib.fmt(r.max, 1), lib.fmt(r.cpu, 1) + ' (' + lib.fmt(r.loopCpu, 1) + ')'].join(' | ') + ' |')
   })
   var r = result.restart
   if (r) {
