@@ -727,7 +727,7 @@ impl Link {
                         return after_batch();
                     }
                 };
-                let (pipe, sent) = pipeline(&unit);
+                let (pipe, sent, indexed) = pipeline(&unit);
                 let again = conn.clone();
                 let replies = if sent == 0 {
                     Ok(Vec::new())
@@ -745,8 +745,10 @@ impl Link {
                         if replies.iter().any(is_readonly) {
                             server.drop_connection();
                         }
-                        let retried = own_by_text(&again, &unit, &mut replies);
-                        let _ = tokio::time::timeout_at(deadline.into(), retried).await;
+                        if indexed {
+                            let retried = own_by_text(&again, &unit, &mut replies);
+                            let _ = tokio::time::timeout_at(deadline.into(), retried).await;
+                        }
                         complete_plain(unit, replies)
                     }
                     Err(e) => {
@@ -771,7 +773,7 @@ impl Link {
                 let run = |i: usize| {
                     let command = &unit[i].command;
                     let conn = conn.clone();
-                    async move { reply_of(command, run_plain(conn, command).await?) }
+                    async move { reply_of(command, &mut run_plain(conn, command).await?.into_iter()) }
                 };
                 match in_key_order(&unit, deadline, run).await {
                     Some(results) => {
@@ -933,28 +935,27 @@ fn is_readonly(value: &Value) -> bool {
     matches!(value, Value::ServerError(e) if e.code() == "READONLY")
 }
 
-/// A pipeline of a run of plain commands (see `plain_cmds`), and how many
-/// Redis commands it has.
-fn pipeline(unit: &[Entry]) -> (Pipeline, usize) {
+/// A pipeline of a run of plain commands (see `plain_cmds`), how many Redis
+/// commands it has, and whether some are index entries.
+fn pipeline(unit: &[Entry]) -> (Pipeline, usize, bool) {
     let mut pipe = redis::pipe();
     pipe.ignore_errors();
-    let mut cmds = Vec::new();
-    for entry in unit {
-        plain_cmds(&entry.command, &mut cmds);
-    }
-    let n = cmds.len();
     // (the script of the index entries, loaded first: their EVALSHA then
     // finds it, also on a server that restarted since; its reply is ignored)
-    if unit
+    let indexed = unit
         .iter()
-        .any(|e| matches!(e.command, Command::Indexed { .. }))
-    {
+        .any(|e| matches!(e.command, Command::Indexed { .. }));
+    if indexed {
         pipe.cmd("SCRIPT").arg("LOAD").arg(OWN_SOURCE).ignore();
     }
-    for cmd in cmds {
-        pipe.add_command(cmd);
+    let mut n = 0;
+    for entry in unit {
+        plain_cmds(&entry.command, &mut |cmd| {
+            pipe.add_command(cmd);
+            n += 1;
+        });
     }
-    (pipe, n)
+    (pipe, n, indexed)
 }
 
 /// Gives each plain command its reply from a pipeline's.
@@ -962,14 +963,16 @@ fn complete_plain(unit: Vec<Entry>, replies: Vec<Value>) {
     let mut replies = replies.into_iter();
     for entry in unit {
         let n = plain_count(&entry.command);
-        let values: Vec<Value> = replies.by_ref().take(n).collect();
-        let result = if values.len() < n {
+        let result = if replies.len() < n {
             Err(Error::new(
                 ErrorKind::UnexpectedReply,
                 "Redis: a pipeline's reply has too few values",
             ))
         } else {
-            reply_of(&entry.command, values)
+            let mut values = replies.by_ref().take(n);
+            let result = reply_of(&entry.command, &mut values);
+            values.for_each(drop); // (the rest of this command's, after an error)
+            result
         };
         entry.finish(result);
     }
@@ -984,9 +987,9 @@ fn plain_count(command: &Command) -> usize {
     }
 }
 
-/// Adds the Redis commands of a plain command to `out`: none for a `DEL` of no
-/// key, the index's entry then the write for an indexed one.
-fn plain_cmds(command: &Command, out: &mut Vec<Cmd>) {
+/// Gives the Redis commands of a plain command to `out`: none for a `DEL` of
+/// no key, the index's entry then the write for an indexed one.
+fn plain_cmds(command: &Command, out: &mut impl FnMut(Cmd)) {
     let mut cmd;
     match command {
         Command::Get { key } => {
@@ -1013,12 +1016,12 @@ fn plain_cmds(command: &Command, out: &mut Vec<Cmd>) {
             cmd.arg(value);
         }
         Command::Indexed { owner, command } => {
-            out.push(own_cmd(owner, false));
+            out(own_cmd(owner, false));
             return plain_cmds(command, out);
         }
         _ => return,
     }
-    out.push(cmd);
+    out(cmd);
 }
 
 /// `EVAL script 1 key` (arguments to add).
@@ -1104,19 +1107,19 @@ return 0";
 
 /// The sessions' keys that a command reads or writes (not an owner's index:
 /// the order of two entries of an index does not matter).
-fn keys_of(command: &Command) -> Vec<&[u8]> {
+fn keys_of(command: &Command) -> &[Vec<u8>] {
     match command {
         Command::Get { key }
         | Command::Set { key, .. }
         | Command::Expire { key, .. }
         | Command::DelIf { key, .. }
-        | Command::Merge { key, .. } => vec![key],
-        Command::Del { keys } => keys.iter().map(Vec::as_slice).collect(),
+        | Command::Merge { key, .. } => std::slice::from_ref(key),
+        Command::Del { keys } => keys,
         Command::Indexed { command, .. } => keys_of(command),
         Command::Keys { .. }
         | Command::Rows { .. }
         | Command::Clear { .. }
-        | Command::Owned { .. } => Vec::new(),
+        | Command::Owned { .. } => &[],
     }
 }
 
@@ -1145,7 +1148,7 @@ where
     let mut first: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
     for (i, entry) in unit.iter().enumerate() {
         for key in keys_of(&entry.command) {
-            let j = *first.entry(key).or_insert(i);
+            let j = *first.entry(key.as_slice()).or_insert(i);
             let (a, b) = (root(&mut parent, i), root(&mut parent, j));
             parent[a.max(b)] = a.min(b);
         }
@@ -1227,7 +1230,7 @@ async fn run_plain(conn: ClusterConnection, command: &Command) -> Result<Vec<Val
         return Ok(values);
     }
     let mut cmds = Vec::new();
-    plain_cmds(command, &mut cmds);
+    plain_cmds(command, &mut |cmd| cmds.push(cmd));
     let mut values = Vec::with_capacity(cmds.len());
     for cmd in cmds {
         values.push(cmd.query_async(&mut conn.clone()).await?);
@@ -1237,13 +1240,12 @@ async fn run_plain(conn: ClusterConnection, command: &Command) -> Result<Vec<Val
 
 /// A plain command's reply from the server's values for its Redis commands
 /// (none: nothing was sent).
-fn reply_of(command: &Command, values: Vec<Value>) -> Result<Reply, Error> {
-    let mut values = values.into_iter();
+fn reply_of(command: &Command, values: &mut impl Iterator<Item = Value>) -> Result<Reply, Error> {
     if let Command::Indexed { command, .. } = command {
         if let Some(own) = values.next() {
             own.extract_error()?;
         }
-        return reply_of(command, values.collect());
+        return reply_of(command, values);
     }
     let Some(value) = values.next() else {
         return Ok(Reply::Count(0));
