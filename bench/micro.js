@@ -6,6 +6,8 @@
 
 'use strict'
 
+var cookie = require('cookie')
+var cookieMatch = require('../lib/cookie-match')
 var cookieSignature = require('cookie-signature')
 var uid = require('uid-safe')
 var lib = require('./lib')
@@ -33,6 +35,14 @@ module.exports = function micro (options) {
     return false
   }
 
+  // a browser's Cookie header with the session's cookie alone, and among a
+  // typical app's others (analytics, consent, CSRF: 10 cookies, 392 bytes)
+  var sessionCookie = 'connect.sid=' + encodeURIComponent('s:' + signed)
+  var manyCookies = '_ga=GA1.1.1234567890.1700000000; _gid=GA1.1.987654321.1700000000; ' +
+    '_fbp=fb.1.1700000000000.1234567890; theme=dark; lang=en-US; csrftoken=Xq8Yh3Kd9Lm2Np4Rt6Vw8Za1Bc3De5Fg; ' +
+    sessionCookie + '; consent=%7B%22analytics%22%3Atrue%2C%22ads%22%3Afalse%7D; ' +
+    '_hjSessionUser_123=eyJpZCI6IjEyMzQ1Njc4LTEyMzQifQ%3D%3D; cart=%5B%5D'
+
   // keep results alive so nothing is optimised away
   var sink = 0
   function use (v) { sink ^= (v === false ? 1 : v.length) }
@@ -45,6 +55,8 @@ module.exports = function micro (options) {
     { name: 'unsign, 3 secrets, valid on last', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(signed, three)) }, ours: function () { use(rotated.unsign(signed)) } },
     { name: 'unsign, 3 secrets, forged', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(forged, three)) }, ours: function () { use(rotated.unsign(forged)) } },
     { name: 'unsign(value, [3 secrets]), valid on last', anchorName: 'cookie-signature.unsign x3', target: 20, anchor: function () { use(unsignAll(signed, three)) }, ours: function () { use(ours.unsign(signed, three)) } },
+    { name: 'the session cookie of a Cookie header, 1 cookie', anchorName: 'cookie.parse(header)[name]', anchor: function () { use(cookie.parse(sessionCookie)['connect.sid']) }, ours: function () { use(cookieMatch.cookieValue(sessionCookie, 'connect.sid')) } },
+    { name: 'the session cookie of a Cookie header, 10 cookies', anchorName: 'cookie.parse(header)[name]', anchor: function () { use(cookie.parse(manyCookies)['connect.sid']) }, ours: function () { use(cookieMatch.cookieValue(manyCookies, 'connect.sid')) } },
     { name: 'generateId', anchorName: 'uid-safe uid.sync(24)', target: 20, anchor: function () { use(uid.sync(24)) }, ours: function () { use(ours.generateId()) } }
   ]
 

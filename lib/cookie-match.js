@@ -1,14 +1,19 @@
 /*!
- * express-session-rs: cookie matching that express-session gets wrong, used
- * behind its opt-in options: RFC 6265 path matching (fixCookiePathMatch) and
- * every cookie of the session's name (fixDuplicateCookies).
+ * express-session-rs: finding the session's cookie: its value in a Cookie
+ * header (without parsing the other cookies), and cookie matching that
+ * express-session gets wrong, used behind its opt-in options: RFC 6265 path
+ * matching (fixCookiePathMatch) and every cookie of the session's name
+ * (fixDuplicateCookies).
  */
 
 'use strict'
 
 exports.pathMatches = pathMatches
 exports.pathMatcher = pathMatcher
+exports.cookieValue = cookieValue
 exports.cookieValues = cookieValues
+
+var parse = require('cookie').parse
 
 /**
  * RFC 6265 section 5.1.4 path-match: the cookie path is the request path, or a
@@ -45,6 +50,26 @@ function isPrefix (requestPath, cookiePath) {
 }
 
 /**
+ * `cookie.parse(header)[name]` (cookie 0.7.2, as express-session reads its
+ * cookie), without decoding or keeping the other cookies: the first value of
+ * that name, its surrounding double quotes removed, then URI-decoded when that
+ * succeeds; undefined when there is none. A name that objects inherit
+ * (`__proto__`, `toString`...), a name or header that is not a string go to
+ * `cookie.parse` itself, whose object answers for those.
+ *
+ * @param {String} header
+ * @param {String} name
+ * @return {String|undefined}
+ * @private
+ */
+function cookieValue (header, name) {
+  if (typeof header !== 'string' || typeof name !== 'string' || name in Object.prototype) {
+    return parse(header)[name]
+  }
+  return scan(header, name, null)
+}
+
+/**
  * Every value of the cookie `name` in a Cookie header, in order, decoded as the
  * `cookie` module decodes the one value it keeps (the first): surrounding double
  * quotes removed, then URI-decoded when that succeeds. A browser sends two
@@ -58,27 +83,62 @@ function isPrefix (requestPath, cookiePath) {
  */
 function cookieValues (header, name) {
   var values = []
-  var pairs = header.split(';')
-  for (var i = 0; i < pairs.length; i++) {
-    var pair = pairs[i]
-    var eq = pair.indexOf('=')
-    if (eq === -1 || trim(pair.slice(0, eq)) !== name) continue
-    var value = trim(pair.slice(eq + 1))
-    if (value.charCodeAt(0) === 0x22 && value.charCodeAt(value.length - 1) === 0x22) {
-      value = value.slice(1, -1)
-    }
-    values.push(decode(value))
-  }
+  scan(header, name, values)
   return values
 }
 
-// spaces and tabs around a name or value, as the cookie module skips them
-function trim (str) {
-  var start = 0
-  var end = str.length
-  while (start < end && isBlank(str.charCodeAt(start))) start++
-  while (end > start && isBlank(str.charCodeAt(end - 1))) end--
-  return str.slice(start, end)
+/**
+ * The values of cookie `name` in `header`, pair by pair as the cookie module
+ * reads them (pairs end at `;`; a pair without `=` is skipped; blanks around
+ * names and values are not part of them): pushed to `all`, or the first
+ * returned when `all` is null.
+ *
+ * @private
+ */
+function scan (header, name, all) {
+  var len = header.length
+  // (the cookie module reads nothing from a header shorter than 'a=')
+  var index = len < 2 ? len : 0
+  while (index < len) {
+    var eq = header.indexOf('=', index)
+    if (eq === -1) break // (no pair left)
+    var end = header.indexOf(';', index)
+    if (end === -1) {
+      end = len
+    } else if (eq > end) {
+      // (pairs without '=' up to the last ';' before it are skipped at once)
+      index = header.lastIndexOf(';', eq - 1) + 1
+      continue
+    }
+    var keyStart = skipBlanks(header, index, eq)
+    var keyEnd = trimBlanks(header, eq, keyStart)
+    if (keyEnd - keyStart === name.length && header.startsWith(name, keyStart)) {
+      var start = skipBlanks(header, eq + 1, end)
+      var stop = trimBlanks(header, end, start)
+      if (header.charCodeAt(start) === 0x22 && header.charCodeAt(stop - 1) === 0x22) {
+        start++
+        stop--
+      }
+      var value = decode(header.slice(start, stop))
+      if (all === null) return value
+      all.push(value)
+    }
+    index = end + 1
+  }
+  return undefined
+}
+
+// the first index from `index` (below `max`) that is not a space or tab, else max
+function skipBlanks (str, index, max) {
+  while (index < max && isBlank(str.charCodeAt(index))) index++
+  return index
+}
+
+// the index after the last character before `index` (above `min`) that is not
+// a space or tab, else min
+function trimBlanks (str, index, min) {
+  while (index > min && isBlank(str.charCodeAt(index - 1))) index--
+  return index
 }
 
 function isBlank (code) {

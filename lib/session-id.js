@@ -8,7 +8,6 @@
 
 'use strict'
 
-var cookie = require('cookie')
 var cookieMatch = require('./cookie-match')
 var debug = require('debug')('express-session')
 var sessionHeader = require('./options/header')
@@ -53,7 +52,7 @@ function createReader (name, options, deprecate) {
           val = unsign(raw, signer)
         }
       } else {
-        raw = cookie.parse(header)[name]
+        raw = cookieMatch.cookieValue(header, name)
 
         if (raw) {
           val = unsign(raw, signer)
