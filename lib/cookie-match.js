@@ -10,7 +10,7 @@
 
 exports.pathMatches = pathMatches
 exports.pathMatcher = pathMatcher
-exports.cookieValue = cookieValue
+exports.cookieReader = cookieReader
 exports.cookieValues = cookieValues
 
 var parse = require('cookie').parse
@@ -50,23 +50,30 @@ function isPrefix (requestPath, cookiePath) {
 }
 
 /**
- * `cookie.parse(header)[name]` (cookie 0.7.2, as express-session reads its
- * cookie), without decoding or keeping the other cookies: the first value of
- * that name, its surrounding double quotes removed, then URI-decoded when that
- * succeeds; undefined when there is none. A name that objects inherit
- * (`__proto__`, `toString`...), a name or header that is not a string go to
- * `cookie.parse` itself, whose object answers for those.
+ * The reader of cookie `name`'s value in a Cookie header:
+ * `read(header)` is `cookie.parse(header)[name]` (cookie 0.7.2, as
+ * express-session reads its cookie), without decoding or keeping the other
+ * cookies: the first value of that name, its surrounding double quotes removed,
+ * then URI-decoded when that succeeds; undefined when there is none. For a name
+ * that objects inherit (`__proto__`, `toString`...) or that is not a string,
+ * and for a header that is not a string, `cookie.parse` itself answers.
  *
- * @param {String} header
  * @param {String} name
- * @return {String|undefined}
+ * @return {Function} (header) => String|undefined
  * @private
  */
-function cookieValue (header, name) {
-  if (typeof header !== 'string' || typeof name !== 'string' || name in Object.prototype) {
-    return parse(header)[name]
+function cookieReader (name) {
+  if (typeof name !== 'string' || name in Object.prototype) {
+    return function parsed (header) {
+      return parse(header)[name]
+    }
   }
-  return scan(header, name, null)
+
+  return function scanned (header) {
+    return typeof header === 'string'
+      ? scan(header, name, null)
+      : parse(header)[name]
+  }
 }
 
 /**

@@ -37,6 +37,7 @@ createReader.OldSecret = OldSecret
 function createReader (name, options, deprecate) {
   var duplicates = Boolean(options.duplicates)
   var headerName = options.header ? options.header.toLowerCase() : null
+  var cookieValue = cookieMatch.cookieReader(name)
 
   return function getcookie (req, signer, first) {
     var header = req.headers.cookie
@@ -52,7 +53,7 @@ function createReader (name, options, deprecate) {
           val = unsign(raw, signer)
         }
       } else {
-        raw = cookieMatch.cookieValue(header, name)
+        raw = cookieValue(header)
 
         if (raw) {
           val = unsign(raw, signer)
