@@ -11,7 +11,7 @@ var dictionaryMode = require(path.join(__dirname, '..', 'lib', 'dictionary-mode'
 /**
  * The app of `scenario` for `workload` ('write', 'read' or 'new'): `made` is
  * `{ session, store, options }` (the middleware, its store and extra options),
- * or null for the no-session ceilings (`none`, and `none-dictionary`, which
+ * `{ floor: true }` for bench/floor.js's hand-written minimum, or null for the no-session ceilings (`none`, and `none-dictionary`, which
  * switches req and res to dictionary mode as express-session-rs does).
  *
  * @param {Function} express
@@ -35,7 +35,10 @@ exports.create = function create (express, scenario, made, workload) {
     })
   }
 
-  if (made) {
+  if (made && made.floor) {
+    // the least work a session middleware does (bench/floor.js)
+    app.use(require('./floor')('benchmark secret'))
+  } else if (made) {
     app.use(made.session(Object.assign({
       secret: 'benchmark secret',
       store: made.store,

@@ -11,6 +11,8 @@
 //              (third-party stores as their users run them: under
 //              express-session, with their documented defaults, from
 //              bench/compare/node_modules)
+//              (floor: the least work a session middleware does, by hand:
+//              bench/floor.js)
 //              (none-dictionary: no session, but req and res switched to dictionary
 //              mode as express-session-rs does; see lib/dictionary-mode.js)
 //   workload:  write (load, modify, save) | read (load only) | new (a new client
@@ -57,6 +59,9 @@ async function createStore () {
       var baseSqlite = require(path.resolve(process.env.BENCH_BASE))
       return { session: baseSqlite, store: new baseSqlite.SqliteStore({ path: benchFile(), sweepInterval: 0 }) }
     }
+    case 'floor':
+      // (the least work a session middleware does: bench/floor.js)
+      return { floor: true }
     case 'express-session-rs-owner':
       return { session: require(root), store: new (require(root).MemoryStore)(), options: { owner: 'views' } }
     case 'express-session-rs-changed-fields':

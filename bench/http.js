@@ -13,9 +13,11 @@ var readline = require('readline')
 var lib = require('./lib')
 var redis = require('../tools/redis')
 
-var SCENARIOS = ['none', 'none-dictionary', 'express-session', 'express-session-rs', 'express-session-rs-sqlite',
+var SCENARIOS = ['none', 'none-dictionary', 'floor', 'express-session', 'express-session-rs', 'express-session-rs-sqlite',
   'express-session-rs-sqlite-fsync', 'express-session-rs-redis', 'express-session-redis',
   'express-session-connect-sqlite3', 'express-session-better-sqlite3']
+// (floor: the least work a session middleware does, written by hand on this
+// package's native parts, bench/floor.js: what the session work costs at least)
 // (also available through --scenarios=, not run by default: the native stores
 // with the saveChangedFields option, express-session-rs-changed-fields and
 // express-session-rs-sqlite-changed-fields; our RedisStore under our middleware

@@ -41,6 +41,7 @@ function makeApp (scenario, workload, framework) {
     : scenario === 'base' || scenario === 'base-sqlite'
       ? require(path.resolve(option('base', '')))
       : /^express-session-rs/.test(scenario) ? require(root) : null
+  if (scenario === 'floor') return require('./app').create(express, scenario, { floor: true }, workload)
   var made = session && {
     session: session,
     store: /sqlite$/.test(scenario)

@@ -56,6 +56,7 @@ function Ending (res, next, end, write, chunk, encoding) {
   this.encoding = encoding
   this.ret = undefined
   this.sync = true
+  this.error = null
   this._end = end
   this._write = write
 }
@@ -109,11 +110,12 @@ Ending.prototype.wait = function wait (run, hold, what) {
 Ending.prototype.storeCall = function storeCall (store, name, id, sess, dataJSON, what) {
   var sync = fastPath.of(store, name)
   if (sync) {
-    // (what wait does when run calls back at once, without its closures)
-    var err = name === 'set' ? sync.call(store, id, sess, dataJSON) : sync.call(store, id, sess)
-    if (err) defer(this.next, err)
+    // (what wait does when run calls back on the next turn, without its
+    // closures: the store is written now, the response held and ended then)
+    this.error = name === 'set' ? sync.call(store, id, sess, dataJSON) : sync.call(store, id, sess)
     if (what) debug(what)
-    return this.end()
+    defer(endHeld, this)
+    return this.holdtop()
   }
   var queued = fastPath.queuedOf(store, name)
   var method = queued || store[name]
@@ -129,6 +131,12 @@ Ending.prototype.storeCall = function storeCall (store, name, id, sess, dataJSON
         method.call(store, id, sess, dataJSON, done)
     }
   }, Boolean(queued), what)
+}
+
+// ends a response whose store call completed at once (see storeCall)
+function endHeld (ending) {
+  if (ending.error) defer(ending.next, ending.error)
+  ending.writeend()
 }
 
 // express-session's writeend: ends the response once the store call completed

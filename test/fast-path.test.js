@@ -1,5 +1,6 @@
 // With an unwrapped native MemoryStore the middleware's end-of-request store call
-// completes synchronously (lib/fast-path.js): the response is written in one piece.
+// completes synchronously (lib/fast-path.js): the response is held and written in
+// one piece on the next turn, when express-session's MemoryStore calls back.
 // What clients and the store see must still match express-session.
 
 'use strict'
@@ -76,6 +77,47 @@ test('fast path: the response is written once (no split of the last byte)', asyn
   } finally {
     server.close()
   }
+})
+
+test('fast path: the store is written when res.end returns; the response ends on the next turn, as with express-session\'s MemoryStore', async function () {
+  var seen = {}
+  for (var impl of ['express-session', '..']) {
+    var session = require(impl)
+    var store = new session.MemoryStore()
+    var server = http.createServer(function (req, res) {
+      session({ secret: 's', resave: false, saveUninitialized: true, store: store })(req, res, function () {
+        req.session.n = 1
+        if (req.url === '/length') res.setHeader('Content-Length', '5')
+        var ret = res.end('hello')
+        var now = { ret: ret, stored: JSON.parse(store.sessions[req.sessionID]).n, headersSent: res.headersSent, ended: res.writableEnded }
+        setImmediate(function () {
+          now.endedNextTurn = res.writableEnded
+          seen[impl + ' ' + req.url] = now
+        })
+      })
+    })
+    await new Promise(function (resolve) { server.listen(0, '127.0.0.1', resolve) })
+    try {
+      for (var url of ['/length', '/bare']) {
+        var got = await new Promise(function (resolve, reject) {
+          http.get({ port: server.address().port, host: '127.0.0.1', path: url }, function (res) {
+            var data = ''
+            res.on('data', function (d) { data += d })
+            res.on('end', function () { resolve({ body: data, te: res.headers['transfer-encoding'], length: res.headers['content-length'] }) })
+          }).on('error', reject)
+        })
+        Object.assign(seen[impl + ' ' + url], got)
+      }
+    } finally {
+      server.close()
+    }
+  }
+  for (var url2 of ['/length', '/bare']) {
+    assert.deepStrictEqual(seen['.. ' + url2], seen['express-session ' + url2], url2)
+  }
+  assert.deepStrictEqual(seen['.. /length'], { ret: true, stored: 1, headersSent: true, ended: false, endedNextTurn: true, body: 'hello', te: undefined, length: '5' })
+  // (no Content-Length: the headers went out before the body, chunked)
+  assert.deepStrictEqual(seen['.. /bare'], { ret: true, stored: 1, headersSent: true, ended: false, endedNextTurn: true, body: 'hello', te: 'chunked', length: undefined })
 })
 
 test('direct callers still get MemoryStore\'s deferred callbacks', async function () {
