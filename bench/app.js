@@ -11,8 +11,9 @@ var dictionaryMode = require(path.join(__dirname, '..', 'lib', 'dictionary-mode'
 /**
  * The app of `scenario` for `workload` ('write', 'read' or 'new'): `made` is
  * `{ session, store, options }` (the middleware, its store and extra options),
- * `{ floor: true }` for bench/floor.js's hand-written minimum, or null for the no-session ceilings (`none`, and `none-dictionary`, which
- * switches req and res to dictionary mode as express-session-rs does).
+ * `{ floor: true }` for bench/floor.js's hand-written minimum, or null for the
+ * no-session ceilings (`none`, and `none-dictionary`, which switches req and
+ * res to dictionary mode as express-session-rs does).
  *
  * @param {Function} express
  * @param {String} scenario

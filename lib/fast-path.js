@@ -11,9 +11,10 @@
  * returning an error (or nothing) instead of calling back on the next turn.
  *
  * The middleware calls `store.set[sync]` (and touch, destroy) for its own
- * end-of-request write when the store's method is still that native function, so
- * that the response is finished in one write, as express-session does with any
- * synchronous store. A method replaced or wrapped by the app (or a subclass) has
+ * end-of-request write when the store's method is still that native function:
+ * the store is written before res.end returns, and the response is held and
+ * written in one piece on the next turn, when the callback of express-session's
+ * MemoryStore would run (see lib/commit.js). A method replaced or wrapped by the app (or a subclass) has
  * no such property, so it is called through its public signature. Everything else
  * sees only express-session's signatures and deferred callbacks.
  *
