@@ -144,8 +144,9 @@ module.exports = async function httpSuite (options) {
     for (var r = 0; r < reps; r++) {
       for (var f of frameworks) {
         for (var w of workloads) {
-          // express 5 runs the returning-client workloads only (keeps the run short)
-          if (f === 'express5' && (w.id === 'iii' || w.id === 'iv')) continue
+          // express 5 runs the returning-client workloads only (keeps the run
+          // short), unless --workloads names others
+          if (f === 'express5' && !options.workloads && (w.id === 'iii' || w.id === 'iv')) continue
           var list = scenarios.filter(function (s) {
             if (w.preload) return PRELOADED.indexOf(s) !== -1
             return f === 'express4' || COMPARED.indexOf(s) === -1

@@ -519,6 +519,54 @@ test('a redirect after regenerate over a SqliteStore: its headers arrive only on
   }
 })
 
+test('calls in flight: each calls back once with its own result, their ids used again, a call that throws frees its id', async function () {
+  var store = new ours.SqliteStore({ path: dbPath(), sweepInterval: 0 })
+  var calls = store._writes.pending
+  function set (sid, n) {
+    return new Promise(function (resolve, reject) {
+      var called = 0
+      store.set(sid, { cookie: cookie(ours, 60000), n: n }, function (err) {
+        if (++called > 1) reject(new Error('called back twice: ' + sid))
+        else if (err) reject(err)
+        else setImmediate(resolve, sid) // (a second call would show by then)
+      })
+    })
+  }
+  try {
+    for (var round = 0; round < 3; round++) {
+      // 200 writes in flight together, then 50 while 150 of another round are
+      var first = []
+      for (var i = 0; i < 200; i++) first.push(set('s' + i, round * 1000 + i))
+      await Promise.all(first)
+      assert.strictEqual(calls.size, 0)
+      var mixed = []
+      for (var j = 0; j < 150; j++) mixed.push(set('t' + j, round))
+      await new Promise(setImmediate)
+      for (var k = 0; k < 50; k++) mixed.push(set('u' + k, round))
+      await Promise.all(mixed)
+      assert.strictEqual(calls.size, 0)
+    }
+    // (ids are slots used again: no more than the most calls ever in flight)
+    assert.ok(calls.callbacks.length <= 200, String(calls.callbacks.length))
+    for (var m = 0; m < 200; m++) {
+      assert.strictEqual((await store.get('s' + m)).n, 2000 + m)
+    }
+    assert.strictEqual((await store.get('u49')).n, 2)
+    // a native call that throws (a sid that is not a string) was not staged
+    var before = calls.callbacks.length
+    var err = await new Promise(function (resolve) {
+      store._writes.run('set', [7, '{}', null, null], resolve)
+    })
+    assert.strictEqual(err.name, 'TypeError')
+    assert.strictEqual(calls.size, 0)
+    await set('after', 1)
+    assert.strictEqual(calls.callbacks.length, before)
+    assert.strictEqual((await store.get('after')).n, 1)
+  } finally {
+    store.close()
+  }
+})
+
 test('the raw file store survives garbage arguments', async function () {
   var native = require('../native')
   var garbage = [undefined, null, true, 0, -1, NaN, Infinity, 2n, '', Symbol('s'), {}, [], [1], function () {}, Buffer.alloc(1)]
