@@ -59,6 +59,12 @@ async function createStore () {
       var baseSqlite = require(path.resolve(process.env.BENCH_BASE))
       return { session: baseSqlite, store: new baseSqlite.SqliteStore({ path: benchFile(), sweepInterval: 0 }) }
     }
+    case 'base-redis-native': {
+      var baseRedis = require(path.resolve(process.env.BENCH_BASE))
+      var baseRedisStore = new baseRedis.RedisStore({ url: 'redis://127.0.0.1:' + redisPort })
+      await baseRedisStore.clear()
+      return { session: baseRedis, store: baseRedisStore }
+    }
     case 'floor':
       // (the least work a session middleware does: bench/floor.js)
       return { floor: true }

@@ -26,7 +26,7 @@ var SCENARIOS = ['none', 'none-dictionary', 'floor', 'express-session', 'express
 // durable stores as their users run them, measured with express 4 and workloads
 // i-iii only (the SQLite ones installed into bench/compare on first use)
 var COMPARED = ['express-session-redis', 'express-session-connect-sqlite3', 'express-session-better-sqlite3']
-var REDIS = ['express-session-rs-redis', 'express-session-redis', 'express-session-rs-redis-native', 'express-session-redis-native']
+var REDIS = ['express-session-rs-redis', 'express-session-redis', 'express-session-rs-redis-native', 'express-session-redis-native', 'base-redis-native']
 // scenarios measured with 1M stored sessions too (workload iv)
 var PRELOADED = ['express-session', 'express-session-rs', 'express-session-rs-sqlite']
 var WORKLOADS = [
