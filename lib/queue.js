@@ -25,10 +25,11 @@ function Queue (nat, pending) {
 
 /**
  * The callbacks of the calls in flight by request id: an array whose slots are
- * used again once their call completed, so that a request id is a small
- * integer and each call completes exactly once (the addon calls back once per
- * staged call). (A Map with an entry per call made every held response
- * survive young-generation GC: 20 us more per request over HTTP, see
+ * used again once their call completed (the addon calls back exactly once per
+ * staged call), so that a request id is a small integer and the array no
+ * longer than the most calls ever in flight together. (A Map with an entry per
+ * call, keyed by an id that grew with every call, made every held response
+ * survive young-generation GC: about 20 us more per request over HTTP, see
  * docs/performance.md.)
  *
  * @private
