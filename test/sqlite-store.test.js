@@ -534,7 +534,8 @@ test('calls in flight: each calls back once with its own result, their ids used 
   }
   try {
     for (var round = 0; round < 3; round++) {
-      // 200 writes in flight together, then 50 while 150 of another round are
+      // 200 writes in flight together; then 150, and 50 more while those are
+      // still in flight
       var first = []
       for (var i = 0; i < 200; i++) first.push(set('s' + i, round * 1000 + i))
       await Promise.all(first)
