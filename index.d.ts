@@ -410,8 +410,9 @@ declare namespace session {
     /** The keys' prefix (default `'sess:'`). */
     prefix?: string | undefined
     /**
-     * Lifetime in seconds (an integer >= 1) of sessions whose cookie has no expiry
-     * (default 86400), or a function giving every session's, as connect-redis's.
+     * Lifetime in seconds (an integer from 1 to 9e15; 0, null and NaN: the default)
+     * of sessions whose cookie has no expiry (default 86400), or a function giving
+     * every session's, as connect-redis's.
      */
     ttl?: number | ((session: SessionData) => number) | undefined
     /** `touch` does nothing (default false). */

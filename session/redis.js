@@ -22,6 +22,10 @@ var settle = common.settle
 
 var DAY_SECONDS = 86400
 
+// the longest lifetime Redis takes for EX and EXPIRE (it refuses one whose end,
+// in ms since the epoch, passes 2^63), rounded down
+var MAX_TTL_SECONDS = 9e15
+
 // (how many times destroyOwner reads a session again that changed while it
 // was being removed)
 var DESTROY_ATTEMPTS = 32
@@ -51,8 +55,9 @@ module.exports = RedisStore
  *   all): redis:// URLs or `{ host, port, username?, password? }`
  * @param {string} [options.prefix='sess:'] the keys' prefix
  * @param {number|Function} [options.ttl=86400] lifetime in seconds of sessions
- *   whose cookie has no expiry (an integer >= 1), or `function (session) {
- *   return seconds }` for every session, as connect-redis's
+ *   whose cookie has no expiry (an integer >= 1, or a string of digits; 0, null
+ *   and NaN are the default), or `function (session) { return seconds }` for
+ *   every session, as connect-redis's
  * @param {boolean} [options.disableTouch=false] `touch` does nothing
  * @param {boolean} [options.disableTTL=false] sessions never expire in Redis
  *   (and `touch` does nothing)
@@ -80,9 +85,7 @@ function RedisStore (options) {
   }
   var prefix = opts.prefix == null ? 'sess:' : opts.prefix
   if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
-  var ttl = opts.ttl
-  // (at most what Redis takes for EX: 2^63 ms, in seconds, rounded down)
-  if (typeof ttl !== 'function') ttl = number.count('ttl', ttl, { min: 1, max: 9e12, default: DAY_SECONDS })
+  var ttl = ttlOption(opts.ttl)
   var scanCount = number.count('scanCount', opts.scanCount, { min: 1, max: 1e9, default: 100 })
   var connectTimeout = number.time('connectTimeout', opts.connectTimeout, { min: 1, default: 5000 })
   var commandTimeout = number.time('commandTimeout', opts.commandTimeout, { min: 1, default: 5000 })
@@ -106,6 +109,29 @@ function RedisStore (options) {
 }
 
 util.inherits(RedisStore, Store)
+
+/**
+ * The `ttl` option as connect-redis takes it (`opts.ttl || 86400`): a function,
+ * else a number of seconds, the default when falsy (0, null, '', NaN); a string
+ * of digits (an environment variable's value) is its number.
+ *
+ * @private
+ */
+function ttlOption (ttl) {
+  if (typeof ttl === 'function') return ttl
+  if (!ttl) return DAY_SECONDS
+  return number.count('ttl', seconds(ttl), { min: 1, max: MAX_TTL_SECONDS })
+}
+
+/**
+ * A number of seconds as connect-redis hands it to Redis, which reads a string
+ * of digits as its number; anything else as it is.
+ *
+ * @private
+ */
+function seconds (value) {
+  return typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value
+}
 
 /**
  * The `url` option: a redis:// or rediss:// (TLS) URL.
@@ -180,7 +206,7 @@ function clusterNodes (opts, tls) {
  * @private
  */
 RedisStore.prototype._ttlOf = function (session) {
-  if (typeof this._ttl === 'function') return this._ttl(session)
+  if (typeof this._ttl === 'function') return seconds(this._ttl(session))
   // (connect-redis's rule, to the letter: an invalid expiry gives NaN, and the
   // session is removed rather than stored)
   var expires = session && session.cookie && session.cookie.expires

@@ -89,6 +89,45 @@ test('keys, values and TTLs are connect-redis\'s: prefix + id, the session JSON,
   })
 })
 
+test('the ttl option and the ttl function\'s results are taken as connect-redis takes them', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var ConnectRedis = require('connect-redis').RedisStore
+    // (falsy: the default day; a string of digits, as from an environment
+    // variable: its number; up to what Redis takes)
+    var options = [0, null, NaN, '', false, '3600', 3600, 1e13]
+    var functions = ['30', '-5', 45, '0']
+    var noExpiry = { cookie: { expires: null }, n: 1 }
+    var stores = []
+    async function ttls (make) {
+      var out = []
+      for (var i = 0; i < options.length; i++) {
+        var store = make({ prefix: 'o' + i + ':', ttl: options[i] })
+        stores.push(store)
+        await store.set('a', noExpiry)
+        out.push(await client.ttl('o' + i + ':a'))
+      }
+      for (var j = 0; j < functions.length; j++) {
+        var result = functions[j]
+        var fixed = make({ prefix: 'f' + j + ':', ttl: function () { return result } })
+        stores.push(fixed)
+        await fixed.set('a', noExpiry)
+        var afterSet = await client.ttl('f' + j + ':a')
+        await client.set('f' + j + ':b', 'x')
+        await fixed.touch('b', noExpiry)
+        out.push([afterSet, await client.ttl('f' + j + ':b')])
+      }
+      await client.flushAll()
+      return out
+    }
+    var theirs = await ttls(function (o) { return new ConnectRedis(Object.assign({ client: client }, o)) })
+    var mine = await ttls(function (o) { return new ours.RedisStore(Object.assign({ url: url(server) }, o)) })
+    assert.deepStrictEqual(mine, theirs)
+    assert.deepStrictEqual(mine, [86400, 86400, 86400, 86400, 86400, 3600, 3600, 1e13,
+      [30, 30], [-2, -2], [45, 45], [-2, -2]])
+    for (var s of stores) if (s instanceof ours.RedisStore) s.close()
+  })
+})
+
 // an app logging in and counting, under a session middleware and store
 function app (session, store) {
   var a = express()
@@ -558,10 +597,12 @@ test('options are checked at construction', function () {
   } else {
     new ours.RedisStore({ url: 'rediss://x' }).close()
   }
-  assert.throws(function () { return new ours.RedisStore({ ttl: 0 }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: -1 }) }, RangeError)
   assert.throws(function () { return new ours.RedisStore({ ttl: 1.5 }) }, RangeError)
-  assert.throws(function () { return new ours.RedisStore({ ttl: NaN }) }, TypeError)
-  assert.throws(function () { return new ours.RedisStore({ ttl: 1e16 }) }, RangeError) // (Redis refuses EX past ~9.2e12 s)
+  assert.throws(function () { return new ours.RedisStore({ ttl: '1.5' }) }, TypeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: 'day' }) }, TypeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: Infinity }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ ttl: 1e16 }) }, RangeError) // (Redis refuses EX past ~9.2e15 s)
   assert.throws(function () { return new ours.RedisStore({ commandTimeout: 2 ** 31 }) }, RangeError)
   assert.throws(function () { return new ours.RedisStore({ scanCount: 0 }) }, RangeError)
   assert.throws(function () { return new ours.RedisStore({ prefix: 5 }) }, TypeError)
