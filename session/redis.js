@@ -86,7 +86,8 @@ function RedisStore (options) {
   var prefix = opts.prefix == null ? 'sess:' : opts.prefix
   if (typeof prefix !== 'string') throw new TypeError('prefix option must be a string')
   var ttl = ttlOption(opts.ttl)
-  var scanCount = number.count('scanCount', opts.scanCount, { min: 1, max: 1e9, default: 100 })
+  // (as connect-redis takes it: `opts.scanCount || 100`)
+  var scanCount = opts.scanCount ? number.count('scanCount', seconds(opts.scanCount), { min: 1, max: 1e9 }) : 100
   var connectTimeout = number.time('connectTimeout', opts.connectTimeout, { min: 1, default: 5000 })
   var commandTimeout = number.time('commandTimeout', opts.commandTimeout, { min: 1, default: 5000 })
   var reconnectDelay = number.time('reconnectDelay', opts.reconnectDelay, { min: 1, default: 50 })
@@ -124,8 +125,8 @@ function ttlOption (ttl) {
 }
 
 /**
- * A number of seconds as connect-redis hands it to Redis, which reads a string
- * of digits as its number; anything else as it is.
+ * A number (of seconds, of keys) as connect-redis hands it to Redis, which reads
+ * a string of digits as its number; anything else as it is.
  *
  * @private
  */

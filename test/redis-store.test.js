@@ -273,7 +273,7 @@ test('text comes back exactly: non-ASCII, lone surrogates in IDs and data, a 10 
 
 test('many sessions: 100,000 sets in one turn go out together; all() and ids() scan them all', { skip: skip }, async function () {
   await withServer({}, async function (server, client) {
-    var store = new ours.RedisStore({ url: url(server), scanCount: 1000 })
+    var store = new ours.RedisStore({ url: url(server), scanCount: '1000' }) // (a string of digits, as connect-redis takes it)
     var sets = []
     for (var i = 0; i < 100000; i++) sets.push(store.set('s' + i, { cookie: cookie(ours, 60000), i: i }))
     await Promise.all(sets)
@@ -604,7 +604,9 @@ test('options are checked at construction', function () {
   assert.throws(function () { return new ours.RedisStore({ ttl: Infinity }) }, RangeError)
   assert.throws(function () { return new ours.RedisStore({ ttl: 1e16 }) }, RangeError) // (Redis refuses EX past ~9.2e15 s)
   assert.throws(function () { return new ours.RedisStore({ commandTimeout: 2 ** 31 }) }, RangeError)
-  assert.throws(function () { return new ours.RedisStore({ scanCount: 0 }) }, RangeError)
+  assert.throws(function () { return new ours.RedisStore({ scanCount: -1 }) }, RangeError)
+  for (var count of [0, null, NaN, '50']) new ours.RedisStore({ scanCount: count }).close() // (as connect-redis)
+  assert.throws(function () { return new ours.RedisStore({ scanCount: 'all' }) }, TypeError)
   assert.throws(function () { return new ours.RedisStore({ prefix: 5 }) }, TypeError)
   assert.throws(function () { return new ours.RedisStore({ url: 'redis://[::1' }) }, function (err) { return err.code === 'ERR_INVALID_ARG_VALUE' })
 })
