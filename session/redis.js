@@ -304,7 +304,9 @@ RedisStore.prototype.all = function all (callback) {
     var sessions = Object.create(null)
     for (var i = 0; i < flat.length; i += 2) {
       var sid = text(flat[i])
-      sessions[sid] = parseStored(sid, text(flat[i + 1]))
+      var value = text(flat[i + 1])
+      // (an empty value is no session, as connect-redis lists them)
+      if (value !== '') sessions[sid] = parseStored(sid, value)
     }
     return sessions
   })

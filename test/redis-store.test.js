@@ -569,7 +569,7 @@ test('close() waits for the commands in flight; later calls fail with ERR_STORE_
   })
 })
 
-test('connect-redis\'s edges: success calls back without arguments, an invalid expiry removes the session, an empty value is no session, a key that is not text does not fail the listings', { skip: skip }, async function () {
+test('connect-redis\'s edges: success calls back without arguments, an invalid expiry removes the session, an empty value is no session, a key or a value that is not text is read as connect-redis reads it', { skip: skip }, async function () {
   await withServer({}, async function (server, client) {
     var store = new ours.RedisStore({ url: url(server) })
     var args = await new Promise(function (resolve) {
@@ -585,6 +585,16 @@ test('connect-redis\'s edges: success calls back without arguments, an invalid e
     assert.strictEqual(await store.get('empty'), undefined)
     await client.set(Buffer.from([0x73, 0x65, 0x73, 0x73, 0x3a, 0x78, 0xff]), '{"cookie":{}}')
     assert.deepStrictEqual((await store.ids()).sort(), ['empty', 'x\ufffd'])
+    // a value that another client wrote in Latin-1: read with U+FFFD for what is
+    // not UTF-8, as connect-redis's client reads it, and listed by all()
+    await client.del(Buffer.from([0x73, 0x65, 0x73, 0x73, 0x3a, 0x78, 0xff]))
+    await client.set('sess:latin', Buffer.from('{"cookie":{},"name":"caf\u00e9 \u00ff"}', 'latin1'))
+    var theirs = new (require('connect-redis').RedisStore)({ client: client })
+    var read = await store.get('latin')
+    assert.deepStrictEqual(read, { cookie: {}, name: 'caf\ufffd \ufffd' })
+    assert.deepStrictEqual(read, await theirs.get('latin'))
+    assert.deepStrictEqual(await store.all(), Object.assign(Object.create(null), { latin: read }))
+    assert.strictEqual((await theirs.all()).length, 1)
     store.close()
   })
 })

@@ -109,41 +109,34 @@ fn js_text(bytes: Vec<u8>) -> std::result::Result<Text, Vec<u8>> {
     }
 }
 
-/// A key as text for JS: as `js_text`, and bytes that are not WTF-8 (a key that
-/// another client wrote under the prefix) decoded with U+FFFD for what is not
-/// text, as connect-redis's client decodes them, rather than failing the list.
-fn js_key(bytes: Vec<u8>) -> Text {
+/// Stored bytes (a key or a session) as text for JS: as `js_text`, and bytes
+/// that are not WTF-8 (written by another client) decoded with U+FFFD for what
+/// is not text, as connect-redis's client decodes them, rather than failing the
+/// call (or a whole list).
+fn js_lossy(bytes: Vec<u8>) -> Text {
     js_text(bytes).unwrap_or_else(|b| Either::A(String::from_utf8_lossy(&b).into_owned()))
 }
 
-/// A stored session as text for JS; an error when it is not WTF-8.
-fn js_session(bytes: Vec<u8>) -> std::result::Result<Text, redis::Error> {
-    js_text(bytes).map_err(|_| redis::Error {
-        kind: redis::ErrorKind::UnexpectedReply,
-        message: "a stored session is not UTF-8 text".into(),
-    })
-}
-
 /// The reply of a command for JS, keys without the store's prefix.
-fn js_reply(prefix_len: usize, reply: redis::Reply) -> std::result::Result<JsReply, redis::Error> {
+fn js_reply(prefix_len: usize, reply: redis::Reply) -> JsReply {
     let strip = |mut key: Vec<u8>| {
         key.drain(..prefix_len.min(key.len()));
-        js_key(key)
+        js_lossy(key)
     };
-    Ok(match reply {
+    match reply {
         redis::Reply::Value(None) | redis::Reply::Count(_) => None,
         redis::Reply::Number(n) => Some(Either3::C(n as f64)),
-        redis::Reply::Value(Some(v)) => Some(Either3::A(js_session(v)?)),
+        redis::Reply::Value(Some(v)) => Some(Either3::A(js_lossy(v))),
         redis::Reply::Keys(keys) => Some(Either3::B(keys.into_iter().map(strip).collect())),
         redis::Reply::Rows(rows) => {
             let mut flat = Vec::with_capacity(rows.len() * 2);
             for (key, value) in rows {
                 flat.push(strip(key));
-                flat.push(js_session(value)?);
+                flat.push(js_lossy(value));
             }
             Some(Either3::B(flat))
         }
-    })
+    }
 }
 
 /// Stages `command` for request `id`: `flush()` sends it.
@@ -153,7 +146,7 @@ fn queue(h: &Handle, id: Option<f64>, command: redis::Command) -> Result<()> {
     let prefix_len = h.prefix.len();
     let staged = h.store.stage(
         command,
-        Box::new(move |r| done.push((id, r.and_then(|reply| js_reply(prefix_len, reply))))),
+        Box::new(move |r| done.push((id, r.map(|reply| js_reply(prefix_len, reply))))),
     );
     if !staged {
         h.done.deliver();
