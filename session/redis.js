@@ -39,9 +39,11 @@ module.exports = RedisStore
  * together, in the order they were made; each fails within `commandTimeout`
  * when Redis is down or slow, with an Error whose `err.code` is
  * `ECONNREFUSED`, `ECONNRESET`, `ETIMEDOUT`, `ERR_STORE_CLOSED` (after
- * `close()`), `ERR_TLS_CERT_INVALID` or `ERR_TLS_HANDSHAKE` (TLS), or the
+ * `close()`), `ERR_TLS_CERT_INVALID` or `ERR_TLS_HANDSHAKE` (TLS), the
  * server's error prefix (`NOAUTH`, `WRONGPASS`, `NOPERM`, `WRONGTYPE`, `ERR`,
- * ...); the connection comes back by itself.
+ * ...), `ERR_STORE_DAMAGED` (a stored value that is not JSON),
+ * `ERR_REDIS_REPLY` (an unexpected reply) or `ERR_REDIS` (anything else); the
+ * connection comes back by itself.
  *
  * @param {Object} [options]
  * @param {string} [options.url='redis://127.0.0.1:6379'] the server:
