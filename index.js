@@ -237,8 +237,9 @@ function session (options) {
     }
 
     // backwards compatibility for signed cookies
-    // req.secret is passed from the cookie parser middleware
-    var signer = secret ? signers.current() : signature.signerFor(req.secret)
+    // req.secret is passed from the cookie parser middleware (one secret, as
+    // express-session takes it: an array there is one invalid key)
+    var signer = secret ? signers.current() : signature.signerFor(Array.isArray(req.secret) ? [req.secret] : req.secret)
 
     var originalJSON
     var originalId

@@ -22,33 +22,36 @@ exports.SecretSigners = SecretSigners
 /**
  * Signs with `secrets[0]`, verifies with every secret. A secret is a string (UTF-8),
  * a Buffer, TypedArray or DataView, or a secret KeyObject, as `crypto.createHmac`
- * takes. An invalid secret makes `sign`/`unsign` throw the error `createHmac` would.
+ * takes. An invalid secret throws the error `createHmac` would, when
+ * cookie-signature would use it (as express-session tries the secrets in turn):
+ * `sign` when it is the first, `unsign` when no secret before it verified.
+ * With no secrets, `sign` throws and `unsign` gives `false`.
  *
  * @param {Array} secrets
  * @public
  */
 function Signer (secrets) {
-  var keys
+  // the keys of the secrets before the first invalid one
+  var keys = []
+  this.error = null
   try {
     // (element by element: a sparse array of length 2^32-1 fails at its first
     // hole, where map would visit every index first)
-    keys = []
     for (var i = 0; i < secrets.length; i++) keys.push(toKey(secrets[i]))
   } catch (err) {
     this.error = err
-    return
   }
+  if (keys.length === 0) return
   var prepared = native.createSigner(keys)
   this._sign = prepared.sign
   this._verify = prepared.verify
-  this.error = null
 }
 
 /**
  * `val + '.' + signature`.
  */
 Signer.prototype.sign = function (val) {
-  if (this.error) throw this.error
+  if (!this._sign) throw this.error || new TypeError('Secret key must be provided.')
   return val + '.' + this._sign(val)
 }
 
@@ -56,10 +59,9 @@ Signer.prototype.sign = function (val) {
  * The value before the last dot when the signature is valid, else `false`.
  */
 Signer.prototype.unsign = function (input) {
+  if (this._verify && this._verify(input)) return input.slice(0, input.lastIndexOf('.'))
   if (this.error) throw this.error
-  return this._verify(input)
-    ? input.slice(0, input.lastIndexOf('.'))
-    : false
+  return false
 }
 
 /**

@@ -184,6 +184,28 @@ test('Buffer secret and secret arrays mutated after session()', async function (
   })))
 })
 
+test('an invalid secret after a valid first one is used only when the ones before it do not verify', async function () {
+  // (secret: [process.env.SECRET, process.env.OLD_SECRET] with no old secret set)
+  for (var later of [undefined, null, 123]) {
+    var r = await same(scenario({ secret: ['good', later] }, ['/inc', '/inc', { path: '/inc', cookie: 'connect.sid=s%3Afoo.bar' }]))
+    assert.strictEqual(r.responses[1].body, '2', String(later))
+    assert.strictEqual(r.errors.length, 1, String(later))
+  }
+  // an invalid first secret: signing fails, the response goes out without a cookie
+  var first = await same(scenario({ secret: [123, 'good'] }, ['/inc']))
+  assert.deepStrictEqual(first.responses[0].setCookie, [])
+  assert.strictEqual(first.errors.length, 1)
+})
+
+test('req.secret (cookie-parser\'s) is one secret: an array there is an invalid key', async function () {
+  for (var secret of ['parser secret', ['a', 'b'], []]) {
+    var r = await same(scenario(function () { return { resave: false, saveUninitialized: true } }, ['/inc', '/inc'], {
+      before: function (app) { app.use(function (req, res, next) { req.secret = secret; next() }) }
+    }))
+    assert.strictEqual(r.errors.length, typeof secret === 'string' ? 0 : 2, JSON.stringify(secret))
+  }
+})
+
 test('forged, unsigned and garbled cookies never reach the store', async function () {
   var cookies = [
     'connect.sid=s%3Afoo.bar', 'connect.sid=foo', 'connect.sid=s%3A', 'connect.sid=%E0%A4%A',
