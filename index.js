@@ -70,8 +70,10 @@ function session (options) {
   // get the session id generate function
   var generateId = opts.genid || generateSessionId
 
-  // get the session cookie name
+  // get the session cookie name (as a string, as cookie.serialize and a
+  // property lookup use any other value)
   var name = opts.name || opts.key || 'connect.sid'
+  if (typeof name !== 'string' && typeof name !== 'symbol') name = String(name)
 
   // get the session store
   var store = opts.store || new MemoryStore()

@@ -69,6 +69,12 @@ test('name and the legacy key option', async function () {
   await same(scenario({ key: 'legacy' }, ['/inc', '/inc']))
   await same(scenario({ name: 'n', key: 'k' }, ['/inc', '/inc']))
   await same(scenario({ name: '__Host-sid', cookie: { secure: false } }, ['/inc', '/inc']))
+  // a name that is not a string is its string, as cookie.serialize writes it
+  for (var name of [5, ['sid'], true, { toString: function () { return 'obj' } }]) {
+    var other = await same(scenario({ name: name }, ['/inc', '/inc']))
+    assert.match(other.responses[0].setCookie[0], new RegExp('^' + String(name) + '=s%3ASID1\\.SIG; Path=/; HttpOnly$'))
+    assert.strictEqual(other.responses[1].body, '2')
+  }
 })
 
 test('cookie path: prefix match on the original URL', async function () {
