@@ -66,9 +66,10 @@ Signer.prototype.unsign = function (input) {
 
 /**
  * The signers of the `secret` option (an array, which express-session keeps by
- * reference): `current()` signs with its first secret and verifies with all,
- * rebuilt when the array was changed; with `withFirst` and several secrets,
- * `first` verifies with the first alone (else null).
+ * reference, and whose Buffers it reads at each use): `current()` signs with
+ * its first secret and verifies with all, rebuilt when the array or the bytes
+ * of a secret in it were changed; with `withFirst` and several secrets, `first`
+ * verifies with the first alone (else null).
  *
  * @param {Array} secrets
  * @param {Boolean} withFirst
@@ -78,14 +79,19 @@ function SecretSigners (secrets, withFirst) {
   this.secrets = secrets
   this.withFirst = withFirst
   this.snapshot = null
+  // copies of the bytes of the secrets that can change in place (by index),
+  // or null when there are none
+  this.contents = null
   this.signer = null
   this.first = null
   this.current()
 }
 
 SecretSigners.prototype.current = function current () {
-  if (!this.signer || !sameSecrets(this.snapshot, this.secrets)) {
+  if (!this.signer || !sameSecrets(this.snapshot, this.secrets) ||
+      (this.contents !== null && !sameContents(this.contents, this.snapshot))) {
     this.snapshot = this.secrets.slice()
+    this.contents = contentsOf(this.snapshot)
     this.signer = new Signer(this.snapshot)
     this.first = this.withFirst && this.snapshot.length > 1 ? new Signer(this.snapshot.slice(0, 1)) : null
   }
@@ -99,6 +105,32 @@ function sameSecrets (snapshot, secrets) {
     if (snapshot[i] !== secrets[i]) return false
   }
   return true
+}
+
+// copies of the bytes of the secrets that can change in place, or null
+function contentsOf (secrets) {
+  var contents = null
+  for (var i = 0; i < secrets.length; i++) {
+    var bytes = mutableBytes(secrets[i])
+    if (bytes !== null) (contents || (contents = []))[i] = Buffer.from(bytes)
+  }
+  return contents
+}
+
+// true when every secret that can change in place still has its copied bytes
+function sameContents (contents, secrets) {
+  for (var i = 0; i < contents.length; i++) {
+    if (contents[i] !== undefined && !contents[i].equals(mutableBytes(secrets[i]))) return false
+  }
+  return true
+}
+
+// the bytes of a Buffer, TypedArray, DataView or ArrayBuffer secret (a view of
+// them, not a copy), else null
+function mutableBytes (secret) {
+  if (ArrayBuffer.isView(secret)) return Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
+  if (isArrayBuffer(secret)) return Buffer.from(secret)
+  return null
 }
 
 function toKey (secret) {

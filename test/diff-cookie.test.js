@@ -181,6 +181,13 @@ test('secret rotation: cookies signed with an older secret are accepted, new one
 
 test('Buffer secret and secret arrays mutated after session()', async function () {
   await same(scenario({ secret: Buffer.from('buffer secret') }, ['/inc', '/inc']))
+  // a Buffer written over in place: cookies signed with its old bytes no longer verify
+  var buffer
+  var rewritten = await same(scenario(function () {
+    buffer = Buffer.from('aaaa')
+    return { secret: buffer, resave: false, saveUninitialized: true }
+  }, ['/inc', { path: '/inc', after: function () { buffer.write('bbbb') } }, '/inc', '/inc']))
+  assert.deepStrictEqual(rewritten.responses.map(function (r) { return r.body }), ['1', '2', '1', '2'])
   var secrets = ['first']
   await same(scenario(function () {
     secrets = ['first']
