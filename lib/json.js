@@ -292,13 +292,18 @@ function dataJSON (sess, large) {
   // a toJSON of any kind (own or inherited, enumerable or not) decides what
   // JSON.stringify writes; and a session whose cookie is not its first key:
   // serialize exactly as express-session does
-  return JSON.stringify(sess, function (key, val) {
+  var text = JSON.stringify(sess, function (key, val) {
     if (this === sess && key === 'cookie') {
       return
     }
 
     return val
   })
+  if (text === undefined) {
+    // (express-session's hash of it throws too)
+    throw new TypeError('the session cannot be serialized: its toJSON gave no JSON value')
+  }
+  return text
 }
 
 function pad (n, width) {

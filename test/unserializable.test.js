@@ -1,6 +1,7 @@
 // A session value that JSON cannot serialize (a BigInt, a cycle, a throwing
-// toJSON or getter): the error goes to next(err), as a failed save's does, the
-// response the app wrote is sent, nothing is stored, and the process lives on.
+// toJSON or getter, a session whose toJSON gives undefined): the error goes to
+// next(err), as a failed save's does, the response the app wrote is sent,
+// nothing is stored, and the process lives on.
 // (express-session hangs the request under Express and throws out of res.end
 // with a plain http server: see README, "Differences you can observe".)
 
@@ -17,7 +18,9 @@ var BAD = {
   BigInt: function () { return 10n },
   cycle: function () { var a = {}; a.self = a; return a },
   'throwing toJSON': function () { return { toJSON: function () { throw new Error('toJSON boom') } } },
-  'throwing getter': function () { return Object.defineProperty({}, 'x', { enumerable: true, get: function () { throw new Error('getter boom') } }) }
+  'throwing getter': function () { return Object.defineProperty({}, 'x', { enumerable: true, get: function () { throw new Error('getter boom') } }) },
+  // (set on the session itself, see route)
+  'toJSON of the session giving undefined': null
 }
 
 function expectedError (kind) {
@@ -29,7 +32,8 @@ async function app (framework, store, errors) {
   var mw = session({ secret: 's', resave: false, saveUninitialized: false, store: store })
   function route (req, res) {
     var kind = decodeURIComponent(req.url.split('?kind=')[1] || '')
-    if (kind) req.session.bad = BAD[kind]()
+    if (BAD[kind] === null) req.session.toJSON = function () {}
+    else if (kind) req.session.bad = BAD[kind]()
     req.session.n = (req.session.n || 0) + 1
     res.end('ok ' + req.session.n)
   }
@@ -50,8 +54,10 @@ async function app (framework, store, errors) {
   return serve.serve('http', a, function () {})
 }
 
-for (var framework of ['express', 'http']) {
-  for (var kind of Object.keys(BAD)) {
+// (each test keeps its own framework and kind: a `for (var ...)` loop would give
+// every test the last ones by the time it runs)
+;['express', 'http'].forEach(function (framework) {
+  Object.keys(BAD).forEach(function (kind) {
     test(framework + ': a ' + kind + ' in the session: next(err), the response is sent, nothing is stored', async function () {
       var store = new session.MemoryStore({ sweepInterval: 0 })
       var errors = []
@@ -82,5 +88,5 @@ for (var framework of ['express', 'http']) {
         server.close()
       }
     })
-  }
-}
+  })
+})
