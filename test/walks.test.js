@@ -55,9 +55,11 @@ var OPTIONS = [
   ['resave', { resave: true }]
 ]
 
-for (var o of OPTIONS) {
-  for (var flow of FLOWS) {
-    for (var size of [3, 300]) {
+// (each test keeps its own options, flow and size: a `for (var ...)` loop would
+// give every test the last ones by the time it runs)
+OPTIONS.forEach(function (o) {
+  FLOWS.forEach(function (flow) {
+    [3, 300].forEach(function (size) {
       test('walks of the session (' + o[0] + ', ' + flow + ', ' + size + ' keys): at most express-session\'s', async function () {
         var theirs = await walks(original, new original.MemoryStore(), o[1], flow, size)
         var counts = {
@@ -72,6 +74,6 @@ for (var o of OPTIONS) {
           assert.ok(counts[k].reads <= theirs.reads, k + ': ' + text)
         }
       })
-    }
-  }
-}
+    })
+  })
+})
