@@ -71,9 +71,10 @@ function session (options) {
   var generateId = opts.genid || generateSessionId
 
   // get the session cookie name (as a string, as cookie.serialize and a
-  // property lookup use any other value)
+  // property lookup use any other value; one without a string form is left to
+  // fail at each request, as in express-session)
   var name = opts.name || opts.key || 'connect.sid'
-  if (typeof name !== 'string' && typeof name !== 'symbol') name = String(name)
+  if (typeof name !== 'string' && typeof name !== 'symbol') name = stringOr(name)
 
   // get the session store
   var store = opts.store || new MemoryStore()
@@ -611,6 +612,19 @@ function session (options) {
 
       next()
     })
+  }
+}
+
+/**
+ * `String(value)`, or `value` itself when it has no string form.
+ *
+ * @private
+ */
+function stringOr (value) {
+  try {
+    return String(value)
+  } catch (err) {
+    return value
   }
 }
 
