@@ -120,6 +120,7 @@ Ending.prototype.storeCall = function storeCall (store, name, id, sess, dataJSON
   var queued = fastPath.queuedOf(store, name)
   var method = queued || store[name]
   return this.wait(function (done) {
+    if (typeof method !== 'function') throw new TypeError('store.' + name + ' is not a function')
     switch (name) {
       case 'destroy':
         method.call(store, id, done)

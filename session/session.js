@@ -44,10 +44,11 @@ defineHidden(Session.prototype, 'resetMaxAge', function resetMaxAge () {
 })
 
 defineHidden(Session.prototype, 'save', function save (fn) {
-  var self = this
   return callbackOrPromise(fn, this, function (done) {
-    self.req.sessionStore.set(self.id, self, done)
-  })
+    // (written as express-session writes it: a store without set fails with
+    // its message, "this.req.sessionStore.set is not a function")
+    this.req.sessionStore.set(this.id, this, done)
+  }.bind(this))
 })
 
 defineHidden(Session.prototype, 'reload', function reload (fn) {
@@ -65,12 +66,11 @@ defineHidden(Session.prototype, 'reload', function reload (fn) {
 })
 
 defineHidden(Session.prototype, 'destroy', function destroy (fn) {
-  var req = this.req
-  var id = this.id
-  delete req.session
+  delete this.req.session
   return callbackOrPromise(fn, this, function (done) {
-    req.sessionStore.destroy(id, done)
-  })
+    // (as express-session writes it, for its message when destroy is missing)
+    this.req.sessionStore.destroy(this.id, done)
+  }.bind(this))
 })
 
 defineHidden(Session.prototype, 'regenerate', function regenerate (fn) {

@@ -8,6 +8,7 @@ var util = require('util')
 var cookieParser = require('cookie-parser')
 var harness = require('./support/harness')
 var routes = require('./support/routes')
+var serve = require('./support/serve')
 
 var same = harness.same
 
@@ -194,6 +195,47 @@ test('Set-Cookie headers set by the app are kept', async function () {
   var r = await same(scenario({}, ['/set-cookie-first', '/set-cookie-array', '/writehead-cookie']))
   assert.strictEqual(r.responses[0].setCookie.length, 2)
   assert.strictEqual(r.responses[1].setCookie.length, 2, 'a loaded browser-session cookie is not re-sent')
+})
+
+test('a store method gone after session(): the TypeError express-session gives', async function () {
+  // (thrown at the call, out of res.end at the end of the request, as
+  // express-session throws it: the route catches it here)
+  var cases = [
+    ['touch', {}, 'read', 'store.touch is not a function'],
+    ['destroy', { unset: 'destroy' }, 'null', 'store.destroy is not a function'],
+    ['set', {}, 'inc', 'this.req.sessionStore.set is not a function'],
+    ['destroy', {}, 'destroy', 'this.req.sessionStore.destroy is not a function']
+  ]
+  for (var c of cases) {
+    for (var name of ['express-session', 'express-session-rs']) {
+      var impl = require(name === 'express-session' ? 'express-session' : '..')
+      var store = new impl.MemoryStore()
+      var app = require('express')()
+      var seen = []
+      app.use(impl(Object.assign({ secret: 's', resave: false, saveUninitialized: false, store: store }, c[1])))
+      app.get('/:action', function (req, res) {
+        var action = req.params.action
+        if (action === 'inc') req.session.n = (req.session.n || 0) + 1
+        if (action === 'null') req.session = null
+        try {
+          if (action === 'destroy') req.session.destroy(function () { res.end('destroyed') })
+          else res.end('ok')
+        } catch (err) {
+          seen.push(err.message)
+          res.destroy()
+        }
+      })
+      var server = await serve.serve('http', app, function () {})
+      try {
+        var jar = (await serve.request(server, { path: '/inc' })).setCookie[0].split(';')[0]
+        store[c[0]] = undefined
+        await serve.request(server, { path: '/' + c[2], headers: { cookie: jar } }).catch(function () {})
+      } finally {
+        server.close()
+      }
+      assert.deepStrictEqual(seen, [c[3]], name + ': ' + c.join(' '))
+    }
+  }
 })
 
 test('self-awareness: a second session middleware does nothing', async function () {
