@@ -455,7 +455,9 @@ function session (options) {
 
       function reload (callback) {
         debug('reloading %s', this.id)
-        return callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback)
+        var promise = callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback)
+        // (with a callback nothing, as express-session's wrapper returns)
+        if (typeof callback !== 'function') return promise
       }
 
       function reloadThenLoaded (done) {
@@ -467,16 +469,19 @@ function session (options) {
 
       function save () {
         markSaved(this)
+        var promise
         if (foreign) {
-          return callWith(this, _save, arguments[0])
-        }
-        if (changes && savesToStore(_save, this, store) && changes.applies(state.baseline, this)) {
+          promise = callWith(this, _save, arguments[0])
+        } else if (changes && savesToStore(_save, this, store) && changes.applies(state.baseline, this)) {
           var sess = this
-          return callWith(this, function (done) {
+          promise = callWith(this, function (done) {
             changes.save(state.baseline, sess, savedJSON, true, done)
           }, arguments[0])
+        } else {
+          promise = _save.apply(this, arguments)
         }
-        return _save.apply(this, arguments)
+        // (with a callback nothing, as express-session's wrapper returns)
+        if (typeof arguments[0] !== 'function') return promise
       }
 
       defineHidden(sess, 'reload', reload)

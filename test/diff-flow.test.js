@@ -238,6 +238,30 @@ test('a store method gone after session(): the TypeError express-session gives',
   }
 })
 
+test('with a callback, the save and reload of req.session return nothing, as express-session\'s wrappers', async function () {
+  for (var options of [{}, { saveChangedFields: true }]) {
+    var r = await same(scenario({}, ['/inc', '/ret'], {
+      record: false,
+      options: function (impl) {
+        var base = { secret: 'keyboard cat', resave: false, saveUninitialized: false }
+        return impl === require('..') ? Object.assign(base, options) : base
+      },
+      routes: function (app, ctx) {
+        routes.express(app, ctx)
+        app.get('/ret', function (req, res) {
+          var out = []
+          out.push(typeof req.session.save(function () {
+            out.push(typeof req.session.reload(function () {
+              setImmediate(function () { res.end(out.join(' ')) })
+            }))
+          }))
+        })
+      }
+    }))
+    assert.strictEqual(r.responses[1].body, 'undefined undefined')
+  }
+})
+
 test('self-awareness: a second session middleware does nothing', async function () {
   await same(scenario({}, ['/inc', '/inc'], {
     before: function (app, ctx) {
