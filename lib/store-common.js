@@ -90,15 +90,32 @@ function settle (callback, err, value) {
 /**
  * When `session` expires (ms since the epoch): its cookie's expiry, else `ttl`
  * (ms, or a function of the session) from `now`; NaN for never. A ttl function
- * that throws throws here.
+ * that throws, or gives what the `ttl` option refuses, throws here.
  *
  * @private
  */
 function expiry (session, now, ttl) {
   var expires = expiryOf(session && session.cookie)
   if (!Number.isNaN(expires)) return expires
-  var ms = typeof ttl === 'function' ? ttl(session) : ttl
-  return typeof ms === 'number' && ms > 0 ? now + ms : NaN
+  var ms = typeof ttl === 'function' ? ttlResult(ttl(session)) : ttl
+  return now + ms
+}
+
+/**
+ * What a ttl function gave, checked as the `ttl` option is: a number of ms, an
+ * integer >= 1 or Infinity (a TypeError or RangeError otherwise, rather than a
+ * session that silently never expires).
+ *
+ * @private
+ */
+function ttlResult (ms) {
+  if (typeof ms !== 'number' || Number.isNaN(ms)) {
+    throw new TypeError('ttl function must return a number of milliseconds, not ' + inspect(ms))
+  }
+  if (ms !== Infinity && !(Number.isInteger(ms) && ms >= 1)) {
+    throw new RangeError('ttl function must return an integer number of milliseconds >= 1 or Infinity, not ' + inspect(ms))
+  }
+  return ms
 }
 
 /**

@@ -46,6 +46,31 @@ test('callbacks, promises and errors', async function () {
   await assert.rejects(store.set('z', { cookie: cookie(ours, 1000) }), function (err) { return err.code === 'ERR_STORE_CLOSED' })
 })
 
+test('a ttl function that gives what the ttl option refuses fails set and touch, rather than a session that never expires (MemoryStore, SqliteStore)', async function () {
+  var makers = {
+    MemoryStore: function (ttl) { return new ours.MemoryStore({ ttl: ttl, sweepInterval: 0 }) },
+    SqliteStore: function (ttl) { return new ours.SqliteStore({ path: dbPath(), ttl: ttl, sweepInterval: 0 }) }
+  }
+  for (var name of Object.keys(makers)) {
+    for (var bad of [0, -1, NaN, null, '100', 1.5, {}, 10n]) {
+      var store = makers[name](function () { return bad })
+      var message = name + ' ' + typeof bad + ' ' + String(bad)
+      await assert.rejects(store.set('a', { cookie: { expires: null }, n: 1 }), /^(Type|Range)Error: ttl function must return/, message)
+      await store.set('b', { cookie: cookie(ours, 60000), n: 2 }) // (an expiry of its own: the function is not asked)
+      await assert.rejects(store.touch('b', { cookie: { expires: null } }), /ttl function must return/, message)
+      assert.deepStrictEqual(await store.ids(), ['b'], message)
+      if (store.close) store.close()
+    }
+    // a valid one: the session expires after it, or never with Infinity
+    var short = makers[name](function (s) { return s.life })
+    await short.set('soon', { cookie: { expires: null }, life: 1 })
+    await short.set('never', { cookie: { expires: null }, life: Infinity })
+    await new Promise(function (resolve) { setTimeout(resolve, 20) })
+    assert.deepStrictEqual(await short.ids(), ['never'], name)
+    if (short.close) short.close()
+  }
+})
+
 test('sessions survive the process that wrote them, and two processes share one file', async function () {
   var file = dbPath()
   var script = [
