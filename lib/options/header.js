@@ -24,7 +24,15 @@ var REFUSED = [
   'cookie', 'set-cookie', 'content-length', 'content-type', 'content-encoding', 'content-range',
   'transfer-encoding', 'te', 'trailer', 'host', 'connection', 'keep-alive', 'proxy-connection',
   'upgrade', 'expect', 'location', 'forwarded', 'via', 'x-forwarded-for', 'x-forwarded-host',
-  'x-forwarded-proto'
+  'x-forwarded-proto',
+  // (and those that tell caches and browsers how to treat the response, which
+  // the session's value would replace)
+  'cache-control', 'pragma', 'expires', 'vary', 'etag', 'last-modified', 'age', 'date',
+  'retry-after', 'refresh', 'link', 'server', 'content-location', 'content-disposition',
+  'content-security-policy', 'content-security-policy-report-only', 'strict-transport-security',
+  'clear-site-data', 'www-authenticate', 'proxy-authenticate', 'alt-svc', 'x-frame-options',
+  'x-content-type-options', 'referrer-policy', 'permissions-policy', 'cross-origin-opener-policy',
+  'cross-origin-embedder-policy', 'cross-origin-resource-policy'
 ]
 
 /**

@@ -132,9 +132,12 @@ test('header: the option takes a header name only', function () {
     assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, header: bad }) },
       { name: 'TypeError', message: 'header option must be a header name' }, String(bad))
   })
-  // names that carry cookies, frame or route the message
+  // names that carry cookies, frame or route the message, or that caches and
+  // browsers act on
   ;['cookie', 'Set-Cookie', 'Content-Length', 'transfer-encoding', 'Host', 'connection', 'Upgrade', 'TE', 'Trailer',
-    'keep-alive', 'Location', 'x-forwarded-for', 'Access-Control-Allow-Origin'].forEach(function (bad) {
+    'keep-alive', 'Location', 'x-forwarded-for', 'Access-Control-Allow-Origin',
+    // and names that tell caches and browsers how to treat the response
+    'Cache-Control', 'Vary', 'ETag', 'Expires', 'Strict-Transport-Security', 'Content-Security-Policy'].forEach(function (bad) {
     assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, header: bad }) },
       { name: 'TypeError', message: 'header option must be a header name of its own, not ' + bad }, bad)
   })
