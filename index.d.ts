@@ -394,7 +394,10 @@ declare namespace session {
     stats(): SqliteStoreStats
     startInterval(): void
     stopInterval(): void
-    /** Writes what is queued, then refuses further writes. */
+    /**
+     * Writes what is queued (blocking until it is written), then closes the file:
+     * later calls fail with `ERR_STORE_CLOSED`.
+     */
     close(): void
   }
 

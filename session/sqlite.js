@@ -135,8 +135,10 @@ SqliteStore.prototype.stats = function stats () {
 }
 
 /**
- * Writes what is queued, then stops taking writes (a later write fails with
- * `ERR_STORE_CLOSED`). Blocks until the queued writes are written.
+ * Writes what is queued, then closes the file (a later call fails with
+ * `ERR_STORE_CLOSED`). Blocks until the queued writes are written; once the
+ * file is closed by every process using it, it holds every write without its
+ * -wal file (which SQLite then removes), and may be copied or moved.
  */
 SqliteStore.prototype.close = function close () {
   this.stopInterval()

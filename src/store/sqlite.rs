@@ -425,7 +425,8 @@ struct Queue {
 
 /// A durable session store on one SQLite file.
 pub struct SqliteStore {
-    reader: Mutex<Connection>,
+    /// None once closed.
+    reader: Mutex<Option<Connection>>,
     queue: Mutex<Queue>,
     writer: Mutex<Option<thread::JoinHandle<()>>>,
     counters: Arc<Counters>,
@@ -543,7 +544,7 @@ impl SqliteStore {
                 message: format!("cannot start the writer thread: {e}"),
             })?;
         Ok(SqliteStore {
-            reader: Mutex::new(reader),
+            reader: Mutex::new(Some(reader)),
             queue: Mutex::new(Queue {
                 tx: Some(tx),
                 staged: Vec::new(),
@@ -554,10 +555,12 @@ impl SqliteStore {
         })
     }
 
-    /// The reading connection, while the path still leads to the store's file.
-    fn reader(&self) -> Result<std::sync::MutexGuard<'_, Connection>, Error> {
+    /// `f` on the reading connection, while the path still leads to the store's
+    /// file and the store is open.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
         self.origin.check_recent()?;
-        Ok(self.reader.lock().unwrap_or_else(|e| e.into_inner()))
+        let reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        f(reader.as_ref().ok_or_else(closed)?)
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -613,89 +616,94 @@ impl SqliteStore {
     /// The JSON of a live session. An expired one reads as absent (the sweep, or
     /// the next write of that ID, removes it).
     pub fn get(&self, sid: &[u8], now: f64) -> Result<Option<Vec<u8>>, Error> {
-        let c = self.reader()?;
-        let mut st = c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?;
-        let row = st
-            .query_row(params![text(sid)], |r| {
-                let json = r.get_ref(0)?.as_bytes().map(<[u8]>::to_vec)?;
-                let expires: Option<f64> = r.get(1)?;
-                Ok((json, expires))
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT json, expires FROM sessions WHERE sid = ?1")?;
+            let row = st
+                .query_row(params![text(sid)], |r| {
+                    let json = r.get_ref(0)?.as_bytes().map(<[u8]>::to_vec)?;
+                    let expires: Option<f64> = r.get(1)?;
+                    Ok((json, expires))
+                })
+                .optional()
+                .map_err(|e| row_error(sid, e))?;
+            Ok(match row {
+                Some((json, expires)) if !expires.is_some_and(|e| e <= now) => {
+                    self.counters.hits.fetch_add(1, Ordering::Relaxed);
+                    Some(json)
+                }
+                Some(_) => {
+                    self.counters.expired.fetch_add(1, Ordering::Relaxed);
+                    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
+                None => {
+                    self.counters.misses.fetch_add(1, Ordering::Relaxed);
+                    None
+                }
             })
-            .optional()
-            .map_err(|e| row_error(sid, e))?;
-        Ok(match row {
-            Some((json, expires)) if !expires.is_some_and(|e| e <= now) => {
-                self.counters.hits.fetch_add(1, Ordering::Relaxed);
-                Some(json)
-            }
-            Some(_) => {
-                self.counters.expired.fetch_add(1, Ordering::Relaxed);
-                self.counters.misses.fetch_add(1, Ordering::Relaxed);
-                None
-            }
-            None => {
-                self.counters.misses.fetch_add(1, Ordering::Relaxed);
-                None
-            }
         })
     }
 
     /// Every live session as (sid, JSON), in insertion order (an update keeps a
     /// session's place; the rowid of an upsert does not change).
     pub fn all(&self, now: f64) -> Result<Vec<Row>, Error> {
-        let c = self.reader()?;
-        let mut st = c.prepare_cached(
+        self.read(|c| {
+            let mut st = c.prepare_cached(
             "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
         )?;
-        let rows = st.query_map(params![now], |r| {
-            Ok((
-                r.get_ref(0)?.as_bytes()?.to_vec(),
-                r.get_ref(1)?.as_bytes()?.to_vec(),
-            ))
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let rows = st.query_map(params![now], |r| {
+                Ok((
+                    r.get_ref(0)?.as_bytes()?.to_vec(),
+                    r.get_ref(1)?.as_bytes()?.to_vec(),
+                ))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
     }
 
     /// The live sessions of `owner`, in insertion order.
     pub fn owned(&self, owner: &[u8], now: f64) -> Result<Vec<Row>, Error> {
-        let c = self.reader()?;
-        let mut st = c.prepare_cached(
-            "SELECT sid, json FROM sessions
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT sid, json FROM sessions
              WHERE owner = ?1 AND (expires IS NULL OR expires > ?2) ORDER BY rowid",
-        )?;
-        let rows = st.query_map(params![text(owner), now], |r| {
-            Ok((
-                r.get_ref(0)?.as_bytes()?.to_vec(),
-                r.get_ref(1)?.as_bytes()?.to_vec(),
-            ))
-        })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            )?;
+            let rows = st.query_map(params![text(owner), now], |r| {
+                Ok((
+                    r.get_ref(0)?.as_bytes()?.to_vec(),
+                    r.get_ref(1)?.as_bytes()?.to_vec(),
+                ))
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
     }
 
     /// Every live session ID, in insertion order.
     pub fn ids(&self, now: f64) -> Result<Vec<Vec<u8>>, Error> {
-        let c = self.reader()?;
-        let mut st = c.prepare_cached(
-            "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
-        )?;
-        let rows = st.query_map(params![now], |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec()))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
+            )?;
+            let rows = st.query_map(params![now], |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec()))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
     }
 
     /// The number of live sessions.
     pub fn len(&self, now: f64) -> Result<u64, Error> {
-        let c = self.reader()?;
-        let n: i64 = c.query_row(
-            "SELECT count(*) FROM sessions WHERE expires IS NULL OR expires > ?1",
-            params![now],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        self.read(|c| {
+            let n: i64 = c.query_row(
+                "SELECT count(*) FROM sessions WHERE expires IS NULL OR expires > ?1",
+                params![now],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
     }
 
     /// Rows and bytes in the file, and this process's counters.
     pub fn stats(&self) -> Result<Stats, Error> {
-        let c = self.reader()?;
+        self.read(|c| {
         let (count, bytes): (i64, i64) = c.query_row(
             "SELECT count(*), coalesce(sum(length(CAST(sid AS BLOB)) + length(CAST(json AS BLOB))), 0) FROM sessions",
             [],
@@ -708,10 +716,13 @@ impl SqliteStore {
             misses: self.counters.misses.load(Ordering::Relaxed),
             expired: self.counters.expired.load(Ordering::Relaxed),
         })
+        })
     }
 
-    /// Stops taking writes, lets the writer finish every queued one, and waits
-    /// for it.
+    /// Stops taking writes, lets the writer finish every queued one, waits for
+    /// it, and closes the file (reads then fail with `Closed`). Once the last
+    /// connection of every process has closed, SQLite has moved the WAL into the
+    /// file and removed it.
     pub fn close(&self) {
         self.flush();
         drop(self.queue().tx.take());
@@ -719,6 +730,7 @@ impl SqliteStore {
         if let Some(h) = handle {
             let _ = h.join();
         }
+        drop(self.reader.lock().unwrap_or_else(|e| e.into_inner()).take());
     }
 }
 

@@ -194,14 +194,42 @@ fn durability_modes_set_synchronous() -> Result<(), Error> {
     let mut o = Options::new(&path);
     o.durability = Durability::PowerLoss;
     let s = SqliteStore::open(o)?;
-    let mode: i64 = s
-        .reader()?
-        .query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+    let mode: i64 = s.read(|c| Ok(c.query_row("PRAGMA synchronous", [], |r| r.get(0))?))?;
     assert_eq!(mode, 2, "FULL");
-    let journal: String = s
-        .reader()?
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+    let journal: String = s.read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))?;
     assert_eq!(journal, "wal");
+    Ok(())
+}
+
+#[test]
+fn close_closes_the_file_and_later_reads_fail() -> Result<(), Error> {
+    let (_dir, path) = temp_db("close");
+    let s = SqliteStore::open(Options::new(&path))?;
+    let (tx, rx) = channel();
+    s.write(
+        Write::Set {
+            sid: b"a".to_vec(),
+            json: b"{}".to_vec(),
+            expires: f64::NAN,
+            owner: None,
+        },
+        Box::new(move |r| drop(tx.send(r))),
+    );
+    s.close();
+    assert!(
+        rx.recv().is_ok_and(|r| r.is_ok()),
+        "the write in flight committed"
+    );
+    // the last connection closed: SQLite checkpointed the WAL into the file and
+    // removed it, so the file alone holds every write
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert!(!std::path::Path::new(&wal).exists(), "no WAL left");
+    assert_eq!(s.get(b"a", 0.0).map_err(|e| e.kind), Err(ErrorKind::Closed));
+    assert_eq!(s.stats().map_err(|e| e.kind), Err(ErrorKind::Closed));
+    let c = Connection::open(&path)?;
+    let n: i64 = c.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
+    assert_eq!(n, 1);
     Ok(())
 }
 
