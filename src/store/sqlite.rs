@@ -49,15 +49,16 @@ const COOKIE: &[u8] = b"cookie";
 /// staged together still goes in one).
 const MAX_BATCH: usize = 1024;
 
-const SCHEMA: &str = "
+const TABLE: &str = "
 CREATE TABLE IF NOT EXISTS sessions (
   sid     TEXT PRIMARY KEY,
   expires REAL,
   json    TEXT NOT NULL,
   owner   TEXT
-);
-CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);
-";
+);";
+
+/// The expiry index, made once the table is known to be the store's.
+const EXPIRES_INDEX: &str = "CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires);";
 
 /// The owner column's index, made once the column exists (see `add_owner`).
 const OWNER_INDEX: &str =
@@ -517,7 +518,9 @@ impl SqliteStore {
     pub fn open_with(options: Options, after_batch: AfterBatch) -> Result<SqliteStore, Error> {
         let writer_conn = open_connection(&options)?;
         let origin = Arc::new(Origin::new(&options.path)?);
-        writer_conn.execute_batch(SCHEMA)?;
+        writer_conn.execute_batch(TABLE)?;
+        check_table(&writer_conn, &options.path)?;
+        writer_conn.execute_batch(EXPIRES_INDEX)?;
         add_owner(&writer_conn, options.busy_timeout)?;
         let reader = open_connection(&options)?;
         // check the schema is readable now rather than on the first request
@@ -855,6 +858,34 @@ fn statements(w: &Write) -> usize {
 /// Gives a file made before owners were kept its `owner` column, under the
 /// write lock (so that two processes opening it at once add it once), and the
 /// column's index.
+/// Fails when the file's `sessions` table is not one this store made (another
+/// store's file, such as connect-sqlite3's): it lacks a column the store reads,
+/// or the rowid that keeps insertion order.
+fn check_table(c: &Connection, path: &Path) -> Result<(), Error> {
+    let columns = c
+        .prepare("SELECT name FROM pragma_table_info('sessions')")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut missing: Vec<&str> = ["sid", "expires", "json"]
+        .into_iter()
+        .filter(|name| !columns.iter().any(|c| c == name))
+        .collect();
+    if c.prepare("SELECT rowid FROM sessions LIMIT 0").is_err() {
+        missing.push("rowid");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error {
+        kind: ErrorKind::Other,
+        message: format!(
+            "the sessions table of {} is not a SqliteStore's (it has no {}): another store's file?",
+            path.display(),
+            missing.join(", ")
+        ),
+    })
+}
+
 fn add_owner(c: &Connection, busy_timeout: Duration) -> Result<(), Error> {
     let has_owner = |c: &Connection| {
         c.prepare("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'owner'")?

@@ -785,3 +785,34 @@ fn a_file_made_before_owners_gets_the_column_without_losing_a_session() -> Resul
     assert_eq!(index, 1);
     Ok(())
 }
+
+#[test]
+fn another_stores_table_is_refused_at_open() -> Result<(), Error> {
+    for (name, table, missing) in [
+        (
+            "connect-sqlite3",
+            "CREATE TABLE sessions (sid PRIMARY KEY, expired, sess)",
+            "expires, json",
+        ),
+        (
+            "no-json",
+            "CREATE TABLE sessions (sid TEXT PRIMARY KEY, expires REAL)",
+            "json",
+        ),
+        (
+            "without-rowid",
+            "CREATE TABLE sessions (sid TEXT PRIMARY KEY, expires REAL, json TEXT) WITHOUT ROWID",
+            "rowid",
+        ),
+    ] {
+        let (_dir, path) = temp_db(name);
+        Connection::open(&path)?.execute_batch(table)?;
+        let err = SqliteStore::open(Options::new(&path)).err();
+        let message = err.map(|e| e.message).unwrap_or_default();
+        assert!(
+            message.contains(&format!("is not a SqliteStore's (it has no {missing})")),
+            "{name}: {message}"
+        );
+    }
+    Ok(())
+}
