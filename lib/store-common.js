@@ -150,6 +150,14 @@ function expiryOf (cookie) {
     expires = data && data.expires
   }
   if (expires instanceof Date) return expires.getTime()
+  if (typeof expires === 'object' && expires !== null) {
+    // what the JSON round trip makes of it (a toJSON may give anything)
+    var text = JSON.stringify(expires)
+    expires = text === undefined ? undefined : JSON.parse(text)
+    // an object or array is truthy and compared as a number: one that is 0,
+    // as `[]` is, has expired
+    if (typeof expires === 'object' && expires !== null) return Number(expires)
+  }
   switch (typeof expires) {
     case 'string':
       return expires ? Date.parse(expires) : NaN
@@ -157,9 +165,6 @@ function expiryOf (cookie) {
       return expires || NaN
     case 'boolean':
       return expires ? 1 : NaN
-    case 'object':
-      // After the JSON round trip: `null`, or an object/array compared as a number.
-      return expires === null ? NaN : Number(JSON.parse(JSON.stringify(expires))) || NaN
     default:
       return NaN
   }

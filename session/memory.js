@@ -65,6 +65,10 @@ function MemoryStore () {
   defineHidden(this, '_sweepBudget', sweepBudget)
   defineHidden(this, '_sweepInterval', sweepInterval)
   defineHidden(this, '_timer', null)
+  // (true once a value that is not a session was stored: '' or the JSON of
+  // 0, false, null or "", which express-session's MemoryStore reads as no
+  // session; until then, length and ids need not read the sessions)
+  defineHidden(this, '_notSessions', false)
 
   this.startInterval()
 }
@@ -135,6 +139,7 @@ function sessionsView (store) {
       } catch (e) {
         parsed = undefined
       }
+      if (!parsed) store._notSessions = true
       var now = Date.now()
       // (with the owner option, the index follows: an owner function that
       // throws gives no owner, as a set trap cannot fail)
@@ -181,12 +186,23 @@ MemoryStore.prototype.stats = function stats () {
  * All live sessions: `callback(null, {sid: session})`.
  */
 MemoryStore.prototype.all = function all (callback) {
-  var flat = this._native.all(Date.now())
+  return settle(callback, null, liveSessions(this))
+}
+
+/**
+ * `{sid: session}` of the live sessions; a stored value that is not a session
+ * ('', 0, false, null) is left out, as express-session's MemoryStore does.
+ *
+ * @private
+ */
+function liveSessions (store) {
+  var flat = store._native.all(Date.now())
   var sessions = Object.create(null)
   for (var i = 0; i < flat.length; i += 2) {
-    sessions[flat[i]] = JSON.parse(flat[i + 1])
+    var session = flat[i + 1] && JSON.parse(flat[i + 1])
+    if (session) sessions[flat[i]] = session
   }
-  return settle(callback, null, sessions)
+  return sessions
 }
 
 /**
@@ -224,6 +240,7 @@ MemoryStore.prototype.destroyOwner = function destroyOwner (owner, options, call
  */
 MemoryStore.prototype.clear = function clear (callback) {
   this._native.clear()
+  this._notSessions = false
   return settle(callback)
 }
 
@@ -243,7 +260,8 @@ fastPath.define(MemoryStore.prototype.destroy, function destroySync (sessionId) 
  */
 MemoryStore.prototype.get = function get (sessionId, callback) {
   var json = this._native.get(String(sessionId), Date.now())
-  return settle(callback, null, json == null ? undefined : parseStored(json))
+  // ('' is no session, as in express-session)
+  return settle(callback, null, json ? parseStored(json) : undefined)
 }
 
 /**
@@ -269,14 +287,20 @@ fastPath.defineMerge(MemoryStore.prototype.set, function setMerge (sessionId, se
  * The number of live sessions.
  */
 MemoryStore.prototype.length = function length (callback) {
-  return settle(callback, null, this._native.length(Date.now()))
+  var count = this._notSessions
+    ? Object.keys(liveSessions(this)).length
+    : this._native.length(Date.now())
+  return settle(callback, null, count)
 }
 
 /**
  * The ids of all live sessions.
  */
 MemoryStore.prototype.ids = function ids (callback) {
-  return settle(callback, null, this._native.ids(Date.now()))
+  var ids = this._notSessions
+    ? Object.keys(liveSessions(this))
+    : this._native.ids(Date.now())
+  return settle(callback, null, ids)
 }
 
 /**
@@ -321,6 +345,8 @@ function setSession (store, sessionId, session, dataJSON, patch) {
     store._native.destroy(String(sessionId))
     return null
   }
+  // (a session is an object; `set(sid, 0)` stores what is no session)
+  if (text.charCodeAt(0) !== 0x7b && !JSON.parse(text)) store._notSessions = true
   var now = Date.now()
   var expires = expiryOrError(store, session, now)
   if (typeof expires !== 'number') return expires // nothing is stored

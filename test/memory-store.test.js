@@ -197,3 +197,34 @@ test('store.sessions: the sid -> JSON view of express-session\'s MemoryStore', f
     return seen
   })
 })
+
+test('values that are no session (\'\', 0, false, "") are read as none by get, all and length, as in express-session', function () {
+  return same(async function (store) {
+    var live = { cookie: { expires: null }, n: 1 }
+    await p(store, 'set', 'live', live)
+    store.sessions.empty = ''
+    store.sessions.zero = '0'
+    store.sessions.no = 'false'
+    store.sessions.blank = '""'
+    store.set('direct', 0)
+    var seen = [await p(store, 'get', 'empty'), await p(store, 'get', 'zero'), await p(store, 'get', 'no')]
+    seen.push(await p(store, 'all'), await p(store, 'length'), Object.keys(store.sessions), store.sessions.empty)
+    await p(store, 'clear')
+    await p(store, 'set', 'again', live)
+    seen.push(await p(store, 'length'))
+    return seen
+  })
+})
+
+test('a cookie expires that JSON keeps as an array or object counts as a number, as express-session compares it: [] has expired', function () {
+  return same(async function (store) {
+    var seen = []
+    var values = [[], [0], [''], [[]], ['1'], [4102444800000], {}, { toJSON: function () { return null } }, { toJSON: function () { return 0 } }, { toJSON: function () { return [] } }]
+    for (var i = 0; i < values.length; i++) {
+      await p(store, 'set', 's' + i, { cookie: { expires: values[i] }, n: i })
+      var got = await p(store, 'get', 's' + i)
+      seen.push(got === undefined ? 'expired' : got.n)
+    }
+    return seen
+  })
+})
