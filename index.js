@@ -110,6 +110,8 @@ function session (options) {
   var getcookie = sessionId(name, { header: header, duplicates: opts.fixDuplicateCookies }, deprecate)
   // whether requests keep state for an addition (see RequestState)
   var stateful = Boolean(lifetime || changes || clearOnDestroy || resignOldSecrets || fixLoadErrorDestroy)
+  // (the additions that follow a session through reload or destroy)
+  var follows = Boolean(lifetime || changes || clearOnDestroy)
   // switch Express's req/res to V8's dictionary mode (lib/dictionary-mode.js)
   var dictionaryMode = opts.dictionaryMode !== false
 
@@ -434,18 +436,22 @@ function session (options) {
       }
     }
 
-    function rewrapmethods (sess, callback) {
+    function rewrapmethods (sess, callback, part) {
       return function () {
         if (req.session !== sess) {
-          wrapmethods(req.session)
+          wrapmethods(req.session, part)
         }
 
         callback.apply(this, arguments)
       }
     }
 
-    // wrap session methods
-    function wrapmethods (sess) {
+    // wrap session methods; with `part`, a session that express-session leaves
+    // unwrapped (the one regenerate() made, and those reloaded from it): its save
+    // stays as it is (so that the end of the request saves it again), and the
+    // rest is wrapped only for what the additions follow (the creation time and
+    // baseline of a reloaded session, the cookie of a destroyed one)
+    function wrapmethods (sess, part) {
       var _reload = sess.reload
       var _save = sess.save
       // a session made by a store's own createSession (a store built on the
@@ -455,7 +461,7 @@ function session (options) {
 
       function reload (callback) {
         debug('reloading %s', this.id)
-        var promise = callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback)
+        var promise = callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback, part)
         // (with a callback nothing, as express-session's wrapper returns)
         if (typeof callback !== 'function') return promise
       }
@@ -485,14 +491,21 @@ function session (options) {
       }
 
       defineHidden(sess, 'reload', reload)
-      defineHidden(sess, 'save', save)
-      wrappedSave = save
-      wrappedSaveTarget = _save
+      if (!part) {
+        defineHidden(sess, 'save', save)
+        wrappedSave = save
+        wrappedSaveTarget = _save
+      } else if (foreign) {
+        defineHidden(sess, 'save', function save (callback) {
+          return callWith(this, _save, callback)
+        })
+      }
 
       // fixRegenerateSave: wrap the regenerated session too, so that a save() in
       // the regenerate callback is not followed by a second save at the end;
+      // else, with an addition that follows the session, wrap it in part;
       // clearCookieOnDestroy: note the destroyed session's cookie
-      wrapOthers(sess, foreign, fixRegenerateSave ? callRewrapping : null, clearOnDestroy ? destroying : null)
+      wrapOthers(sess, foreign, fixRegenerateSave ? callRewrapping : follows ? callRewrappingPart : null, clearOnDestroy ? destroying : null)
     }
 
     function destroying (sess) {
@@ -501,10 +514,15 @@ function session (options) {
 
     // calls method(callback) on sess, re-wrapping req.session before the callback
     // runs if the method replaced it; a Promise when no callback is given
-    function callRewrapping (sess, method, callback) {
+    function callRewrapping (sess, method, callback, part) {
       return callWith(sess, function (done) {
-        method.call(sess, rewrapmethods(sess, done))
+        method.call(sess, rewrapmethods(sess, done, part))
       }, callback)
+    }
+
+    // the same, wrapping the new req.session in part (see wrapmethods)
+    function callRewrappingPart (sess, method, callback) {
+      return callRewrapping(sess, method, callback, true)
     }
 
     // what the save wrapper records before saving

@@ -100,6 +100,43 @@ test('absoluteTimeout: holds with stores built on the original express-session (
   }
 })
 
+test('absoluteTimeout: a session that regenerate() made keeps its creation time through save() and reload() in the same request, and ends on time (with and without fixRegenerateSave, with stores built on the original)', async function () {
+  for (var fix of [false, true]) {
+    for (var store of [new session.MemoryStore({ sweepInterval: 0 }), new (require('memorystore')(original))({ checkPeriod: 0 })]) {
+      var label = 'fixRegenerateSave ' + fix + ', ' + store.constructor.name
+      var app = await withRoute({ store: store, absoluteTimeout: 1000, fixRegenerateSave: fix }, function (req, res) {
+        return new Promise(function (resolve, reject) {
+          req.session.regenerate(function (err) {
+            if (err) return reject(err)
+            req.session.user = 'gina'
+            req.session.save(function (err) {
+              if (err) return reject(err)
+              req.session.reload(function (err) {
+                if (err) return reject(err)
+                res.end(req.sessionID)
+                resolve()
+              })
+            })
+          })
+        })
+      })
+      try {
+        var before = Date.now()
+        var id = (await app.get('/go')).body
+        var created = (await stored_(store, id)).cookie.createdAt
+        assert.ok(typeof created === 'number' && created >= before && created <= Date.now(), label + ': ' + created)
+        assert.strictEqual(JSON.parse((await app.get('/read')).body).data.user, 'gina', label)
+        await new Promise(function (resolve) { setTimeout(resolve, 1100) })
+        var after = JSON.parse((await app.get('/read')).body)
+        assert.notStrictEqual(after.id, id, label + ': a new session past the lifetime')
+        assert.strictEqual(after.data.user, undefined, label)
+      } finally {
+        app.close()
+      }
+    }
+  }
+})
+
 test('absoluteTimeout: a replayed old cookie gets nothing; a session stored without a creation time starts its clock at its next load', async function () {
   var store = new session.MemoryStore({ sweepInterval: 0 })
   await store.set('legacy', { cookie: { path: '/', httpOnly: true, originalMaxAge: null }, user: 'gina' })

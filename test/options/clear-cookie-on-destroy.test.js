@@ -48,3 +48,23 @@ test('clearCookieOnDestroy: the response to a destroy expires the cookie (same n
     again.close()
   }
 })
+
+test('clearCookieOnDestroy: a session that regenerate() made and destroy() ended expires the cookie too, with and without fixRegenerateSave', async function () {
+  for (var fix of [false, true]) {
+    var app = await withRoute({ clearCookieOnDestroy: true, fixRegenerateSave: fix }, async function (req, res) {
+      await req.session.regenerate()
+      req.session.user = 'bob'
+      await req.session.destroy()
+      res.end('bye')
+    })
+    try {
+      await app.get('/seed')
+      var r = await app.get('/go')
+      assert.strictEqual(r.body, 'bye')
+      assert.deepStrictEqual(r.setCookie, ['connect.sid=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly'], 'fixRegenerateSave ' + fix)
+      assert.strictEqual(await app.store.length(), 0)
+    } finally {
+      app.close()
+    }
+  }
+})

@@ -14,6 +14,9 @@ test('fixRegenerateSave: regenerate() then save() writes once', async function (
   var fixed = await harness.run('express-session-rs', scenario({ fixRegenerateSave: true }, ['/inc', '/regen-save', '/read']))
   var kinds = function (r) { return r.calls.map(function (c) { return c.slice(0, 2).join(' ') }) }
   assert.deepStrictEqual(kinds(bug), ['set SID1', 'get SID1', 'destroy SID1', 'set SID2', 'set SID2'])
+  // (as with the additions that follow the regenerated session on, off)
+  var followed = await harness.run('express-session-rs', scenario({ absoluteTimeout: 60000, clearCookieOnDestroy: true }, ['/inc', '/regen-save']))
+  assert.deepStrictEqual(kinds(followed), kinds(bug))
   assert.deepStrictEqual(kinds(fixed).slice(0, 4), ['set SID1', 'get SID1', 'destroy SID1', 'set SID2'])
   assert.deepStrictEqual(kinds(fixed).slice(4), ['get SID2', 'touch SID2'])
   assert.strictEqual(fixed.responses[1].setCookie.length, 1, 'the new cookie is still sent')
