@@ -17,6 +17,7 @@ function noop () {}
  * The promise already has a rejection handler, so a caller that ignores it (as
  * express-session callers ignore `save()`'s result) never sees an unhandled
  * rejection crash the process; a caller that awaits it still gets the error.
+ * What `run` throws is thrown, with or without a callback.
  *
  * @private
  */
@@ -25,13 +26,17 @@ function callbackOrPromise (callback, returnValue, run) {
     run(callback)
     return returnValue
   }
+  var done
   var promise = new Promise(function (resolve, reject) {
-    run(function done (err, value) {
+    done = function done (err, value) {
       if (err) reject(err)
       else resolve(value)
-    })
+    }
   })
   promise.catch(noop)
+  // (outside the executor: what `run` throws is thrown at the call, as
+  // express-session's methods throw it, not kept in the Promise)
+  run(done)
   return promise
 }
 

@@ -78,6 +78,7 @@ defineHidden(Session.prototype, 'regenerate', function regenerate (fn) {
   // regenerate({ keep }, fn): lib/regenerate.js (the length stays express-session's)
   var args = regenerateArgs(this, fn, arguments[1])
   return callbackOrPromise(args.callback, this, args.wrap(function (done) {
-    req.sessionStore.regenerate(req, done)
-  }))
+    // (as express-session writes it, for its message when regenerate is missing)
+    this.req.sessionStore.regenerate(req, done)
+  }.bind(this)))
 })

@@ -238,6 +238,35 @@ test('a store method gone after session(): the TypeError express-session gives',
   }
 })
 
+test('save, destroy, reload and regenerate without a callback throw at the call what the store throws at once, as express-session does', async function () {
+  var seen = {}
+  for (var name of ['express-session', 'express-session-rs']) {
+    var impl = require(name === 'express-session' ? 'express-session' : '..')
+    var out = seen[name] = []
+    // a Session outside the middleware, over a store that throws, and over none
+    var throwing = {
+      set: function () { throw new Error('set down') },
+      get: function () { throw new Error('get down') },
+      destroy: function () { throw new Error('destroy down') }
+    }
+    for (var method of ['save', 'reload', 'destroy', 'regenerate']) {
+      for (var sessionStore of [throwing, {}, undefined]) {
+        var sess = new impl.Session({ sessionID: 'sid', sessionStore: sessionStore }, { n: 1 })
+        try {
+          var ret = sess[method]()
+          out.push(method + ' returned ' + typeof ret)
+          if (ret && ret.then) ret.then(null, function () {})
+        } catch (err) {
+          out.push(method + ' threw ' + err.message)
+        }
+      }
+    }
+  }
+  assert.deepStrictEqual(seen['express-session-rs'], seen['express-session'])
+  assert.ok(seen['express-session'].includes('regenerate threw this.req.sessionStore.regenerate is not a function'), seen['express-session'])
+  assert.ok(seen['express-session'].includes('save threw set down'), seen['express-session'])
+})
+
 test('with a callback, the save and reload of req.session return nothing, as express-session\'s wrappers', async function () {
   for (var options of [{}, { saveChangedFields: true }]) {
     var r = await same(scenario({}, ['/inc', '/ret'], {
