@@ -194,7 +194,9 @@ Ending.prototype.writetop = function writetop () {
 // the response held whole until the store call completed (see `wait`), or, for
 // a chunk that could not wait without backpressure, what writetop sends
 Ending.prototype.holdtop = function holdtop () {
-  if (this.sync && this.chunk != null) {
+  // (only what res.write takes: anything else, a callback given as the chunk
+  // among them, goes to writetop, whose res.write throws as in express-session)
+  if (this.sync && (typeof this.chunk === 'string' || this.chunk instanceof Uint8Array)) {
     var res = this.res
     if (!res._header) {
       res._implicitHeader()

@@ -267,6 +267,57 @@ test('save, destroy, reload and regenerate without a callback throw at the call 
   assert.ok(seen['express-session'].includes('save threw set down'), seen['express-session'])
 })
 
+test('res.end(callback) when the session is saved, touched or destroyed: res.write throws ERR_INVALID_ARG_TYPE out of it, the callback still runs, with every store', async function () {
+  var fs = require('fs')
+  var os = require('os')
+  var path = require('path')
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esrs-end-callback-'))
+  var ours = require('..')
+  var runs = [
+    ['express-session', require('express-session'), function (impl) { return new impl.MemoryStore() }],
+    ['express-session-rs', ours, function (impl) { return new impl.MemoryStore() }],
+    ['express-session-rs, SqliteStore', ours, function (impl) { return new impl.SqliteStore({ path: path.join(dir, 'end.db') }) }]
+  ]
+  var logs = []
+  try {
+    for (var run of runs) {
+      var store = run[2](run[1])
+      var log = []
+      var app = require('express')()
+      app.use(run[1]({ secret: 's', resave: false, saveUninitialized: false, unset: 'destroy', store: store }))
+      app.get('/login', function (req, res) { req.session.a = 1; res.end('ok') })
+      app.get('/:action', function (req, res) {
+        var action = req.params.action
+        if (action === 'save') req.session.b = 1
+        if (action === 'destroy') req.session = null
+        try {
+          log.push(action + ' returned ' + res.end(function () { log.push(action + ' callback') }))
+        } catch (err) {
+          log.push(action + ' threw ' + err.code)
+        }
+      })
+      app.use(function (err, req, res, next) { log.push('next(err) ' + err.code + ' headersSent ' + res.headersSent) })
+      var server = await serve.serve('http', app, function () {})
+      try {
+        var jar = (await serve.request(server, { path: '/login' })).setCookie[0].split(';')[0]
+        for (var action of ['save', 'touch', 'destroy']) {
+          var r = await serve.request(server, { path: '/' + action, headers: { cookie: jar } })
+          log.push(action + ' status ' + r.status)
+        }
+      } finally {
+        server.close()
+        if (store.close) store.close()
+      }
+      logs.push([run[0], log])
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  assert.deepStrictEqual(logs[0][1].slice(0, 3), ['save threw ERR_INVALID_ARG_TYPE', 'save callback', 'save status 200'], JSON.stringify(logs[0]))
+  assert.deepStrictEqual(logs[1], ['express-session-rs', logs[0][1]])
+  assert.deepStrictEqual(logs[2], ['express-session-rs, SqliteStore', logs[0][1]])
+})
+
 test('with a callback, the save and reload of req.session return nothing, as express-session\'s wrappers', async function () {
   for (var options of [{}, { saveChangedFields: true }]) {
     var r = await same(scenario({}, ['/inc', '/ret'], {
