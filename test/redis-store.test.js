@@ -301,6 +301,50 @@ test('the store\'s prefix scopes all(), ids(), length() and clear(); glob charac
   })
 })
 
+test('a connection that the server closed while it was idle (its timeout, a proxy, CLIENT KILL): the next calls are served, through the middleware too, with saveChangedFields', { skip: skip }, async function () {
+  await withServer({}, async function (server, client) {
+    var store = new ours.RedisStore({ url: url(server) })
+    var a = express()
+    a.use(ours({ secret: 'idle', resave: false, saveUninitialized: false, store: store, saveChangedFields: true }))
+    a.get('/login', function (req, res) { req.session.user = 'ann'; res.end('ok') })
+    a.get('/field', function (req, res) { req.session[req.query.name] = 1; res.end(Object.keys(req.session).join(',')) })
+    // (the store's connections are the other clients: CLIENT KILL skips its caller)
+    async function killIdle () {
+      assert.ok(await client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'normal']) >= 1)
+      await new Promise(function (resolve) { setTimeout(resolve, 200) })
+    }
+    try {
+      await store.set('a', { cookie: cookie(ours, 60000), n: 1 })
+      await killIdle()
+      assert.strictEqual((await store.get('a')).n, 1)
+      await killIdle()
+      await store.set('a', { cookie: cookie(ours, 60000), n: 2 })
+      assert.strictEqual(JSON.parse(await client.get('sess:a')).n, 2)
+      // (a merge of saveChangedFields, first on the connection)
+      await killIdle()
+      var merged = { cookie: cookie(ours, 60000), n: 2, m: 5 }
+      await new Promise(function (resolve, reject) {
+        var sets = ['cookie', JSON.stringify(merged.cookie), 'm', '5']
+        require('../lib/fast-path').mergeOf(store).run.call(store, 'a', merged, undefined, sets, [], function (err) {
+          return err ? reject(err) : resolve()
+        })
+      })
+      assert.deepStrictEqual([JSON.parse(await client.get('sess:a')).n, JSON.parse(await client.get('sess:a')).m], [2, 5])
+      var jar = (await request(a).get('/login').expect(200)).headers['set-cookie'][0].split(';')[0]
+      await killIdle()
+      // (the read, then the merge of the changed field)
+      await request(a).get('/field?name=x').set('Cookie', jar).expect(200, 'cookie,user,x')
+      var id = decodeURIComponent(jar.split('=')[1]).slice(2).split('.')[0]
+      await killIdle()
+      await request(a).get('/field?name=y').set('Cookie', jar).expect(200, 'cookie,user,x,y')
+      var stored = JSON.parse(await client.get('sess:' + id))
+      assert.deepStrictEqual([stored.user, stored.x, stored.y], ['ann', 1, 1])
+    } finally {
+      store.close()
+    }
+  })
+})
+
 test('a server that is down, stopped or restarted: every call fails within the command timeout with err.code, then the store serves again', { skip: skip }, async function () {
   var server = await redis.start()
   var port = server.port

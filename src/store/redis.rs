@@ -720,7 +720,8 @@ impl Link {
         let deadline = deadline_of(&unit);
         match self {
             Link::Server(server) => {
-                let conn = match server.connect(deadline).await {
+                let reused = server.current().is_some();
+                let mut conn = match server.connect(deadline).await {
                     Ok(conn) => conn,
                     Err(e) => {
                         fail(unit, &e);
@@ -728,18 +729,18 @@ impl Link {
                     }
                 };
                 let (pipe, sent, indexed) = pipeline(&unit);
-                let again = conn.clone();
-                let replies = if sent == 0 {
-                    Ok(Vec::new())
-                } else {
-                    let request =
-                        async move { pipe.query_async::<Vec<Value>>(&mut conn.clone()).await };
-                    match tokio::time::timeout_at(deadline.into(), request).await {
-                        Ok(Ok(replies)) => Ok(replies),
-                        Ok(Err(e)) => Err(Error::from(e)),
-                        Err(_) => Err(timeout(limit)),
-                    }
-                };
+                let mut replies = query(&pipe, sent, &conn, deadline, limit).await;
+                if reused && matches!(&replies, Err(e) if broke_idle(e)) {
+                    server.drop_connection();
+                    replies = match server.connect(deadline).await {
+                        Ok(fresh) => {
+                            conn = fresh;
+                            query(&pipe, sent, &conn, deadline, limit).await
+                        }
+                        Err(e) => Err(e),
+                    };
+                }
+                let again = conn;
                 match replies {
                     Ok(mut replies) => {
                         if replies.iter().any(is_readonly) {
@@ -796,14 +797,26 @@ impl Link {
             return;
         }
         let deadline = deadline_of(&unit);
-        let conn = match self.conn(deadline).await {
-            Ok(conn) => conn,
-            Err(e) => return fail(unit, &e),
-        };
-        // (the merges of one key one after the other, in order: at once they
-        // would only undo each other's reads; different keys at once)
-        let run = |i: usize| merge_one(&conn, &unit[i].command);
-        let Some(results) = in_key_order(&unit, deadline, run).await else {
+        let reused = self.has_connection();
+        let mut results = None;
+        for attempt in 0..2 {
+            let conn = match self.conn(deadline).await {
+                Ok(conn) => conn,
+                Err(e) => return fail(unit, &e),
+            };
+            // (the merges of one key one after the other, in order: at once
+            // they would only undo each other's reads; different keys at once)
+            let run = |i: usize| merge_one(&conn, &unit[i].command);
+            results = in_key_order(&unit, deadline, run).await;
+            let broke = |all: &Vec<Result<Reply, Error>>| {
+                all.iter().all(|r| matches!(r, Err(e) if broke_idle(e)))
+            };
+            match &results {
+                Some(all) if attempt == 0 && reused && broke(all) => self.drop_connection(),
+                _ => break,
+            }
+        }
+        let Some(results) = results else {
             self.dropped_after(&timeout(limit));
             return fail(unit, &timeout(limit));
         };
@@ -812,6 +825,22 @@ impl Link {
                 self.dropped_after(e);
             }
             entry.finish(result);
+        }
+    }
+
+    /// Whether there is a server's connection from before, which may have
+    /// broken while it was idle (see `broke_idle`).
+    fn has_connection(&mut self) -> bool {
+        match self {
+            Link::Server(server) => server.current().is_some(),
+            Link::Cluster(_) => false,
+        }
+    }
+
+    /// Forgets the server's connection (see `ServerLink::drop_connection`).
+    fn drop_connection(&mut self) {
+        if let Link::Server(server) = self {
+            server.drop_connection();
         }
     }
 
@@ -927,6 +956,34 @@ impl ServerLink {
                 Err(e)
             }
         }
+    }
+}
+
+/// Whether the commands sent on a connection from before failed because it had
+/// broken while it was idle (the server's `timeout`, or a proxy's, closed it):
+/// then they go once more on a new connection, in the same order, which means
+/// the same even if some had run (each sets, reads, expires or deletes).
+fn broke_idle(e: &Error) -> bool {
+    e.kind == ErrorKind::ConnectionReset
+}
+
+/// The replies of a pipeline of `sent` commands on `conn`, by `deadline`.
+async fn query(
+    pipe: &Pipeline,
+    sent: usize,
+    conn: &MultiplexedConnection,
+    deadline: Instant,
+    limit: Duration,
+) -> Result<Vec<Value>, Error> {
+    if sent == 0 {
+        return Ok(Vec::new());
+    }
+    let mut conn = conn.clone();
+    let request = pipe.query_async::<Vec<Value>>(&mut conn);
+    match tokio::time::timeout_at(deadline.into(), request).await {
+        Ok(Ok(replies)) => Ok(replies),
+        Ok(Err(e)) => Err(Error::from(e)),
+        Err(_) => Err(timeout(limit)),
     }
 }
 
