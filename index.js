@@ -462,8 +462,9 @@ function session (options) {
       function reload (callback) {
         debug('reloading %s', this.id)
         var promise = callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback, part)
-        // (with a callback nothing, as express-session's wrapper returns)
-        if (typeof callback !== 'function') return promise
+        // (with a callback nothing, as express-session's wrapper returns; the
+        // session, as Session#reload returns, for one it leaves unwrapped)
+        if (typeof callback !== 'function' || part) return promise
       }
 
       function reloadThenLoaded (done) {
@@ -503,9 +504,14 @@ function session (options) {
 
       // fixRegenerateSave: wrap the regenerated session too, so that a save() in
       // the regenerate callback is not followed by a second save at the end;
-      // else, with an addition that follows the session, wrap it in part;
+      // else wrap it in part, with an addition that follows the session, or a
+      // store whose createSession makes sessions of its own (which a reload of
+      // it gives, and which want the promise forms);
       // clearCookieOnDestroy: note the destroyed session's cookie
-      wrapOthers(sess, foreign, fixRegenerateSave ? callRewrapping : follows ? callRewrappingPart : null, clearOnDestroy ? destroying : null)
+      var regenerating = fixRegenerateSave
+        ? callRewrapping
+        : follows || store.createSession !== Store.prototype.createSession ? callRewrappingPart : null
+      wrapOthers(sess, foreign, regenerating, clearOnDestroy ? destroying : null)
     }
 
     function destroying (sess) {

@@ -192,6 +192,46 @@ test('sessions of a store built on the original express-session (memorystore): s
   assert.deepStrictEqual(r.events, ['saved "alice"', 'session is express-session\'s: true', 'session is express-session\'s: true', 'destroyed undefined'])
 })
 
+test('a store built on the original express-session: the session that regenerate() made and reload() read again still takes the promise forms and regenerate({ keep })', async function () {
+  var MemoryStore = require('memorystore')(original)
+  var express = require('express')
+  for (var form of ['keep', 'promise regenerate', 'promise reload', 'promise destroy']) {
+    var store = new MemoryStore({ checkPeriod: 0 })
+    var app = express()
+    app.use(ours({ secret: 's', resave: false, saveUninitialized: false, store: store }))
+    app.get('/', function (req, res, next) {
+      req.session.regenerate(function (err) {
+        if (err) return next(err)
+        req.session.user = 'alice'
+        // (express-session's Session#save and #reload return the session)
+        var saved = req.session.save(function (err) {
+          if (err) return next(err)
+          var reloaded = req.session.reload(async function (err) {
+            if (err) return next(err)
+            try {
+              var out = [String(saved === reloaded), 'foreign ' + !(req.session instanceof ours.Session)]
+              if (form === 'keep') await new Promise(function (resolve, reject) { req.session.regenerate({ keep: ['user'] }, function (e) { return e ? reject(e) : resolve() }) })
+              if (form === 'promise regenerate') await req.session.regenerate()
+              if (form === 'promise reload') await req.session.reload()
+              if (form === 'promise destroy') {
+                var id = req.sessionID
+                await req.session.destroy()
+                out.push('stored ' + await call(store, 'get', id))
+              }
+              out.push('user ' + (req.session && req.session.user))
+              res.end(out.join(', '))
+            } catch (e) { next(e) }
+          })
+        })
+      })
+    })
+    var r = await request(app).get('/').expect(200)
+    var user = { keep: 'alice', 'promise regenerate': 'undefined', 'promise reload': 'alice', 'promise destroy': 'undefined' }[form]
+    var expected = 'true, foreign true' + (form === 'promise destroy' ? ', stored undefined' : '') + ', user ' + user
+    assert.strictEqual(r.text, expected, form)
+  }
+})
+
 test('sessions of connect-redis under its own name (the original express-session beside ours): awaited and callback-less calls', { skip: !redis.available() && 'redis-server is not installed (.ci/run installs it)' }, async function () {
   var server = await redis.start()
   var client = require('redis').createClient({ url: 'redis://127.0.0.1:' + server.port })
