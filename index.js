@@ -184,7 +184,7 @@ function session (options) {
     }
 
     if (lifetime) {
-      lifetime.stamp(req.session.cookie)
+      lifetime.stamp(req.session)
     }
   }
 
@@ -339,6 +339,10 @@ function session (options) {
         touched = true
       }
 
+      if (lifetime) {
+        lifetime.restamp(req.session)
+      }
+
       var save
       data.memoize()
       try {
@@ -475,6 +479,7 @@ function session (options) {
       }
 
       function save () {
+        if (lifetime) lifetime.restamp(this)
         markSaved(this)
         var promise
         if (foreign) {

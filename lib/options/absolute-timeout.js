@@ -27,9 +27,13 @@ var createdAt = exports.createdAt = Symbol('express-session-rs createdAt')
 // on a cookie given a toJSON by `keep`
 var extended = Symbol('express-session-rs toJSON with createdAt')
 
+// on a session (non-enumerable): its creation time too, for a cookie that the
+// app puts in place of the one that had it (see `restamp`)
+var sessionCreatedAt = Symbol('express-session-rs session createdAt')
+
 /**
  * The option's handler: null when off (undefined, null or false), else
- * `{ stamp, isPast, loaded }` for a lifetime of `option` ms.
+ * `{ stamp, isPast, loaded, restamp }` for a lifetime of `option` ms.
  *
  * @param {*} option
  * @return {Object|null}
@@ -44,10 +48,10 @@ function create (option) {
 
   return {
     /**
-     * A new session's cookie starts its lifetime now.
+     * A new session starts its lifetime now.
      */
-    stamp: function stamp (cookie) {
-      keep(cookie, Date.now())
+    stamp: function stamp (sess) {
+      created(sess, Date.now())
     },
 
     /**
@@ -66,11 +70,30 @@ function create (option) {
     loaded: function loaded (sess) {
       var cookie = sess.cookie
       if (!cookie || typeof cookie !== 'object') return false
-      var created = cookie.createdAt
-      keep(cookie, typeof created === 'number' ? created : Date.now())
-      return typeof created !== 'number'
+      var stored = cookie.createdAt
+      created(sess, typeof stored === 'number' ? stored : Date.now())
+      return typeof stored !== 'number'
+    },
+
+    /**
+     * A cookie that the app put in place of the session's (`req.session.cookie =
+     * new Cookie(...)`, a "remember me") gets the session's creation time
+     * before the session is stored.
+     */
+    restamp: function restamp (sess) {
+      var cookie = sess.cookie
+      var time = sess[sessionCreatedAt]
+      if (time !== undefined && cookie && typeof cookie === 'object' && cookie[createdAt] === undefined) {
+        keep(cookie, time)
+      }
     }
   }
+}
+
+// the session's creation time, on it and on its cookie
+function created (sess, time) {
+  defineHidden(sess, sessionCreatedAt, time)
+  keep(sess.cookie, time)
 }
 
 /**

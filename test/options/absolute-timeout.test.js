@@ -137,6 +137,36 @@ test('absoluteTimeout: a session that regenerate() made keeps its creation time 
   }
 })
 
+test('absoluteTimeout: a cookie that the app puts in place of the session\'s (a "remember me") keeps the creation time, and the session ends on time', async function () {
+  for (var store of [new session.MemoryStore({ sweepInterval: 0 }), new (require('memorystore')(original))({ checkPeriod: 0 })]) {
+    var label = store.constructor.name
+    var app = await withRoute({ store: store, absoluteTimeout: 1000, cookie: { maxAge: 60000 } }, function (req, res) {
+      req.session.cookie = new session.Cookie({ maxAge: 90000 })
+      if (req.query && req.url.indexOf('change') !== -1) req.session.changed = true
+      res.end(req.sessionID)
+    })
+    try {
+      var before = Date.now()
+      var id = (await app.get('/seed')).body
+      var created = (await stored_(store, id)).cookie.createdAt
+      assert.ok(created >= before && created <= Date.now(), label)
+      // (touched only, then saved)
+      await app.get('/go')
+      assert.strictEqual((await stored_(store, id)).cookie.createdAt, created, label + ': touched')
+      await app.get('/go?change')
+      var stored = await stored_(store, id)
+      assert.strictEqual(stored.cookie.createdAt, created, label + ': saved')
+      assert.strictEqual(stored.cookie.originalMaxAge, 90000, label)
+      await new Promise(function (resolve) { setTimeout(resolve, 1100) })
+      var after = JSON.parse((await app.get('/read')).body)
+      assert.notStrictEqual(after.id, id, label + ': a new session past the lifetime')
+      assert.strictEqual(after.data.user, undefined, label)
+    } finally {
+      app.close()
+    }
+  }
+})
+
 test('absoluteTimeout: a replayed old cookie gets nothing; a session stored without a creation time starts its clock at its next load', async function () {
   var store = new session.MemoryStore({ sweepInterval: 0 })
   await store.set('legacy', { cookie: { path: '/', httpOnly: true, originalMaxAge: null }, user: 'gina' })
