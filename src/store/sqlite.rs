@@ -561,9 +561,10 @@ impl SqliteStore {
     /// `f` on the reading connection, while the path still leads to the store's
     /// file and the store is open.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T, Error>) -> Result<T, Error> {
-        self.origin.check_recent()?;
         let reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
-        f(reader.as_ref().ok_or_else(closed)?)
+        let reader = reader.as_ref().ok_or_else(closed)?;
+        self.origin.check_recent()?;
+        f(reader)
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {

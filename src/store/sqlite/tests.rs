@@ -230,6 +230,9 @@ fn close_closes_the_file_and_later_reads_fail() -> Result<(), Error> {
     let c = Connection::open(&path)?;
     let n: i64 = c.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
     assert_eq!(n, 1);
+    // (closed is what a read says, also once the file is gone)
+    assert!(std::fs::remove_file(&path).is_ok(), "the file is removed");
+    assert_eq!(s.get(b"a", 0.0).map_err(|e| e.kind), Err(ErrorKind::Closed));
     Ok(())
 }
 
