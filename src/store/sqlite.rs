@@ -649,11 +649,12 @@ impl SqliteStore {
     }
 
     /// Every live session as (sid, JSON), in insertion order (an update keeps a
-    /// session's place; the rowid of an upsert does not change).
+    /// session's place; the rowid of an upsert does not change). (A row without
+    /// an ID, which only another program can write, is no session.)
     pub fn all(&self, now: f64) -> Result<Vec<Row>, Error> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-            "SELECT sid, json FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
+            "SELECT sid, json FROM sessions WHERE sid IS NOT NULL AND (expires IS NULL OR expires > ?1) ORDER BY rowid",
         )?;
             let rows = st.query_map(params![now], |r| {
                 Ok((
@@ -670,7 +671,7 @@ impl SqliteStore {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT sid, json FROM sessions
-             WHERE owner = ?1 AND (expires IS NULL OR expires > ?2) ORDER BY rowid",
+             WHERE owner = ?1 AND sid IS NOT NULL AND (expires IS NULL OR expires > ?2) ORDER BY rowid",
             )?;
             let rows = st.query_map(params![text(owner), now], |r| {
                 Ok((
@@ -686,7 +687,7 @@ impl SqliteStore {
     pub fn ids(&self, now: f64) -> Result<Vec<Vec<u8>>, Error> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT sid FROM sessions WHERE expires IS NULL OR expires > ?1 ORDER BY rowid",
+                "SELECT sid FROM sessions WHERE sid IS NOT NULL AND (expires IS NULL OR expires > ?1) ORDER BY rowid",
             )?;
             let rows = st.query_map(params![now], |r| Ok(r.get_ref(0)?.as_bytes()?.to_vec()))?;
             Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -697,7 +698,7 @@ impl SqliteStore {
     pub fn len(&self, now: f64) -> Result<u64, Error> {
         self.read(|c| {
             let n: i64 = c.query_row(
-                "SELECT count(*) FROM sessions WHERE expires IS NULL OR expires > ?1",
+                "SELECT count(*) FROM sessions WHERE sid IS NOT NULL AND (expires IS NULL OR expires > ?1)",
                 params![now],
                 |r| r.get(0),
             )?;

@@ -504,6 +504,23 @@ fn a_row_with_an_expiry_that_is_not_a_number_is_a_corrupt_error_naming_it() -> R
     Ok(())
 }
 
+#[test]
+fn a_row_without_an_id_is_no_session() -> Result<(), Error> {
+    let (_dir, path) = temp_db("null-sid");
+    let s = open(&path);
+    set(&s, "a", r#"{"n":1}"#, NEVER)?;
+    // (only another program writes one: the column takes NULL)
+    Connection::open(&path)?.execute(
+        "INSERT INTO sessions (sid, expires, json) VALUES (NULL, NULL, '{}')",
+        [],
+    )?;
+    let all: Vec<Vec<u8>> = s.all(0.0)?.into_iter().map(|(sid, _)| sid).collect();
+    assert_eq!(all, vec![b"a".to_vec()]);
+    assert_eq!(s.ids(0.0)?, vec![b"a".to_vec()]);
+    assert_eq!(s.len(0.0)?, 1);
+    Ok(())
+}
+
 fn io<T>(r: std::io::Result<T>) -> T {
     match r {
         Ok(v) => v,
