@@ -266,6 +266,7 @@ function setSession (store, sessionId, session, dataJSON, callback, patch) {
   var owner = owners.of(store, session)
   if (owner instanceof Error) return settle(callback, owner) // (nothing is written)
   if (store.disableTTL) ttl = -1
+  else if (!validTtl(ttl)) return settle(callback, notInteger())
   if (patch) return store._queue.run('merge', [String(sessionId), text, patch[0], patch[1], ttl, owner], callback)
   return store._queue.run('set', [String(sessionId), text, ttl, owner], callback)
 }
@@ -282,9 +283,33 @@ RedisStore.prototype.touch = function touch (sessionId, session, callback) {
   } catch (err) {
     return settle(callback, common.thrownError('ttl function', err))
   }
+  if (!validTtl(ttl)) return settle(callback, notInteger())
   var owner = owners.of(this, session)
   if (owner instanceof Error) return settle(callback, owner) // (the session is left as it was)
   return this._queue.run('expire', [String(sessionId), ttl, owner], callback)
+}
+
+/**
+ * Whether a TTL is one that Redis takes: an integer number of seconds (a
+ * session's cookie gives one; a ttl function may give anything).
+ *
+ * @private
+ */
+function validTtl (ttl) {
+  return Number.isInteger(ttl) && Math.abs(ttl) <= MAX_TTL_SECONDS
+}
+
+/**
+ * What Redis answers to connect-redis's `SET ... EX` or `EXPIRE` of a TTL that
+ * is not an integer (NaN, a fraction, too large): the error with its prefix as
+ * `err.code`.
+ *
+ * @private
+ */
+function notInteger () {
+  var err = new Error('ERR value is not an integer or out of range')
+  err.code = 'ERR'
+  return err
 }
 
 /**

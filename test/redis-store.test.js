@@ -125,6 +125,25 @@ test('the ttl option and the ttl function\'s results are taken as connect-redis 
     assert.deepStrictEqual(mine, [86400, 86400, 86400, 86400, 86400, 3600, 3600, 1e13,
       [30, 30], [-2, -2], [45, 45], [-2, -2]])
     for (var s of stores) if (s instanceof ours.RedisStore) s.close()
+
+    // a lifetime that is not an integer number of seconds (a ttl function's
+    // fraction, a cookie expiry that is no date, for touch): Redis's refusal
+    async function refusals (make) {
+      var out = []
+      var fraction = make({ prefix: 'x:', ttl: function () { return 1.5 } })
+      var plain = make({ prefix: 'y:' })
+      for (var call of [[fraction, 'set', 'a', noExpiry], [fraction, 'touch', 'a', noExpiry], [plain, 'touch', 'a', { cookie: { expires: 'garbage' } }]]) {
+        out.push(await new Promise(function (resolve) {
+          call[0][call[1]](call[2], call[3], function (err) { resolve(err ? [err.code || err.name, err.message] : 'ok') })
+        }))
+      }
+      for (var store of [fraction, plain]) if (store instanceof ours.RedisStore) store.close()
+      return out
+    }
+    var refusedTheirs = await refusals(function (o) { return new ConnectRedis(Object.assign({ client: client }, o)) })
+    var refusedMine = await refusals(function (o) { return new ours.RedisStore(Object.assign({ url: url(server) }, o)) })
+    assert.deepStrictEqual(refusedMine.map(function (r) { return r[1] }), refusedTheirs.map(function (r) { return r[1] }))
+    assert.deepStrictEqual(refusedMine, [0, 1, 2].map(function () { return ['ERR', 'ERR value is not an integer or out of range'] }))
   })
 })
 
