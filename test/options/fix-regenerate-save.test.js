@@ -40,3 +40,32 @@ test('fixRegenerateSave: regenerate() then save() writes once', async function (
   assert.deepStrictEqual(kinds(later).slice(0, 4), ['destroy SID2', 'set SID1', 'set SID1', 'get SID1'])
   assert.match(later.responses[1].body, /"late":true/)
 })
+
+test('fixRegenerateSave: a change of the cookie after regenerate() and save() is saved at the end, as express-session\'s second save saves it', async function () {
+  var session = require('../..')
+  var withRoute = require('../support/with-route')
+  for (var change of ['maxAge', 'replaced', 'domain']) {
+    var store = new session.MemoryStore({ sweepInterval: 0 })
+    var sets = 0
+    var set = store.set
+    store.set = function () { sets++; return set.apply(this, arguments) }
+    var app = await withRoute({ store: store, fixRegenerateSave: true, cookie: { maxAge: 60000 } }, async function (req, res) {
+      await req.session.regenerate()
+      req.session.user = 'alice'
+      await req.session.save()
+      if (change === 'maxAge') req.session.cookie.maxAge = 30 * 24 * 3600 * 1000
+      if (change === 'replaced') req.session.cookie = new session.Cookie({ maxAge: 30 * 24 * 3600 * 1000 })
+      if (change === 'domain') req.session.cookie.domain = 'example.com'
+      res.end(req.sessionID)
+    })
+    try {
+      var id = (await app.get('/go')).body
+      var stored = (await store.get(id)).cookie
+      assert.strictEqual(sets, 2, change)
+      if (change === 'domain') assert.strictEqual(stored.domain, 'example.com')
+      else assert.ok(Math.abs(stored.originalMaxAge - 30 * 24 * 3600 * 1000) < 1000, change + ': ' + stored.originalMaxAge)
+    } finally {
+      app.close()
+    }
+  }
+})
