@@ -29,6 +29,7 @@ var cookiePrefix = require('./lib/options/cookie-prefix')
 var ownerOption = require('./lib/options/owner')
 var json = require('./lib/json')
 var defineHidden = require('./lib/hidden')
+var SavedRegenerated = require('./lib/options/fix-regenerate-save')
 var fastPath = require('./lib/fast-path')
 var hookHeaders = require('./lib/headers-hook')
 var proxyEnd = require('./lib/commit')
@@ -250,8 +251,8 @@ function session (options) {
     var originalId
     var savedJSON
     var savedId
-    // (fixRegenerateSave: the cookie of a regenerated session when it was saved)
-    var savedCookie = null
+    // (fixRegenerateSave: the last save of a session that regenerate() made)
+    var regenerated = fixRegenerateSave ? new SavedRegenerated() : null
     var touched = false
 
     // the state of the additions for this request
@@ -544,7 +545,7 @@ function session (options) {
       if (state.stamp) state.stamp = false
       savedJSON = data.of(sess, originalJSON)
       savedId = sess.id
-      if (fixRegenerateSave && sess.id !== originalId) savedCookie = new SavedCookie(sess.cookie)
+      if (regenerated) regenerated.saving(sess, originalId)
       data.forget()
     }
 
@@ -557,12 +558,10 @@ function session (options) {
     function isSaved (sess) {
       // express-session compares with the original id, so a session saved after
       // regenerate() is saved again at the end (fixRegenerateSave compares with
-      // the id that was saved)
-      // the id that was saved, and a change of the cookie of a session
-      // regenerated since is saved as express-session's second save would)
-      if (fixRegenerateSave) {
+      // the id that was saved, and saves a change of its cookie since)
+      if (regenerated) {
         return savedId === sess.id && savedJSON === data.of(sess, originalJSON) &&
-          (sess.id === originalId || (savedCookie !== null && savedCookie.is(sess.cookie)))
+          regenerated.unchanged(sess, originalId)
       }
       return originalId === sess.id && savedJSON === data.of(sess, originalJSON)
     }
@@ -655,35 +654,6 @@ function session (options) {
       next()
     })
   }
-}
-
-/**
- * A session's cookie as it was saved: the same object with the same members,
- * its lifetime (`originalMaxAge`) to within the few ms that a touch moves it
- * (Cookie's maxAge setter reads the clock twice), its expiry aside.
- *
- * @param {Object} cookie
- * @private
- */
-function SavedCookie (cookie) {
-  this.cookie = cookie
-  this.members = cookieMembers(cookie)
-  this.lifetime = cookie && cookie.originalMaxAge
-}
-
-SavedCookie.prototype.is = function is (cookie) {
-  var lifetime = cookie && cookie.originalMaxAge
-  return cookie === this.cookie && this.members === cookieMembers(cookie) &&
-    (lifetime === this.lifetime || Math.abs(lifetime - this.lifetime) <= 2)
-}
-
-// the JSON of a cookie's members but its expiry and lifetime
-function cookieMembers (cookie) {
-  if (cookie === null || typeof cookie !== 'object') return String(cookie)
-  var data = typeof cookie.toJSON === 'function' ? cookie.toJSON() : cookie
-  return JSON.stringify(data, function (key, val) {
-    return this === data && (key === 'expires' || key === 'originalMaxAge') ? undefined : val
-  })
 }
 
 /**
