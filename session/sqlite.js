@@ -58,6 +58,11 @@ function SqliteStore (options) {
   if (typeof opts.path !== 'string' || opts.path === '') {
     throw new TypeError('path option must be a non-empty string')
   }
+  if (opts.path === ':memory:') {
+    // (SQLite's name of a database in memory, which one connection sees: this
+    // store reads on the caller's connection and writes on another)
+    throw new TypeError('path option must name a file: SqliteStore has no in-memory database (use MemoryStore)')
+  }
   var ttl = common.ttlOption(opts.ttl)
   var busyTimeout = number.time('busyTimeout', opts.busyTimeout, { default: 5000 })
   var sweepInterval = number.time('sweepInterval', opts.sweepInterval, { default: 60000 })

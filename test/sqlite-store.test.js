@@ -126,6 +126,16 @@ test('a file that is not a database is refused and left as it was', function () 
   assert.throws(function () { return new ours.SqliteStore({ path: path.join(dir, 'no', 'such', 'dir.db') }) },
     function (err) { return err.code === 'SQLITE_CANTOPEN' })
   assert.throws(function () { return new ours.SqliteStore({}) }, /path option must be a non-empty string/)
+  // (SQLite's in-memory name is refused, rather than made a file of that name)
+  var cwd = process.cwd()
+  process.chdir(dir)
+  try {
+    assert.throws(function () { return new ours.SqliteStore({ path: ':memory:' }) },
+      function (err) { return err instanceof TypeError && /path option must name a file.*use MemoryStore/.test(err.message) })
+    assert.strictEqual(fs.existsSync(path.join(dir, ':memory:')), false)
+  } finally {
+    process.chdir(cwd)
+  }
   assert.throws(function () { return new ours.SqliteStore({ path: file, busyTimeout: -1 }) }, /busyTimeout option/)
 })
 
