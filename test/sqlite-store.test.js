@@ -281,6 +281,31 @@ test('a lock held past the busy timeout: SQLITE_BUSY through next(err), reads go
   store.close()
 })
 
+test('close() while another process holds the lock: it waits at most the busy timeout, and the queued writes fail with SQLITE_BUSY', async function () {
+  var file = dbPath()
+  var store = new ours.SqliteStore({ path: file, busyTimeout: 300, sweepInterval: 0 })
+  await store.set('before', { cookie: { expires: null } })
+  var shell = childProcess.spawn('sqlite3', [file], { stdio: ['pipe', 'pipe', 'inherit'] })
+  shell.stdin.write("BEGIN IMMEDIATE;\nUPDATE sessions SET json = json WHERE sid = 'before';\nSELECT 'locked';\n")
+  await new Promise(function (resolve) { shell.stdout.once('data', resolve) })
+  var results = []
+  try {
+    store.set('queued', { cookie: { expires: null } }, function (err) { results.push(err && err.code) })
+    var started = performance.now()
+    store.close()
+    var took = performance.now() - started
+    assert.ok(took >= 290 && took < 3000, 'close() took ' + took + ' ms')
+  } finally {
+    shell.stdin.end('COMMIT;\n')
+    await new Promise(function (resolve) { shell.once('exit', resolve) })
+  }
+  await new Promise(setImmediate)
+  assert.deepStrictEqual(results, ['SQLITE_BUSY'])
+  var again = new ours.SqliteStore({ path: file, sweepInterval: 0 })
+  assert.deepStrictEqual(await again.ids(), ['before'])
+  again.close()
+})
+
 test('a damaged row: reading it fails with SQLITE_CORRUPT naming its session and what is wrong, through next(err); the other sessions are served', async function () {
   var file = dbPath()
   var store = new ours.SqliteStore({ path: file, sweepInterval: 0 })
