@@ -18,7 +18,7 @@ trait Text {
 }
 
 fn text(b: Vec<u8>) -> String {
-    String::from_utf8(b).expect("UTF-8")
+    String::from_utf8(b).expect("UTF-8") // ok: test code
 }
 
 impl Text for Store {
@@ -236,7 +236,7 @@ fn concurrent_writers_and_readers() {
         })
         .collect();
     for h in hs {
-        h.join().expect("thread");
+        h.join().expect("thread"); // ok: test code
     }
     let st = s.stats();
     assert!(st.count <= 3000);
@@ -496,7 +496,7 @@ fn owner_index_matches_a_model_under_random_operations() {
             .iter()
             .filter(|k| {
                 model
-                    .get(std::str::from_utf8(k).unwrap())
+                    .get(std::str::from_utf8(k).unwrap()) // ok: test code
                     .is_some_and(|m| m.1.is_some())
             })
             .count();
