@@ -11,8 +11,8 @@ module.exports = regenerateArgs
 var hasOwn = Object.prototype.hasOwnProperty
 
 /**
- * The arguments of `sess.regenerate(options, callback)` or
- * `sess.regenerate(callback)`: `{ callback, wrap }`, where `wrap(method)` is
+ * The arguments of `sess.regenerate(options, callback)` (`options` may be
+ * undefined or null) or `sess.regenerate(callback)`: `{ callback, wrap }`, where `wrap(method)` is
  * `function (done)` running `method` (a regenerate taking only a callback) on
  * the session and, once it succeeded, copying the kept fields onto the new
  * `req.session`. The fields are taken now, before the session is replaced.
@@ -25,7 +25,10 @@ var hasOwn = Object.prototype.hasOwnProperty
  */
 function regenerateArgs (sess, options, callback) {
   if (options === null || typeof options !== 'object') {
-    return { callback: options, wrap: plain }
+    // (no options, given as undefined or null: `regenerate(keep ? { keep } :
+    // undefined, callback)` calls back)
+    var none = options == null && typeof callback === 'function'
+    return { callback: none ? callback : options, wrap: plain }
   }
 
   var kept = pick(sess, options.keep)

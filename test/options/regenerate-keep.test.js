@@ -18,7 +18,10 @@ var withRoute = require('../support/with-route')
       [{ keep: true }, { user: 'alice', cart: ['apple'], theme: 'dark', after: 1 }],
       [{ keep: ['user', 'cart', 'missing'] }, { user: 'alice', cart: ['apple'], after: 1 }],
       [{ keep: false }, { after: 1 }],
-      [{}, { after: 1 }]
+      [{}, { after: 1 }],
+      // (no options, as `regenerate(keep ? { keep } : undefined, callback)` gives)
+      [undefined, { after: 1 }],
+      [null, { after: 1 }]
     ]
     for (var k of keeps) {
       for (var form of ['callback', 'promise']) {
