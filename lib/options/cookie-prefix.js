@@ -44,15 +44,18 @@ function cookiePrefix (name, strict) {
   }
 }
 
+// what the options break, as the Set-Cookie shows it: the cookie module writes
+// Secure and Domain for truthy values, Path for a truthy one, and Cookie's
+// default path '/' stays unless the options name a path (undefined too)
 function problemOf (host, options) {
   // ('auto': Secure over HTTPS; over HTTP no cookie with these prefixes can be set)
-  if (options.secure !== true && options.secure !== 'auto') {
+  if (!options.secure) {
     return 'secure: true'
   }
-  if (host && options.domain != null) {
+  if (host && options.domain) {
     return 'no domain option'
   }
-  if (host && options.path != null && options.path !== '/') {
+  if (host && 'path' in options && options.path !== '/') {
     return 'path: \'/\''
   }
   return null

@@ -19,7 +19,11 @@ test('cookie prefixes: a one-time warning for options that break __Host- or __Se
       ['__Host-sid', { secure: true, domain: 'example.com' }, 'no domain option'],
       ['__Host-sid', { secure: true, path: '/app' }, "path: '/'"],
       ['__Secure-sid', { secure: false }, 'secure: true'],
-      ['__host-sid', { secure: true, path: '/app' }, "path: '/'"]
+      ['__host-sid', { secure: true, path: '/app' }, "path: '/'"],
+      // (a path named but unset, as from an unset environment variable, sends
+      // no Path at all)
+      ['__Host-sid', { secure: true, path: undefined }, "path: '/'"],
+      ['__Host-sid', { secure: true, path: null }, "path: '/'"]
     ]
     bad.forEach(function (c) {
       var message = 'cookie name ' + JSON.stringify(c[0]) + ' has the ' + (/^__host/i.test(c[0]) ? '__Host-' : '__Secure-') +
@@ -33,6 +37,8 @@ test('cookie prefixes: a one-time warning for options that break __Host- or __Se
       ['__Host-sid', { secure: true }],
       ['__Host-sid', { secure: true, path: '/' }],
       ['__Host-sid', { secure: 'auto' }],
+      // (what the cookie module writes as Secure and no Domain)
+      ['__Host-sid', { secure: 1, domain: '' }],
       ['__Secure-sid', { secure: true, domain: 'example.com', path: '/app' }],
       ['connect.sid', {}],
       ['x__Host-sid', {}]
