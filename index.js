@@ -20,7 +20,6 @@ var SqliteStore = require('./session/sqlite')
 var Store = require('./session/store')
 
 var absoluteTimeout = require('./lib/options/absolute-timeout')
-var callWith = require('./lib/promise').callWith
 var changedFields = require('./lib/options/changed-fields')
 var clearCookie = require('./lib/options/clear-cookie-on-destroy')
 var cookieMatch = require('./lib/cookie-match')
@@ -28,16 +27,14 @@ var CookieSerializer = require('./lib/set-cookie')
 var cookiePrefix = require('./lib/options/cookie-prefix')
 var ownerOption = require('./lib/options/owner')
 var json = require('./lib/json')
-var defineHidden = require('./lib/hidden')
-var SavedRegenerated = require('./lib/options/fix-regenerate-save')
 var fastPath = require('./lib/fast-path')
 var hookHeaders = require('./lib/headers-hook')
 var proxyEnd = require('./lib/commit')
+var RequestSession = require('./lib/request-session')
 var sessionHeader = require('./lib/options/header')
-var SessionJSON = require('./lib/session-json')
 var sessionId = require('./lib/session-id')
 var toDictionaryMode = require('./lib/dictionary-mode')
-var wrapOthers = require('./lib/wrap-methods')
+var wrapmethods = require('./lib/wrap-methods')
 
 exports = module.exports = session
 
@@ -107,12 +104,20 @@ function session (options) {
   var fixAutoCookieFunction = Boolean(opts.fixAutoCookieFunction)
   var pathMatches = cookieMatch.pathMatcher(Boolean(opts.fixCookiePathMatch))
   var fixLoadErrorDestroy = Boolean(opts.fixLoadErrorDestroy)
-  var fixRegenerateSave = Boolean(opts.fixRegenerateSave)
+  // what a request's session and its wrappers consult (lib/request-session.js)
+  var settings = {
+    store: store,
+    // (the class of the sessions it makes, and the Store method that makes them)
+    Session: Session,
+    createSession: Store.prototype.createSession,
+    lifetime: lifetime,
+    changes: changes,
+    fixRegenerateSave: Boolean(opts.fixRegenerateSave),
+    // (the additions that follow a session through reload or destroy)
+    follows: Boolean(lifetime || changes || clearOnDestroy),
+    clearOnDestroy: clearOnDestroy
+  }
   var getcookie = sessionId(name, { header: header, duplicates: opts.fixDuplicateCookies }, deprecate)
-  // whether requests keep state for an addition (see RequestState)
-  var stateful = Boolean(lifetime || changes || clearOnDestroy || resignOldSecrets || fixLoadErrorDestroy)
-  // (the additions that follow a session through reload or destroy)
-  var follows = Boolean(lifetime || changes || clearOnDestroy)
   // switch Express's req/res to V8's dictionary mode (lib/dictionary-mode.js)
   var dictionaryMode = opts.dictionaryMode !== false
 
@@ -247,23 +252,11 @@ function session (options) {
     // express-session takes it: an array there is one invalid key)
     var signer = secret ? signers.current() : signature.signerFor(Array.isArray(req.secret) ? [req.secret] : req.secret)
 
-    var originalJSON
-    var originalId
-    var savedJSON
-    var savedId
-    // (fixRegenerateSave: the last save of a session that regenerate() made)
-    var regenerated = fixRegenerateSave ? new SavedRegenerated() : null
     var touched = false
 
-    // the state of the additions for this request
-    var state = stateful ? new RequestState() : NO_STATE
-
-    // the serializations of the session's data (lib/session-json.js)
-    var data = new SessionJSON()
-
-    // the save wrapper of the current session, and the method it wraps
-    var wrappedSave
-    var wrappedSaveTarget
+    // what this request knows of its session (lib/request-session.js)
+    var rs = new RequestSession(req, settings)
+    var data = rs.data
 
     // expose store
     req.sessionStore = store
@@ -273,7 +266,7 @@ function session (options) {
     // older secret comes as an OldSecret: see lib/session-id.js)
     var found = getcookie(req, signer, secret ? signers.first : null)
     if (found instanceof sessionId.OldSecret) {
-      state.resign = true
+      rs.resign = true
       found = found.id
     }
     var cookieId = req.sessionID = found
@@ -281,7 +274,7 @@ function session (options) {
     // set-cookie
     var writeHead = hookHeaders(res, function () {
       if (!req.session) {
-        if (state.destroyed) clearCookie(res, name, state.destroyed, header, issecure(req, trustProxy), appendSetCookie, next)
+        if (rs.destroyed) clearCookie(res, name, rs.destroyed, header, issecure(req, trustProxy), appendSetCookie, next)
         debug('no session')
         return
       }
@@ -365,19 +358,19 @@ function session (options) {
         // what our save wrapper and Session#save do, with the data JSON just
         // computed: only the changed fields (saveChangedFields), or the native
         // store's own set
-        var ours = sess.save === wrappedSave && savesToStore(wrappedSaveTarget, sess, store)
-        if (ours && changes && changes.applies(state.baseline, sess)) {
-          markSaved(sess)
+        var ours = sess.save === rs.wrappedSave && wrapmethods.savesToStore(settings, rs.wrappedSaveTarget, sess)
+        if (ours && changes && changes.applies(rs.baseline, sess)) {
+          rs.markSaved(sess)
           return ending.wait(function (done) {
-            changes.save(state.baseline, sess, savedJSON, false, done)
+            changes.save(rs.baseline, sess, rs.savedJSON, false, done)
           }, hold)
         } else if (ours && (hold || fastPath.of(store, 'set'))) {
-          markSaved(sess)
-          data.keep(sess, savedJSON)
-          return finish(ending, 'set', sess.id, sess, savedJSON)
+          rs.markSaved(sess)
+          data.keep(sess, rs.savedJSON)
+          return finish(ending, 'set', sess.id, sess, rs.savedJSON)
         }
 
-        if (sess.save !== wrappedSave) {
+        if (sess.save !== rs.wrappedSave) {
           data.forget() // (a replaced save is the app's code)
         }
 
@@ -412,165 +405,23 @@ function session (options) {
     // generate the session
     function generate () {
       store.generate(req)
-      originalId = savedId = req.sessionID
-      originalJSON = json.dataJSON(req.session)
-      wrapmethods(req.session)
+      rs.start(req.sessionID, json.dataJSON(req.session), false)
+      wrapmethods(rs, req.session)
     }
 
     // inflate the session
     function inflate (req, sess) {
       store.createSession(req, sess)
-      originalId = savedId = req.sessionID
-      originalJSON = json.dataJSON(sess, json.isLarge(sess))
-
-      loaded(req.session)
-
-      if (!resaveSession) {
-        savedJSON = originalJSON
-      }
-
-      wrapmethods(req.session)
-    }
-
-    // a session just read from the store (loaded or reloaded)
-    function loaded (sess) {
-      if (changes) {
-        state.baseline = changes.baseline(sess)
-      }
-
-      if (lifetime && lifetime.loaded(sess)) {
-        state.stamp = true
-      }
-    }
-
-    function rewrapmethods (sess, callback, part) {
-      return function () {
-        if (req.session !== sess) {
-          wrapmethods(req.session, part)
-        }
-
-        callback.apply(this, arguments)
-      }
-    }
-
-    // wrap session methods; with `part`, a session that express-session leaves
-    // unwrapped (the one regenerate() made, and those reloaded from it): its save
-    // stays as it is (so that the end of the request saves it again), and the
-    // rest is wrapped only for what the additions follow (the creation time and
-    // baseline of a reloaded session, the cookie of a destroyed one)
-    function wrapmethods (sess, part) {
-      var _reload = sess.reload
-      var _save = sess.save
-      // a session made by a store's own createSession (a store built on the
-      // original express-session's Store): its methods want a callback and
-      // return no Promise; the wrappers give them both
-      var foreign = !(sess instanceof Session)
-
-      function reload (callback) {
-        debug('reloading %s', this.id)
-        var promise = callRewrapping(this, lifetime || changes ? reloadThenLoaded : _reload, callback, part)
-        // (with a callback nothing, as express-session's wrapper returns; the
-        // session, as Session#reload returns, for one it leaves unwrapped)
-        if (typeof callback !== 'function' || part) return promise
-      }
-
-      function reloadThenLoaded (done) {
-        _reload.call(this, function (err) {
-          if (!err && req.session) loaded(req.session)
-          done.apply(this, arguments)
-        })
-      }
-
-      function save () {
-        if (lifetime) lifetime.restamp(this)
-        markSaved(this)
-        var promise
-        if (foreign) {
-          promise = callWith(this, _save, arguments[0])
-        } else if (changes && savesToStore(_save, this, store) && changes.applies(state.baseline, this)) {
-          var sess = this
-          promise = callWith(this, function (done) {
-            changes.save(state.baseline, sess, savedJSON, true, done)
-          }, arguments[0])
-        } else {
-          promise = _save.apply(this, arguments)
-        }
-        // (with a callback nothing, as express-session's wrapper returns)
-        if (typeof arguments[0] !== 'function') return promise
-      }
-
-      defineHidden(sess, 'reload', reload)
-      if (!part) {
-        defineHidden(sess, 'save', save)
-        wrappedSave = save
-        wrappedSaveTarget = _save
-      } else if (foreign) {
-        defineHidden(sess, 'save', function save (callback) {
-          return callWith(this, _save, callback)
-        })
-      }
-
-      // fixRegenerateSave: wrap the regenerated session too, so that a save() in
-      // the regenerate callback is not followed by a second save at the end;
-      // else wrap it in part, with an addition that follows the session, or a
-      // store whose createSession makes sessions of its own (which a reload of
-      // it gives, and which want the promise forms);
-      // clearCookieOnDestroy: note the destroyed session's cookie
-      var regenerating = fixRegenerateSave
-        ? callRewrapping
-        : follows || store.createSession !== Store.prototype.createSession ? callRewrappingPart : null
-      wrapOthers(sess, foreign, regenerating, clearOnDestroy ? destroying : null)
-    }
-
-    function destroying (sess) {
-      state.destroyed = sess.cookie
-    }
-
-    // calls method(callback) on sess, re-wrapping req.session before the callback
-    // runs if the method replaced it; a Promise when no callback is given
-    function callRewrapping (sess, method, callback, part) {
-      return callWith(sess, function (done) {
-        method.call(sess, rewrapmethods(sess, done, part))
-      }, callback)
-    }
-
-    // the same, wrapping the new req.session in part (see wrapmethods)
-    function callRewrappingPart (sess, method, callback) {
-      return callRewrapping(sess, method, callback, true)
-    }
-
-    // what the save wrapper records before saving
-    function markSaved (sess) {
-      debug('saving %s', sess.id)
-      if (state.stamp) state.stamp = false
-      savedJSON = data.of(sess, originalJSON)
-      savedId = sess.id
-      if (regenerated) regenerated.saving(sess, originalId)
-      data.forget()
-    }
-
-    // check if session has been modified
-    function isModified (sess) {
-      return originalId !== sess.id || originalJSON !== data.of(sess, originalJSON)
-    }
-
-    // check if session has been saved
-    function isSaved (sess) {
-      // express-session compares with the original id, so a session saved after
-      // regenerate() is saved again at the end (fixRegenerateSave compares with
-      // the id that was saved, and saves a change of its cookie since)
-      if (regenerated) {
-        return savedId === sess.id && savedJSON === data.of(sess, originalJSON) &&
-          regenerated.unchanged(sess, originalId)
-      }
-      return originalId === sess.id && savedJSON === data.of(sess, originalJSON)
+      rs.start(req.sessionID, json.dataJSON(sess, json.isLarge(sess)), !resaveSession)
+      rs.loaded(req.session)
+      wrapmethods(rs, req.session)
     }
 
     // determine if session should be destroyed
     function shouldDestroy (req) {
       // (a failed store.get leaves req.session unset: fixLoadErrorDestroy keeps
       // that session)
-      return req.sessionID && unsetDestroy && req.session == null && !state.loadFailed
+      return req.sessionID && unsetDestroy && req.session == null && !rs.loadFailed
     }
 
     // determine if session should be saved to store
@@ -581,9 +432,9 @@ function session (options) {
         return false
       }
 
-      return !saveUninitializedSession && !savedJSON && cookieId !== req.sessionID
-        ? isModified(req.session)
-        : state.stamp || !isSaved(req.session)
+      return !saveUninitializedSession && !rs.savedJSON && cookieId !== req.sessionID
+        ? rs.isModified(req.session)
+        : rs.stamp || !rs.isSaved(req.session)
     }
 
     // determine if session should be touched
@@ -605,8 +456,8 @@ function session (options) {
       }
 
       return cookieId !== req.sessionID
-        ? saveUninitializedSession || isModified(req.session)
-        : rollingSessions || state.resign || (req.session.cookie.expires != null && isModified(req.session))
+        ? saveUninitializedSession || rs.isModified(req.session)
+        : rollingSessions || rs.resign || (req.session.cookie.expires != null && rs.isModified(req.session))
     }
 
     // generate a session if the browser doesn't send a sessionID
@@ -623,7 +474,7 @@ function session (options) {
       // error handling
       if (err && err.code !== 'ENOENT') {
         debug('error %j', err)
-        if (fixLoadErrorDestroy) state.loadFailed = true
+        if (fixLoadErrorDestroy) rs.loadFailed = true
         next(err)
         return
       }
@@ -667,32 +518,6 @@ function stringOr (value) {
   } catch (err) {
     return value
   }
-}
-
-/**
- * What a request keeps for the additions: one object a request when one of
- * them is on, else NO_STATE (frozen: written only under their options).
- *
- * @private
- */
-function RequestState () {
-  this.baseline = null // saveChangedFields: the fields as read from the store
-  this.destroyed = null // clearCookieOnDestroy: the cookie of the destroyed session
-  this.loadFailed = false // fixLoadErrorDestroy: store.get failed
-  this.resign = false // resignOldSecrets: the ID verified only with an older secret
-  this.stamp = false // absoluteTimeout: the session's lifetime started now: save it
-}
-
-var NO_STATE = Object.freeze(new RequestState())
-
-/**
- * True when `save` is Session#save writing `sess` to `store` (so that the
- * middleware may do that work itself).
- *
- * @private
- */
-function savesToStore (save, sess, store) {
-  return save === Session.prototype.save && sess.req && sess.req.sessionStore === store
 }
 
 var clusterWarned = false

@@ -1,17 +1,130 @@
 /*!
- * express-session-rs: the wrappers of a session's regenerate and destroy that
- * express-session does not have: their promise forms for a session made by a
- * store's own createSession, the new session wrapped again after regenerate
- * (fixRegenerateSave), and a hook before destroy (clearCookieOnDestroy).
+ * express-session-rs: the wrappers that the middleware puts on a request's
+ * session: express-session's reload and save wrappers, which follow the
+ * session for the additions (the creation time and baseline of a reloaded
+ * session, saveChangedFields' merge), and those express-session does not have:
+ * the promise forms for a session made by a store's own createSession, the new
+ * session wrapped again after regenerate (fixRegenerateSave, or in part for an
+ * addition), and a hook before destroy (clearCookieOnDestroy).
  */
 
 'use strict'
 
 var callWith = require('./promise').callWith
+var debug = require('debug')('express-session')
 var defineHidden = require('./hidden')
 var regenerateArgs = require('./regenerate')
 
-module.exports = wrapOthers
+module.exports = wrapmethods
+wrapmethods.savesToStore = savesToStore
+
+/**
+ * Wraps the methods of `sess`, the session of the request that `rs` tracks
+ * (lib/request-session.js). With `part`, a session that express-session leaves
+ * unwrapped (the one regenerate() made, and those reloaded from it): its save
+ * stays as it is (so that the end of the request saves it again), and the rest
+ * is wrapped only for what the additions follow.
+ *
+ * @param {RequestSession} rs
+ * @param {Session} sess
+ * @param {Boolean} [part]
+ * @private
+ */
+function wrapmethods (rs, sess, part) {
+  var settings = rs.settings
+  var lifetime = settings.lifetime
+  var changes = settings.changes
+  var store = settings.store
+  var _reload = sess.reload
+  var _save = sess.save
+  // a session made by a store's own createSession (a store built on the
+  // original express-session's Store): its methods want a callback and return
+  // no Promise; the wrappers give them both
+  var foreign = !(sess instanceof settings.Session)
+
+  function reload (callback) {
+    debug('reloading %s', this.id)
+    var promise = callRewrapping(rs, this, lifetime || changes ? reloadThenLoaded : _reload, callback, part)
+    // (with a callback nothing, as express-session's wrapper returns; the
+    // session, as Session#reload returns, for one it leaves unwrapped)
+    if (typeof callback !== 'function' || part) return promise
+  }
+
+  function reloadThenLoaded (done) {
+    _reload.call(this, function (err) {
+      if (!err && rs.req.session) rs.loaded(rs.req.session)
+      done.apply(this, arguments)
+    })
+  }
+
+  function save () {
+    if (lifetime) lifetime.restamp(this)
+    rs.markSaved(this)
+    var promise
+    if (foreign) {
+      promise = callWith(this, _save, arguments[0])
+    } else if (changes && savesToStore(settings, _save, this) && changes.applies(rs.baseline, this)) {
+      var sess = this
+      promise = callWith(this, function (done) {
+        changes.save(rs.baseline, sess, rs.savedJSON, true, done)
+      }, arguments[0])
+    } else {
+      promise = _save.apply(this, arguments)
+    }
+    // (with a callback nothing, as express-session's wrapper returns)
+    if (typeof arguments[0] !== 'function') return promise
+  }
+
+  defineHidden(sess, 'reload', reload)
+  if (!part) {
+    defineHidden(sess, 'save', save)
+    rs.wrappedSave = save
+    rs.wrappedSaveTarget = _save
+  } else if (foreign) {
+    defineHidden(sess, 'save', function save (callback) {
+      return callWith(this, _save, callback)
+    })
+  }
+
+  // fixRegenerateSave: wrap the regenerated session too, so that a save() in
+  // the regenerate callback is not followed by a second save at the end; else
+  // wrap it in part, with an addition that follows the session, or a store
+  // whose createSession makes sessions of its own (which a reload of it gives,
+  // and which want the promise forms)
+  var regenerating = null
+  if (settings.fixRegenerateSave || settings.follows || store.createSession !== settings.createSession) {
+    var rewrapPart = !settings.fixRegenerateSave
+    regenerating = function (s, method, callback) {
+      return callRewrapping(rs, s, method, callback, rewrapPart)
+    }
+  }
+
+  // clearCookieOnDestroy: note the destroyed session's cookie
+  var ondestroy = settings.clearOnDestroy
+    ? function (s) { rs.destroyed = s.cookie }
+    : null
+
+  wrapOthers(sess, foreign, regenerating, ondestroy)
+}
+
+/**
+ * Calls `method(callback)` on `sess`, wrapping the new `req.session` (in part
+ * with `part`) before the callback runs if the method replaced it; a Promise
+ * when no callback is given.
+ *
+ * @private
+ */
+function callRewrapping (rs, sess, method, callback, part) {
+  return callWith(sess, function (done) {
+    method.call(sess, function () {
+      if (rs.req.session !== sess) {
+        wrapmethods(rs, rs.req.session, part)
+      }
+
+      done.apply(this, arguments)
+    })
+  }, callback)
+}
 
 /**
  * Wraps `sess.regenerate` when `foreign` (a session of a store's own
@@ -43,4 +156,17 @@ function wrapOthers (sess, foreign, rewrapping, ondestroy) {
       return callWith(this, _destroy, callback)
     })
   }
+}
+
+/**
+ * True when `save` is Session#save writing `sess` to the middleware's store (so
+ * that the middleware may do that work itself).
+ *
+ * @param {Object} settings
+ * @param {Function} save
+ * @param {Session} sess
+ * @private
+ */
+function savesToStore (settings, save, sess) {
+  return save === settings.Session.prototype.save && sess.req && sess.req.sessionStore === settings.store
 }
