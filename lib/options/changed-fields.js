@@ -35,7 +35,7 @@ function create (option, store) {
   }
 
   if (!fastPath.mergeOf(store)) {
-    throw new TypeError('saveChangedFields option needs a MemoryStore, SqliteStore or RedisStore of express-session-rs as store')
+    throw new TypeError('saveChangedFields option needs a MemoryStore, SqliteStore or RedisStore of express-session-rs as store, with its own set method')
   }
 
   return {

@@ -32,7 +32,10 @@ var REFUSED = [
   'content-security-policy', 'content-security-policy-report-only', 'strict-transport-security',
   'clear-site-data', 'www-authenticate', 'proxy-authenticate', 'alt-svc', 'x-frame-options',
   'x-content-type-options', 'referrer-policy', 'permissions-policy', 'cross-origin-opener-policy',
-  'cross-origin-embedder-policy', 'cross-origin-resource-policy'
+  'cross-origin-embedder-policy', 'cross-origin-resource-policy',
+  // (and those that make the web server in front serve a file instead: nginx's
+  // X-Accel-* are refused by their prefix)
+  'x-sendfile', 'x-lighttpd-send-file'
 ]
 
 /**
@@ -50,7 +53,7 @@ function headerName (option) {
     throw new TypeError('header option must be a header name')
   }
   var lower = option.toLowerCase()
-  if (REFUSED.indexOf(lower) !== -1 || lower.indexOf('access-control-') === 0) {
+  if (REFUSED.indexOf(lower) !== -1 || lower.indexOf('access-control-') === 0 || lower.indexOf('x-accel-') === 0) {
     throw new TypeError('header option must be a header name of its own, not ' + option)
   }
   return option

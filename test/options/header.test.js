@@ -137,7 +137,9 @@ test('header: the option takes a header name only', function () {
   ;['cookie', 'Set-Cookie', 'Content-Length', 'transfer-encoding', 'Host', 'connection', 'Upgrade', 'TE', 'Trailer',
     'keep-alive', 'Location', 'x-forwarded-for', 'Access-Control-Allow-Origin',
     // and names that tell caches and browsers how to treat the response
-    'Cache-Control', 'Vary', 'ETag', 'Expires', 'Strict-Transport-Security', 'Content-Security-Policy'].forEach(function (bad) {
+    'Cache-Control', 'Vary', 'ETag', 'Expires', 'Strict-Transport-Security', 'Content-Security-Policy',
+    // and names that make the web server in front serve a file instead
+    'X-Accel-Redirect', 'x-accel-buffering', 'X-Sendfile'].forEach(function (bad) {
     assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, header: bad }) },
       { name: 'TypeError', message: 'header option must be a header name of its own, not ' + bad }, bad)
   })

@@ -144,10 +144,14 @@ test('saveChangedFields: explicit saves, reload, regenerate and new sessions; on
   } finally {
     app.close()
   }
-  ;[require('memorystore')(session), function () { return { set: function () {} } }].forEach(function (Other, i) {
-    var other = i === 0 ? new Other({ checkPeriod: 0 }) : Object.assign(new session.Store(), { get: function () {}, set: function () {}, destroy: function () {} })
+  // (and one of ours whose set the app replaced, which a merge would bypass)
+  var wrapped = new session.MemoryStore()
+  var ownSet = wrapped.set
+  wrapped.set = function (sid, sess, cb) { return ownSet.call(this, sid, sess, cb) }
+  ;[require('memorystore')(session), function () { return { set: function () {} } }, null].forEach(function (Other, i) {
+    var other = i === 0 ? new Other({ checkPeriod: 0 }) : i === 1 ? Object.assign(new session.Store(), { get: function () {}, set: function () {}, destroy: function () {} }) : wrapped
     assert.throws(function () { session({ secret: 's', resave: false, saveUninitialized: false, store: other, saveChangedFields: true }) },
-      { name: 'TypeError', message: 'saveChangedFields option needs a MemoryStore, SqliteStore or RedisStore of express-session-rs as store' })
+      { name: 'TypeError', message: 'saveChangedFields option needs a MemoryStore, SqliteStore or RedisStore of express-session-rs as store, with its own set method' })
   })
 })
 
