@@ -377,7 +377,10 @@ RedisStore.prototype.clear = function clear (callback) {
   return callbackOrPromise(callback, undefined, function (done) {
     queue.run('clearOwners', [], function (err) {
       if (err) return done(err)
-      queue.run('clear', [], function (err) { done(err) })
+      queue.run('clear', [], function (err) {
+        if (err) done(err)
+        else done() // (no arguments, as MemoryStore's clear calls back)
+      })
     })
   })
 }

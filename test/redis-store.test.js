@@ -307,6 +307,28 @@ test('many sessions: 100,000 sets in one turn go out together; all() and ids() s
   })
 })
 
+test('callbacks get the arguments that express-session\'s MemoryStore gives them', { skip: skip }, async function () {
+  await withServer({}, async function (server) {
+    var store = new ours.RedisStore({ url: url(server) })
+    var oracle = new original.MemoryStore()
+    async function calls (st) {
+      function call (method) {
+        var args = Array.prototype.slice.call(arguments, 1)
+        return new Promise(function (resolve) {
+          st[method].apply(st, args.concat(function () { resolve(method + ' ' + JSON.stringify(Array.from(arguments, String))) }))
+        })
+      }
+      var sess = { cookie: { originalMaxAge: 60000, expires: new Date(Date.now() + 60000).toISOString(), httpOnly: true, path: '/' }, n: 1 }
+      return [
+        await call('get', 'missing'), await call('set', 'a', sess), await call('touch', 'a', sess),
+        await call('length'), await call('destroy', 'a'), await call('destroy', 'missing'), await call('clear')
+      ]
+    }
+    assert.deepStrictEqual(await calls(store), await calls(oracle))
+    store.close()
+  })
+})
+
 test('the store\'s prefix scopes all(), ids(), length() and clear(); glob characters in it are literal', { skip: skip }, async function () {
   await withServer({}, async function (server, client) {
     await client.set('other', 'x')
