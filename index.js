@@ -107,9 +107,10 @@ function session (options) {
   // what a request's session and its wrappers consult (lib/request-session.js)
   var settings = {
     store: store,
-    // (the class of the sessions it makes, and the Store method that makes them)
+    // (the class of the sessions that Store#createSession makes, and Store,
+    // whose createSession a store may replace)
     Session: Session,
-    createSession: Store.prototype.createSession,
+    Store: Store,
     lifetime: lifetime,
     changes: changes,
     fixRegenerateSave: Boolean(opts.fixRegenerateSave),
@@ -358,7 +359,7 @@ function session (options) {
         // what our save wrapper and Session#save do, with the data JSON just
         // computed: only the changed fields (saveChangedFields), or the native
         // store's own set
-        var ours = sess.save === rs.wrappedSave && wrapmethods.savesToStore(settings, rs.wrappedSaveTarget, sess)
+        var ours = sess.save === rs.wrappedSave && rs.savesToStore(rs.wrappedSaveTarget, sess)
         if (ours && changes && changes.applies(rs.baseline, sess)) {
           rs.markSaved(sess)
           return ending.wait(function (done) {
@@ -405,15 +406,23 @@ function session (options) {
     // generate the session
     function generate () {
       store.generate(req)
-      rs.start(req.sessionID, json.dataJSON(req.session), false)
+      rs.originalId = rs.savedId = req.sessionID
+      rs.originalJSON = json.dataJSON(req.session)
       wrapmethods(rs, req.session)
     }
 
     // inflate the session
     function inflate (req, sess) {
       store.createSession(req, sess)
-      rs.start(req.sessionID, json.dataJSON(sess, json.isLarge(sess)), !resaveSession)
+      rs.originalId = rs.savedId = req.sessionID
+      rs.originalJSON = json.dataJSON(sess, json.isLarge(sess))
+
       rs.loaded(req.session)
+
+      if (!resaveSession) {
+        rs.savedJSON = rs.originalJSON
+      }
+
       wrapmethods(rs, req.session)
     }
 

@@ -15,8 +15,8 @@ module.exports = RequestSession
 
 /**
  * The session of `req`, under the middleware's `settings`: `{ store, Session,
- * createSession, lifetime, changes, fixRegenerateSave, follows,
- * clearOnDestroy }` (see index.js).
+ * Store, lifetime, changes, fixRegenerateSave, follows, clearOnDestroy }` (see
+ * index.js).
  *
  * @param {IncomingMessage} req
  * @param {Object} settings
@@ -25,6 +25,8 @@ module.exports = RequestSession
 function RequestSession (req, settings) {
   this.req = req
   this.settings = settings
+  // the session's ID and data JSON as the request began (generated or loaded),
+  // and as last saved (when loaded: as stored, unless the middleware resaves)
   this.originalId = undefined
   this.originalJSON = undefined
   this.savedId = undefined
@@ -42,21 +44,6 @@ function RequestSession (req, settings) {
   this.stamp = false // absoluteTimeout: the session's lifetime started now: save it
   // fixRegenerateSave: the last save of a session that regenerate() made
   this.regenerated = settings.fixRegenerateSave ? new SavedRegenerated() : null
-}
-
-/**
- * The request's session as it came: its ID and data JSON, generated or loaded
- * from the store (`saved`: as stored, when the middleware does not resave).
- *
- * @param {String} id
- * @param {String} originalJSON
- * @param {Boolean} saved
- * @private
- */
-RequestSession.prototype.start = function start (id, originalJSON, saved) {
-  this.originalId = this.savedId = id
-  this.originalJSON = originalJSON
-  if (saved) this.savedJSON = originalJSON
 }
 
 /**
@@ -119,4 +106,18 @@ RequestSession.prototype.isSaved = function isSaved (sess) {
       this.regenerated.unchanged(sess, this.originalId)
   }
   return this.originalId === sess.id && this.savedJSON === this.data.of(sess, this.originalJSON)
+}
+
+/**
+ * True when `save` is Session#save writing `sess` to the middleware's store (so
+ * that the middleware may do that work itself).
+ *
+ * @param {Function} save
+ * @param {Session} sess
+ * @return {Boolean}
+ * @private
+ */
+RequestSession.prototype.savesToStore = function savesToStore (save, sess) {
+  var settings = this.settings
+  return save === settings.Session.prototype.save && sess.req && sess.req.sessionStore === settings.store
 }

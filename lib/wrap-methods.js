@@ -16,7 +16,6 @@ var defineHidden = require('./hidden')
 var regenerateArgs = require('./regenerate')
 
 module.exports = wrapmethods
-wrapmethods.savesToStore = savesToStore
 
 /**
  * Wraps the methods of `sess`, the session of the request that `rs` tracks
@@ -63,7 +62,7 @@ function wrapmethods (rs, sess, part) {
     var promise
     if (foreign) {
       promise = callWith(this, _save, arguments[0])
-    } else if (changes && savesToStore(settings, _save, this) && changes.applies(rs.baseline, this)) {
+    } else if (changes && rs.savesToStore(_save, this) && changes.applies(rs.baseline, this)) {
       var sess = this
       promise = callWith(this, function (done) {
         changes.save(rs.baseline, sess, rs.savedJSON, true, done)
@@ -92,7 +91,7 @@ function wrapmethods (rs, sess, part) {
   // whose createSession makes sessions of its own (which a reload of it gives,
   // and which want the promise forms)
   var regenerating = null
-  if (settings.fixRegenerateSave || settings.follows || store.createSession !== settings.createSession) {
+  if (settings.fixRegenerateSave || settings.follows || store.createSession !== settings.Store.prototype.createSession) {
     var rewrapPart = !settings.fixRegenerateSave
     regenerating = function (s, method, callback) {
       return callRewrapping(rs, s, method, callback, rewrapPart)
@@ -112,6 +111,12 @@ function wrapmethods (rs, sess, part) {
  * with `part`) before the callback runs if the method replaced it; a Promise
  * when no callback is given.
  *
+ * @param {RequestSession} rs
+ * @param {Session} sess
+ * @param {Function} method
+ * @param {Function} [callback]
+ * @param {Boolean} part
+ * @return {Promise|Session}
  * @private
  */
 function callRewrapping (rs, sess, method, callback, part) {
@@ -156,17 +161,4 @@ function wrapOthers (sess, foreign, rewrapping, ondestroy) {
       return callWith(this, _destroy, callback)
     })
   }
-}
-
-/**
- * True when `save` is Session#save writing `sess` to the middleware's store (so
- * that the middleware may do that work itself).
- *
- * @param {Object} settings
- * @param {Function} save
- * @param {Session} sess
- * @private
- */
-function savesToStore (settings, save, sess) {
-  return save === settings.Session.prototype.save && sess.req && sess.req.sessionStore === settings.store
 }

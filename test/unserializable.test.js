@@ -90,3 +90,72 @@ async function app (framework, store, errors) {
     })
   })
 })
+
+// (a store that gives a session JSON cannot serialize: loading it fails with
+// next(err), and the end of the request neither stores it nor sends its cookie;
+// express-session hangs there, as above)
+test('a loaded session that JSON cannot serialize (a store giving a BigInt): next(err), nothing stored, no Set-Cookie', async function () {
+  var supertest = require('supertest')
+  async function run (impl) {
+    var log = []
+    class BigIntStore extends impl.Store {
+      get (id, cb) { cb(null, { cookie: { originalMaxAge: 60000, expires: new Date(Date.now() + 60000).toISOString(), path: '/', httpOnly: true }, n: 10n }) }
+      set (id, sess, cb) { log.push('set ' + id); cb() }
+      destroy (id, cb) { log.push('destroy ' + id); cb() }
+      touch (id, sess, cb) { log.push('touch ' + id); cb() }
+    }
+    var a = express()
+    a.use(impl({ secret: 'k', resave: false, saveUninitialized: false, store: new BigIntStore(), cookie: { maxAge: 60000 } }))
+    a.get('/', function (req, res) { res.end('ok') })
+    a.use(function (err, req, res, next) { log.push('err ' + err.message); res.status(500).end('error') })
+    var r = await supertest(a).get('/').set('Cookie', 'connect.sid=' + encodeURIComponent('s:' + session.sign('abc', 'k')))
+    await new Promise(function (resolve) { setTimeout(resolve, 20) })
+    return [r.status, r.headers['set-cookie'] || null, log[0], log.filter(function (l) { return !/^err /.test(l) })]
+  }
+  assert.deepStrictEqual(await run(session), [500, null, 'err Do not know how to serialize a BigInt', []])
+})
+
+test('Store.prototype.createSession replaced after session(): a store that keeps it is still taken as one whose sessions are ours', async function () {
+  var supertest = require('supertest')
+  var mw = session({ secret: 'k', resave: false, saveUninitialized: true })
+  var own = session.Store.prototype.createSession
+  session.Store.prototype.createSession = function (req, sess) { return own.call(this, req, sess) }
+  try {
+    var a = express()
+    a.use(mw)
+    a.get('/', function (req, res) {
+      req.session.regenerate(function () {
+        res.end(JSON.stringify(['reload', 'regenerate'].map(function (m) { return Object.prototype.hasOwnProperty.call(req.session, m) })))
+      })
+    })
+    assert.strictEqual((await supertest(a).get('/')).text, '[false,false]')
+  } finally {
+    session.Store.prototype.createSession = own
+  }
+})
+
+test('saveChangedFields, resave false: a loaded session whose field JSON fails on its second serialization is saved whole at the end, not taken as saved', async function () {
+  var supertest = require('supertest')
+  var store = new session.MemoryStore()
+  var calls = 0
+  var arm = false
+  var createSession = store.createSession
+  store.createSession = function (req, data) {
+    if (arm) data.b = { toJSON: function () { if (++calls === 2) throw new Error('second toJSON'); return 'B' } }
+    return createSession.call(this, req, data)
+  }
+  var errors = []
+  var a = express()
+  a.use(session({ secret: 'k', resave: false, saveUninitialized: false, store: store, saveChangedFields: true }))
+  a.get('/', function (req, res) { req.session.a = 1; res.end('ok') })
+  a.get('/2', function (req, res) { res.end('ok') })
+  a.use(function (err, req, res, next) { errors.push(err.message); res.status(500).end('error') })
+  var first = await supertest(a).get('/')
+  arm = true
+  var r = await supertest(a).get('/2').set('Cookie', first.headers['set-cookie'][0].split(';')[0])
+  arm = false
+  await new Promise(function (resolve) { setTimeout(resolve, 20) })
+  assert.deepStrictEqual([r.status, errors], [500, ['second toJSON']])
+  var stored = Object.values(await store.all())[0]
+  assert.deepStrictEqual([stored.a, stored.b], [1, 'B'])
+})
