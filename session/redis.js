@@ -368,20 +368,23 @@ function sessionIds (list, hidden) {
 }
 
 /**
- * Removes every owner's index, then every session (every key under the
- * prefix). (In this order, a session saved meanwhile is left with its entry,
- * or removed.)
+ * Removes every owner's index and every session (every key under the prefix),
+ * both queued at once, so that the sessions saved by calls made after this one
+ * (and their owners' indexes) stay, as with MemoryStore.
  */
 RedisStore.prototype.clear = function clear (callback) {
   var queue = this._queue
   return callbackOrPromise(callback, undefined, function (done) {
-    queue.run('clearOwners', [], function (err) {
-      if (err) return done(err)
-      queue.run('clear', [], function (err) {
-        if (err) done(err)
-        else done() // (no arguments, as MemoryStore's clear calls back)
-      })
-    })
+    var pending = 2
+    var failed = null
+    function ended (err) {
+      if (err && !failed) failed = err
+      if (--pending > 0) return
+      if (failed) done(failed)
+      else done() // (no arguments, as MemoryStore's clear calls back)
+    }
+    queue.run('clearOwners', [], ended)
+    queue.run('clear', [], ended)
   })
 }
 

@@ -545,12 +545,15 @@ impl Drop for RedisStore {
 /// commands goes out as one pipeline whose replies are awaited on their own
 /// task; a run of merges is awaited before anything after it goes out (each is
 /// a read and a conditional write); a scan runs on its own task, unordered (it
-/// is many round trips, and lists what exists while it runs).
+/// is many round trips, and lists what exists while it runs), but a `clear`
+/// leaves the sessions that calls made after it write while it runs (see
+/// `Clearing`).
 async fn send_in_order(
     mut batches: tokio::sync::mpsc::UnboundedReceiver<Vec<Entry>>,
     mut link: Link,
     after_batch: AfterBatch,
 ) {
+    let mut clearing: Vec<Arc<Clearing>> = Vec::new();
     while let Some(mut batch) = batches.recv().await {
         while let Ok(more) = batches.try_recv() {
             batch.extend(more);
@@ -562,6 +565,12 @@ async fn send_in_order(
             if kind != Unit::Scan {
                 while let Some(next) = entries.next_if(|e| Unit::of(&e.command) == kind) {
                     unit.push(next);
+                }
+                if !clearing.is_empty() {
+                    clearing.retain(|c| !c.done.load(Ordering::Acquire));
+                    for c in &clearing {
+                        c.wrote(&unit).await;
+                    }
                 }
             }
             let unit_done = async {
@@ -579,11 +588,19 @@ async fn send_in_order(
                         let conn = link.conn(deadline).await;
                         let breaker = link.breaker();
                         let after = after_batch.clone();
+                        let clear = matches!(unit[0].command, Command::Clear { .. }).then(|| {
+                            let c = Arc::new(Clearing::default());
+                            clearing.push(c.clone());
+                            ClearingDone(c)
+                        });
                         tokio::spawn(guarded(
                             async move {
                                 for entry in unit {
                                     let result = match &conn {
-                                        Ok(conn) => run_scan(conn, &entry.command).await,
+                                        Ok(conn) => {
+                                            let c = clear.as_ref().map(|c| &*c.0);
+                                            run_scan(conn, &entry.command, c).await
+                                        }
                                         Err(e) => Err(e.clone()),
                                     };
                                     if let (Err(e), Some((broken, generation))) =
@@ -604,6 +621,54 @@ async fn send_in_order(
             };
             guarded(unit_done, after_batch.clone()).await;
         }
+    }
+}
+
+/// A `clear` on its own task, and the keys of the sessions (and of their
+/// owners' indexes) that calls made after it wrote meanwhile (`set`, a merge),
+/// which it then leaves: as with a
+/// MemoryStore, `clear(); set(sid, sess)` keeps the new session. The sender
+/// notes a run's keys before it sends the run, and the `clear` filters each of
+/// its `DEL`s and awaits its reply under the same lock: so a write is either
+/// noted before a `DEL` is filtered, or sent after that `DEL` was done.
+#[derive(Default)]
+struct Clearing {
+    done: AtomicBool,
+    written: tokio::sync::Mutex<std::collections::HashSet<Vec<u8>>>,
+}
+
+impl Clearing {
+    /// Notes the keys of the sessions that `unit` writes, and of their
+    /// owners' indexes.
+    async fn wrote(&self, unit: &[Entry]) {
+        let mut written = self.written.lock().await;
+        for entry in unit {
+            note_written(&entry.command, &mut written);
+        }
+    }
+}
+
+/// Marks its `Clearing` done when dropped (the `clear` ended, or its task did).
+struct ClearingDone(Arc<Clearing>);
+
+impl Drop for ClearingDone {
+    fn drop(&mut self) {
+        self.0.done.store(true, Ordering::Release);
+    }
+}
+
+/// Adds to `written` the key of the session that `command` stores (a `Set`
+/// or a `Merge`), and of its owner's index.
+fn note_written(command: &Command, written: &mut std::collections::HashSet<Vec<u8>>) {
+    match command {
+        Command::Set { key, .. } | Command::Merge { key, .. } => {
+            written.insert(key.clone());
+        }
+        Command::Indexed { owner, command } => {
+            written.insert(owner.index.clone());
+            note_written(command, written);
+        }
+        _ => {}
     }
 }
 
@@ -1576,8 +1641,12 @@ fn masters(nodes: &str) -> Result<Vec<(String, u16)>, Error> {
     Ok(masters)
 }
 
-/// Runs a scan (`Keys`, `Rows`, `Clear`).
-async fn run_scan(conn: &Conn, command: &Command) -> Result<Reply, Error> {
+/// Runs a scan (`Keys`, `Rows`, `Clear`; a `Clear` with its `Clearing`).
+async fn run_scan(
+    conn: &Conn,
+    command: &Command,
+    clearing: Option<&Clearing>,
+) -> Result<Reply, Error> {
     match command.clone() {
         Command::Keys { pattern, count } => Ok(Reply::Keys(conn.scan(&pattern, count).await?)),
         Command::Rows { pattern, count } => {
@@ -1600,8 +1669,18 @@ async fn run_scan(conn: &Conn, command: &Command) -> Result<Reply, Error> {
             let keys = conn.scan(&pattern, count).await?;
             let mut removed = 0;
             for chunk in keys.chunks(count.max(1)) {
-                let n: u64 = conn.query(redis::cmd("DEL").arg(chunk)).await?;
-                removed += n;
+                let written = match clearing {
+                    Some(c) => Some(c.written.lock().await),
+                    None => None,
+                };
+                let chunk: Vec<&Vec<u8>> = chunk
+                    .iter()
+                    .filter(|k| !written.as_ref().is_some_and(|w| w.contains(*k)))
+                    .collect();
+                if !chunk.is_empty() {
+                    let n: u64 = conn.query(redis::cmd("DEL").arg(chunk)).await?;
+                    removed += n;
+                }
             }
             Ok(Reply::Count(removed))
         }

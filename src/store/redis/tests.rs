@@ -391,6 +391,102 @@ fn batches_reach_the_server_in_the_order_they_were_flushed_across_reconnections(
 }
 
 #[test]
+fn a_clear_leaves_the_sessions_that_later_calls_write_while_it_runs() {
+    let Some(srv) = server() else { return };
+    let s = open(srv.port, Duration::from_secs(5));
+    let set = |k: String, v: &str| Command::Set {
+        key: k.into_bytes(),
+        value: key(v),
+        ttl: Some(100),
+    };
+    let old: Vec<Command> = (0..3000).map(|i| set(format!("c:{i}"), "old")).collect();
+    assert!(batch(&s, old).iter().all(Result::is_ok));
+    let (tx, rx) = channel();
+    let clear = Command::Clear {
+        pattern: pattern(b"c:"),
+        count: 10,
+    };
+    send(&s, 0, vec![clear], &tx);
+    // sessions saved after the clear() call, new ones and ones it found, in
+    // batches of their own: at once, and while its SCANs and DELs run
+    let n = 300;
+    for i in 1..=n {
+        let k = if i % 2 == 0 { i * 7 } else { 100_000 + i };
+        send(&s, i, vec![set(format!("c:{k}"), "new")], &tx);
+        if i > 100 {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+    for _ in 0..=n {
+        match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok((i, r)) => assert!(r.is_ok(), "call {i}: {r:?}"),
+            Err(e) => panic!("no reply: {e}"),
+        }
+    }
+    let expected: std::collections::BTreeSet<Vec<u8>> = (1..=n)
+        .map(|i| {
+            let k = if i % 2 == 0 { i * 7 } else { 100_000 + i };
+            format!("c:{k}").into_bytes()
+        })
+        .collect();
+    let keys = match one(
+        &s,
+        Command::Keys {
+            pattern: pattern(b"c:"),
+            count: 100,
+        },
+    ) {
+        Ok(Reply::Keys(keys)) => keys.into_iter().collect::<std::collections::BTreeSet<_>>(),
+        other => panic!("keys: {other:?}"),
+    };
+    assert_eq!(keys, expected);
+    for k in expected {
+        assert_eq!(
+            one(&s, Command::Get { key: k }),
+            Ok(Reply::Value(Some(key("new"))))
+        );
+    }
+}
+
+#[test]
+fn a_clear_leaves_an_owners_index_written_after_it() {
+    let Some(srv) = server() else { return };
+    let s = open(srv.port, Duration::from_secs(5));
+    let indexed = |member: &str| Command::Indexed {
+        owner: Owner {
+            index: key("owners:q:ann"),
+            member: key(member),
+            ttl: Some(60),
+            grace_ms: 1000,
+        },
+        command: Box::new(Command::Set {
+            key: key(&format!("q:{member}")),
+            value: key("v"),
+            ttl: Some(60),
+        }),
+    };
+    assert!(batch(&s, vec![indexed("old")]).iter().all(Result::is_ok));
+    let replies = batch(
+        &s,
+        vec![
+            Command::Clear {
+                pattern: pattern(b"owners:q:"),
+                count: 10,
+            },
+            Command::Clear {
+                pattern: pattern(b"q:"),
+                count: 10,
+            },
+            indexed("new"),
+        ],
+    );
+    assert!(replies.iter().all(Result::is_ok), "{replies:?}");
+    assert_eq!(cli(srv.port, &["exists", "q:old"]), "0");
+    assert_eq!(cli(srv.port, &["get", "q:new"]), "v");
+    assert_ne!(cli(srv.port, &["zscore", "owners:q:ann", "new"]), "");
+}
+
+#[test]
 fn merges_from_two_stores_at_once_keep_every_field() {
     let Some(srv) = server() else { return };
     let a = open(srv.port, Duration::from_secs(10));
