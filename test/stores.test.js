@@ -4,6 +4,9 @@
 'use strict'
 
 var assert = require('assert')
+var fs = require('fs')
+var os = require('os')
+var path = require('path')
 var request = require('supertest')
 var test = require('node:test')
 var original = require('express-session')
@@ -245,5 +248,29 @@ test('sessions of connect-redis under its own name (the original express-session
   } finally {
     await client.quit().catch(function () {})
     server.stop()
+  }
+})
+
+test('a large session comes back from each of our stores with only the keys that JSON.parse gives it (before: a hidden symbol on those over 1 KB)', async function () {
+  var dir = fs.mkdtempSync(path.join(os.tmpdir(), 'large-keys-'))
+  var server = redis.available() ? await redis.start() : null
+  var stores = [new ours.MemoryStore(), new ours.SqliteStore({ path: path.join(dir, 's.db') })]
+  if (server) stores.push(new ours.RedisStore({ url: 'redis://127.0.0.1:' + server.port }))
+  try {
+    var sess = { cookie: { originalMaxAge: 60000, expires: new Date(Date.now() + 60000).toISOString(), httpOnly: true, path: '/' }, big: 'x'.repeat(2000) }
+    var oracle = new original.MemoryStore()
+    await new Promise(function (resolve) { oracle.set('a', sess, resolve) })
+    var expected = await new Promise(function (resolve) { oracle.get('a', function (err, s) { resolve(err || Reflect.ownKeys(s)) }) })
+    assert.deepStrictEqual(expected, ['cookie', 'big'])
+    for (var store of stores) {
+      await store.set('a', sess)
+      assert.deepStrictEqual(Reflect.ownKeys(await store.get('a')), expected, store.constructor.name + ' get')
+      var all = await store.all()
+      assert.deepStrictEqual(Reflect.ownKeys(all.a), expected, store.constructor.name + ' all')
+    }
+  } finally {
+    for (var s of stores) if (s.close) s.close()
+    if (server) server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
   }
 })
