@@ -155,7 +155,12 @@ function sessionsView (store) {
       return typeof sid === 'string' && nat.peek(sid) !== undefined
     },
     ownKeys: function () {
-      return nat.keys()
+      // (in the order of express-session's object of sessions: IDs that are
+      // array indices first, in ascending order, then the others as stored)
+      var order = Object.create(null)
+      var keys = nat.keys()
+      for (var i = 0; i < keys.length; i++) order[keys[i]] = true
+      return Object.keys(order)
     },
     getOwnPropertyDescriptor: function (target, sid) {
       var value = typeof sid === 'string' ? nat.peek(sid) : undefined

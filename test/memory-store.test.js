@@ -198,6 +198,14 @@ test('store.sessions: the sid -> JSON view of express-session\'s MemoryStore', f
   })
 })
 
+test('store.sessions lists IDs in the order of express-session\'s object: array indices first, ascending, then the others as stored', function () {
+  return same(async function (store) {
+    var live = { cookie: { expires: null } }
+    for (var id of ['b', '10', '2', '__proto__', '-1', '01', '4294967294', '4294967295', 'a']) await p(store, 'set', id, live)
+    return [Object.keys(store.sessions), Reflect.ownKeys(store.sessions), Object.keys(await p(store, 'all'))]
+  })
+})
+
 test('values that are no session (\'\', 0, false, "") are read as none by get, all and length, as in express-session', function () {
   return same(async function (store) {
     var live = { cookie: { expires: null }, n: 1 }
