@@ -13,6 +13,7 @@
 var callWith = require('./promise').callWith
 var debug = require('debug')('express-session')
 var defineHidden = require('./hidden')
+var defineOverridable = defineHidden.overridable
 var regenerateArgs = require('./regenerate')
 
 module.exports = wrapmethods
@@ -74,15 +75,20 @@ function wrapmethods (rs, sess, part) {
     if (typeof arguments[0] !== 'function') return promise
   }
 
-  defineHidden(sess, 'reload', reload)
+  // (express-session's own wrappers, on the session it wraps; the others can
+  // be replaced by a field of the same name, as its methods can)
   if (!part) {
+    defineHidden(sess, 'reload', reload)
     defineHidden(sess, 'save', save)
     rs.wrappedSave = save
     rs.wrappedSaveTarget = _save
-  } else if (foreign) {
-    defineHidden(sess, 'save', function save (callback) {
-      return callWith(this, _save, callback)
-    })
+  } else {
+    defineOverridable(sess, 'reload', reload)
+    if (foreign) {
+      defineOverridable(sess, 'save', function save (callback) {
+        return callWith(this, _save, callback)
+      })
+    }
   }
 
   // fixRegenerateSave: wrap the regenerated session too, so that a save() in
@@ -148,7 +154,7 @@ function callRewrapping (rs, sess, method, callback, part) {
 function wrapOthers (sess, foreign, rewrapping, ondestroy) {
   var _regenerate = sess.regenerate
   if (foreign || rewrapping) {
-    defineHidden(sess, 'regenerate', function regenerate (callback) {
+    defineOverridable(sess, 'regenerate', function regenerate (callback) {
       var args = regenerateArgs(this, callback, arguments[1])
       return (rewrapping || callWith)(this, args.wrap(_regenerate), args.callback)
     })
@@ -156,7 +162,7 @@ function wrapOthers (sess, foreign, rewrapping, ondestroy) {
 
   var _destroy = sess.destroy
   if (foreign || ondestroy) {
-    defineHidden(sess, 'destroy', function destroy (callback) {
+    defineOverridable(sess, 'destroy', function destroy (callback) {
       if (ondestroy) ondestroy(this)
       return callWith(this, _destroy, callback)
     })

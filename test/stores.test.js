@@ -274,3 +274,29 @@ test('a large session comes back from each of our stores with only the keys that
     fs.rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('a store built on the original express-session: a field named like a method that express-session does not wrap (regenerate, destroy; reload after regenerate) is stored as it is there', async function () {
+  var r = await harness.same({
+    options: function () { return { secret: 's', resave: false, saveUninitialized: false } },
+    store: function () { return new original.MemoryStore() },
+    routes: function (app) {
+      app.get('/assign', function (req, res) {
+        req.session.views = 1
+        req.session.regenerate = 'r'
+        req.session.destroy = 'd'
+        res.json(Object.keys(req.session))
+      })
+      app.get('/regen', function (req, res, next) {
+        req.session.regenerate(function (err) {
+          if (err) return next(err)
+          req.session.reload = 'l'
+          req.session.n = 2
+          res.json(Object.keys(req.session))
+        })
+      })
+    },
+    requests: ['/assign', '/regen']
+  })
+  assert.deepStrictEqual(r.responses.map(function (x) { return x.body }), ['["cookie","views","regenerate","destroy"]', '["cookie","reload","n"]'])
+  assert.deepStrictEqual(r.calls.filter(function (c) { return c[0] === 'set' }).map(function (c) { return Object.keys(c[2]) }), [['cookie', 'views', 'regenerate', 'destroy'], ['cookie', 'reload', 'n']])
+})
