@@ -25,17 +25,7 @@ var SEED = process.env.BOUNDARY_SEED ? Number(process.env.BOUNDARY_SEED) : crypt
 var LONG = Boolean(process.env.BOUNDARY_LONG)
 console.log('# boundary seed ' + SEED + ' (repeat with BOUNDARY_SEED=' + SEED + (LONG ? ' BOUNDARY_LONG=1' : '') + ')')
 
-// mulberry32: a small seeded PRNG, so that a failing seed reproduces
-function prng (seed) {
-  var a = seed >>> 0
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0
-    var t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+var prng = require('./support/prng')
 
 var random = prng(SEED)
 function int (lo, hi) { return lo + Math.floor(random() * (hi - lo)) }

@@ -31,17 +31,7 @@ var WITH_KNOWN = Boolean(process.env.DIFF_RANDOM_KNOWN)
 
 console.log('# seed ' + SEED + ' (repeat with DIFF_RANDOM_SEED=' + SEED + (LONG ? ' DIFF_RANDOM_LONG=1' : '') + ')')
 
-// mulberry32: a small seeded PRNG
-function prng (seed) {
-  var a = seed >>> 0
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0
-    var t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+var prng = require('./support/prng')
 
 // ---------------------------------------------------------------------------
 // Routes of this file (besides the shared ones of ./support/routes)

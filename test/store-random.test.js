@@ -95,17 +95,7 @@ console.log('# repeat with ' + REPLAY)
 // ---------------------------------------------------------------------------
 // the random sequence
 
-// mulberry32: a small seeded PRNG, so that a seed repeats a run
-function prng (seed) {
-  var a = seed >>> 0
-  return function () {
-    a = (a + 0x6D2B79F5) >>> 0
-    var t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+var prng = require('./support/prng')
 
 var random = prng(SEED)
 function int (lo, hi) { return lo + Math.floor(random() * (hi - lo)) }
